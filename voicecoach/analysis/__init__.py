@@ -1,0 +1,1 @@
+"""The analysers: pure functions of a Transcript (and options) that return result dataclasses."""

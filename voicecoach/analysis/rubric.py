@@ -1,0 +1,140 @@
+"""Rubric coverage: which points of the question the answer made, recognised by meaning.
+
+Each rubric item is compared with every sentence of the answer (and every pair of neighbouring
+sentences, since a point often spans two). Similarity is the cosine between MiniLM sentence
+embeddings of the answer text and of the item's description and example phrasings, so "I did my
+master's at..." matches "academic background". Keywords add evidence: a match raises the
+similarity by ``keyword_bonus``. The best-scoring stretch of the answer is the evidence shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from voicecoach.analysis.tokens import sentences
+from voicecoach.asr.types import Transcript
+from voicecoach.questions import Question, RubricItem
+
+COVERED, PARTLY, MISSED = "covered", "partly", "missed"
+
+
+class Encoder(Protocol):
+    def encode(self, sentences: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RubricOptions:
+    """Thresholds for coverage.
+
+    Attributes:
+        covered_at: evidence score (cosine similarity plus keyword bonus) at which an item is
+            covered (0.55).
+        partly_at: score at which it is partly covered (0.40).
+        keyword_bonus: added to the similarity when the stretch contains one of the item's
+            keywords (0.10).
+    """
+
+    covered_at: float = 0.55
+    partly_at: float = 0.40
+    keyword_bonus: float = 0.10
+
+
+@dataclass(frozen=True)
+class ItemCoverage:
+    """How one rubric item was covered.
+
+    Attributes:
+        id / description: the rubric item.
+        status: "covered", "partly" or "missed".
+        score: the best evidence score found (similarity + keyword bonus).
+        similarity: the cosine similarity part of it.
+        evidence: the stretch of the answer that scored best ("" when missed).
+        evidence_start_s: where that stretch starts in the recording (None when missed).
+        keywords: the item's keywords found in the evidence.
+    """
+
+    id: str
+    description: str
+    status: str
+    score: float
+    similarity: float
+    evidence: str
+    evidence_start_s: float | None
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RubricResult:
+    """Coverage of the question's rubric.
+
+    Attributes:
+        items: one entry per rubric item, in the rubric's order.
+        coverage: (covered + half of partly) / items, 0..1 (1.0 for a question with no rubric).
+    """
+
+    items: tuple[ItemCoverage, ...]
+    coverage: float
+
+    def count(self, status: str) -> int:
+        return sum(i.status == status for i in self.items)
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    text: str
+    start_s: float
+
+
+def _stretches(transcript: Transcript) -> list[_Stretch]:
+    sents = [s for s in sentences(transcript.words) if s]
+    out = [_Stretch(" ".join(w.text.strip() for w in s), s[0].start_s) for s in sents]
+    for a, b in zip(sents, sents[1:]):
+        out.append(_Stretch(" ".join(w.text.strip() for w in a + b), a[0].start_s))
+    return out
+
+
+def _keyword_hits(item: RubricItem, text: str) -> tuple[str, ...]:
+    low = " " + re.sub(r"[^\w'%/-]+", " ", text.lower().replace("’", "'")) + " "
+    return tuple(k for k in item.keywords if f" {k.lower()} " in low or (k == "%" and "%" in low))
+
+
+def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder | None,
+                   options: RubricOptions = RubricOptions()) -> RubricResult:
+    """Coverage of ``question.rubric`` by ``transcript``; ``encoder`` embeds sentences."""
+    items = question.rubric
+    if not items:
+        return RubricResult(items=(), coverage=1.0)
+    stretches = _stretches(transcript)
+    if not stretches or encoder is None:
+        missed = tuple(ItemCoverage(i.id, i.description, MISSED, 0.0, 0.0, "", None, ()) for i in items)
+        return RubricResult(items=missed, coverage=0.0)
+    refs: list[str] = []
+    owner: list[int] = []
+    for k, item in enumerate(items):
+        for text in (item.description, *item.examples):
+            refs.append(text)
+            owner.append(k)
+    emb = encoder.encode([s.text for s in stretches] + refs)
+    s_emb, r_emb = emb[:len(stretches)], emb[len(stretches):]
+    sim = s_emb @ r_emb.T  # (stretches, refs); embeddings are unit length
+    owner_arr = np.array(owner)
+    results = []
+    for k, item in enumerate(items):
+        item_sim = sim[:, owner_arr == k].max(axis=1)
+        hits = [_keyword_hits(item, s.text) for s in stretches]
+        scores = item_sim + np.array([options.keyword_bonus if h else 0.0 for h in hits])
+        best = int(np.argmax(scores))
+        score = float(scores[best])
+        status = COVERED if score >= options.covered_at else PARTLY if score >= options.partly_at else MISSED
+        found = status != MISSED
+        results.append(ItemCoverage(
+            id=item.id, description=item.description, status=status, score=score,
+            similarity=float(item_sim[best]), evidence=stretches[best].text if found else "",
+            evidence_start_s=stretches[best].start_s if found else None, keywords=hits[best] if found else (),
+        ))
+    cov = sum(1.0 if r.status == COVERED else 0.5 if r.status == PARTLY else 0.0 for r in results) / len(results)
+    return RubricResult(items=tuple(results), coverage=cov)

@@ -1,0 +1,233 @@
+"""Combine the analysers into a Report: the overall score, its parts, and tips in priority order.
+
+Overall score (0-100) = weighted mean of five part scores (weights in ``WEIGHTS``):
+- coverage (35): 100 x (covered + half of partly) / rubric items.
+- fillers (20): 100 at <= 2 fillers/min, falling linearly to 0 at 12/min (listeners show no penalty
+  up to ~5/min; harm concentrates near 12/min).
+- length (15): 100 inside the target window, falling linearly to 0 at half the minimum or at 1.5x
+  the maximum.
+- pace (15): 100 inside the comfortable range, falling linearly to 0 at 50 wpm outside it (70%
+  of the part), plus the share of timeline windows inside the range (30%).
+- pauses (15): 100 minus 25 for every long pause (>= 2 s) per minute of answer.
+A recording with no speech, or not in English, gets no score (None) and a notice saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voicecoach import __version__
+from voicecoach.analysis.fillers import FillerOptions, FillerResult, find_fillers, summarise
+from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
+from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
+from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses, is_gap
+from voicecoach.analysis.rubric import COVERED, MISSED, PARTLY, Encoder, RubricOptions, RubricResult, analyse_rubric
+from voicecoach.asr.types import Transcript
+from voicecoach.questions import Question
+from voicecoach.timefmt import clock
+
+SCHEMA_VERSION = "1.0"
+WEIGHTS = {"coverage": 35, "fillers": 20, "length": 15, "pace": 15, "pauses": 15}
+FILLERS_FREE_PER_MIN = 2.0
+FILLERS_ZERO_PER_MIN = 12.0
+PACE_ZERO_OUTSIDE_WPM = 50.0
+LONG_PAUSE_COST = 25.0  # points per long pause per minute
+MAX_TIPS = 5
+MIN_TIPS = 3
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """All analyser options in one place (each documented in its own class)."""
+
+    pace: PaceOptions = PaceOptions()
+    pauses: PauseOptions = PauseOptions()
+    fillers: FillerOptions = FillerOptions()
+    rubric: RubricOptions = RubricOptions()
+
+
+@dataclass(frozen=True)
+class Tip:
+    """One piece of advice. ``priority`` is the points it could win back (higher first)."""
+
+    text: str
+    area: str
+    priority: float
+    at_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything voicecoach says about one answer (serialised by voicecoach.render.json_report).
+
+    Attributes:
+        question: the question answered.
+        transcript: the transcription with word timings.
+        length / pace / fillers / pauses / rubric: the analysers' results (None when not scored).
+        parts: the part scores 0-100 by name (see WEIGHTS); empty when not scored.
+        score: overall 0-100, or None when the recording could not be scored.
+        tips: 3-5 tips, most valuable first.
+        notices: plain statements about the input ("No speech was detected ...").
+        audio_path / model: provenance.
+    """
+
+    question: Question
+    transcript: Transcript
+    length: LengthResult
+    pace: PaceResult | None
+    fillers: FillerResult | None
+    pauses: PauseResult | None
+    rubric: RubricResult | None
+    parts: dict[str, float]
+    score: float | None
+    tips: tuple[Tip, ...]
+    notices: tuple[str, ...] = ()
+    audio_path: str | None = None
+    model: str = ""
+    schema_version: str = SCHEMA_VERSION
+    voicecoach_version: str = __version__
+    extra: dict = field(default_factory=dict)
+
+
+def _lin(x: float, good: float, zero: float) -> float:
+    """100 at ``good``, 0 at ``zero``, linear between, clamped."""
+    if zero == good:
+        return 100.0
+    return max(0.0, min(100.0, 100.0 * (zero - x) / (zero - good)))
+
+
+def part_scores(length: LengthResult, pace: PaceResult, fillers: FillerResult, pauses: PauseResult,
+                rubric: RubricResult) -> dict[str, float]:
+    if length.verdict == SHORT:
+        len_score = _lin(length.answer_s, length.target_min_s, length.target_min_s / 2)
+    elif length.verdict == LONG:
+        len_score = _lin(length.answer_s, length.target_max_s, length.target_max_s * 1.5)
+    else:
+        len_score = 100.0
+    if pace.wpm < pace.min_wpm:
+        overall = _lin(pace.wpm, pace.min_wpm, pace.min_wpm - PACE_ZERO_OUTSIDE_WPM)
+    elif pace.wpm > pace.max_wpm:
+        overall = _lin(pace.wpm, pace.max_wpm, pace.max_wpm + PACE_ZERO_OUTSIDE_WPM)
+    else:
+        overall = 100.0
+    judged = [w for w in pace.windows if w.verdict]
+    share_ok = 100.0 * sum(w.verdict == "ok" for w in judged) / len(judged) if judged else overall
+    minutes = max(length.answer_s / 60, 1 / 60)
+    return {
+        "coverage": 100.0 * rubric.coverage,
+        "fillers": _lin(fillers.per_minute, FILLERS_FREE_PER_MIN, FILLERS_ZERO_PER_MIN),
+        "length": len_score,
+        "pace": 0.7 * overall + 0.3 * share_ok,
+        "pauses": max(0.0, 100.0 - LONG_PAUSE_COST * len(pauses.long_pauses) / minutes),
+    }
+
+
+def overall_score(parts: dict[str, float]) -> float:
+    return sum(WEIGHTS[k] * parts[k] for k in WEIGHTS) / sum(WEIGHTS.values())
+
+
+def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, fillers: FillerResult,
+              pauses: PauseResult, rubric: RubricResult) -> list[Tip]:
+    """Concrete advice, most valuable first (ranked by the points each problem costs)."""
+    tips: list[Tip] = []
+
+    def lost(area: str) -> float:
+        return WEIGHTS[area] * (100.0 - parts[area]) / 100.0
+
+    if rubric.items:
+        missing = [i for i in rubric.items if i.status == MISSED]
+        partly = [i for i in rubric.items if i.status == PARTLY]
+        for i in missing[:2]:
+            tips.append(Tip(f"You did not cover: {i.description[0].lower() + i.description[1:]}. "
+                            "Add a sentence or two on it.", "coverage",
+                            WEIGHTS["coverage"] / len(rubric.items)))
+        for i in partly[:1]:
+            tips.append(Tip(f"Make this point clearer at {clock(i.evidence_start_s or 0)}: "
+                            f"{i.description[0].lower() + i.description[1:]}.", "coverage",
+                            0.5 * WEIGHTS["coverage"] / len(rubric.items), i.evidence_start_s))
+    if fillers.count and parts["fillers"] < 100:
+        top = ", ".join(f'"{w}" ×{n}' for w, n in list(fillers.by_word.items())[:3])
+        first = fillers.fillers[0].start_s
+        word = "filler word" if fillers.count == 1 else "filler words"
+        tips.append(Tip(f"You used {fillers.count} {word} ({fillers.per_minute:.1f} per minute: {top}), "
+                        f"the first at {clock(first)}. Pause silently instead; aim for under "
+                        f"{FILLERS_FREE_PER_MIN:.0f} per minute.", "fillers", lost("fillers"), first))
+    if length.verdict == SHORT:
+        tips.append(Tip(f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} short of the "
+                        f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Add a concrete "
+                        "example or result.", "length", lost("length")))
+    elif length.verdict == LONG:
+        tips.append(Tip(f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} over the "
+                        f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Cut the least "
+                        "relevant part.", "length", lost("length")))
+    if pace.verdict in (SLOW, FAST) or pace.flagged:
+        if pace.verdict == FAST:
+            text = f"You spoke at {pace.wpm:.0f} words per minute, faster than the comfortable {pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Slow down and let key points land."
+        elif pace.verdict == SLOW:
+            text = f"You spoke at {pace.wpm:.0f} words per minute, slower than the comfortable {pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Tighten the pauses and keep moving."
+        else:
+            w = pace.flagged[0]
+            text = (f"Your pace was {w.verdict} ({w.wpm:.0f} wpm) from {clock(w.start_s)} to {clock(w.end_s)}; "
+                    f"elsewhere it stayed in the comfortable range.")
+        at = pace.flagged[0].start_s if pace.flagged else None
+        tips.append(Tip(text, "pace", max(lost("pace"), 0.5), at))
+    if pauses.long_pauses:
+        p = max(pauses.long_pauses, key=lambda p: p.duration_s)
+        more = f" ({len(pauses.long_pauses)} pauses over {pauses.long_pause_s:.0f} s in all)" if len(pauses.long_pauses) > 1 else ""
+        tips.append(Tip(f"You paused {p.duration_s:.0f} s at {clock(p.start_s)}{more}. Rehearse that "
+                        "transition so the next point comes ready.", "pauses", lost("pauses"), p.start_s))
+    tips.sort(key=lambda t: -t.priority)
+    tips = tips[:MAX_TIPS]
+    # Fewer than three problems: add what to keep doing, so the advice is still concrete.
+    keep = [
+        ("coverage", rubric.items and rubric.count(COVERED) == len(rubric.items),
+         "You covered every point of the rubric. Keep the same structure next time."),
+        ("fillers", fillers.count == 0 or parts["fillers"] == 100,
+         f"Fillers were rare ({fillers.per_minute:.1f} per minute). Keep pausing silently instead."),
+        ("pace", pace.verdict == "ok" and not pace.flagged,
+         f"Your pace of {pace.wpm:.0f} words per minute was comfortable throughout."),
+        ("length", length.verdict == "on target",
+         f"At {clock(length.answer_s)} your answer was inside the target window."),
+        ("pauses", not pauses.long_pauses, "No pause ran over "
+         f"{pauses.long_pause_s:.0f} s: your answer flowed."),
+    ]
+    have = {t.area for t in tips}
+    for area, ok, text in keep:
+        if len(tips) >= MIN_TIPS:
+            break
+        if ok and area not in have:
+            tips.append(Tip(text, area, 0.0))
+    return tips
+
+
+def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
+                 options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
+                 notices: tuple[str, ...] = ()) -> Report:
+    """Run every analyser on ``transcript`` and combine the results."""
+    words = sorted(transcript.words, key=lambda w: w.start_s)
+    has_speech = any(not is_gap(w, options.pauses) for w in words)
+    if not has_speech or notices:
+        answer_s = (words[-1].end_s - words[0].start_s) if words else 0.0
+        length = analyse_length(answer_s, transcript.duration_s, question.target_min_s,
+                                question.target_max_s, has_speech=has_speech)
+        if not has_speech and not notices:
+            notices = ("No speech was detected in this recording, so it was not scored. "
+                       "Check that the microphone was on and the file holds your answer.",)
+        return Report(question=question, transcript=transcript, length=length, pace=None, fillers=None,
+                      pauses=None, rubric=None, parts={}, score=None, tips=(), notices=notices,
+                      audio_path=audio_path, model=transcript.model)
+    answer_s = words[-1].end_s - words[0].start_s
+    pauses = analyse_pauses(words, options.pauses)
+    pace = analyse_pace(words, pauses, options.pace, options.pauses)
+    length = analyse_length(answer_s, transcript.duration_s, question.target_min_s, question.target_max_s)
+    fillers = summarise(find_fillers(transcript, options.fillers), pace.words, max(answer_s - pauses.gap_total_s, 0.0))
+    rubric = analyse_rubric(transcript, question, encoder, options.rubric)
+    parts = part_scores(length, pace, fillers, pauses, rubric)
+    tips = make_tips(parts, length, pace, fillers, pauses, rubric)
+    notes = list(notices)
+    if pauses.gaps:
+        notes.append(f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be transcribed "
+                     "word by word (a transcription gap); it is left out of pace and pause figures.")
+    return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
+                  pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
+                  notices=tuple(notes), audio_path=audio_path, model=transcript.model)

@@ -1,0 +1,106 @@
+"""What a transcription engine returns: plain dataclasses with units in their names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Word:
+    """One transcribed word.
+
+    Attributes:
+        text: the word as the engine wrote it, punctuation attached ("Um,", "Python.").
+        start_s: start time in seconds from the beginning of the recording.
+        end_s: end time in seconds.
+        probability: the engine's confidence in the word, 0..1.
+    """
+
+    text: str
+    start_s: float
+    end_s: float
+    probability: float = 1.0
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of transcribed speech (roughly a sentence or a phrase).
+
+    Attributes:
+        text: the segment's text.
+        start_s / end_s: its time span in seconds.
+        words: its words with timings.
+    """
+
+    text: str
+    start_s: float
+    end_s: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A whole recording's transcription.
+
+    Attributes:
+        segments: the segments in time order.
+        duration_s: the length of the recording (not only of its speech).
+        language: the language the engine transcribed ("en").
+        language_probability: how sure the engine was of that language (1.0 when forced).
+        detected_language: what language detection heard, if it ran (may differ from ``language``).
+        model: the name of the model that produced it.
+    """
+
+    segments: tuple[Segment, ...]
+    duration_s: float
+    language: str = "en"
+    language_probability: float = 1.0
+    detected_language: str | None = None
+    model: str = ""
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments).strip()
+
+    @classmethod
+    def from_words(cls, words: list[Word], duration_s: float | None = None, **kw) -> "Transcript":
+        """Build a one-segment transcript from words (handy in tests and for hand-made input)."""
+        words = tuple(words)
+        end = words[-1].end_s if words else 0.0
+        seg = Segment(text=" ".join(w.text for w in words), start_s=words[0].start_s if words else 0.0,
+                      end_s=end, words=words)
+        return cls(segments=(seg,) if words else (), duration_s=end if duration_s is None else duration_s, **kw)
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    """How to run the engine.
+
+    Attributes:
+        model: a registry name ("base", "tiny.en"), a local CTranslate2 model folder, or (with
+            internet) any faster-whisper model name.
+        beam_size: beam search width; 5 is Whisper's default, 1 is greedy and ~1.5x faster.
+        vad_filter: skip non-speech with faster-whisper's bundled Silero VAD. Stops Whisper from
+            inventing text in silence or noise; long pauses are still measured from word times.
+        cpu_threads: threads for CTranslate2 (0 = one per core).
+        compute_type: CTranslate2 quantisation; int8 is fastest on CPU.
+        language: the language to transcribe; None lets a multilingual model detect it.
+        initial_prompt: text to condition the first window on (None = nothing).
+    """
+
+    model: str = "base"
+    beam_size: int = 5
+    vad_filter: bool = True
+    cpu_threads: int = 0
+    compute_type: str = "int8"
+    language: str | None = "en"
+    initial_prompt: str | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,98 @@
+"""The faster-whisper engine (CTranslate2, int8 on CPU), loaded once per process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from typing import Callable
+
+from voicecoach.asr.models import ResolvedModel, resolve
+from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
+from voicecoach.audio.load import SAMPLE_RATE, Audio
+from voicecoach.errors import ModelError
+
+log = logging.getLogger("voicecoach")
+
+ENGLISH = "en"
+# A multilingual model must be at least this sure that the speech is in another language before
+# voicecoach declines to score it (Whisper's own language_detection_threshold is 0.5).
+OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
+LANGUAGE_PROBE_S = 30  # Whisper detects the language from one 30-second window
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
+    from faster_whisper import WhisperModel
+
+    threads = cpu_threads or (os.cpu_count() or 1)
+    try:
+        if downloads:
+            try:
+                return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
+                                    local_files_only=True)
+            except Exception:  # not cached yet: the user named a model that must be downloaded
+                log.warning("downloading model '%s' (needs internet)", path)
+        return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+    except Exception as e:  # CTranslate2 and huggingface_hub raise many types
+        how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
+               if downloads else "its files are damaged or not a CTranslate2 Whisper model")
+        raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {str(e)[:120]})") from e
+
+
+class WhisperTranscriber:
+    """Transcribes with word timestamps. Build once, call :meth:`transcribe` for many files."""
+
+    def __init__(self, options: TranscriptionOptions = TranscriptionOptions()):
+        self.options = options
+        self.resolved: ResolvedModel = resolve(options.model)
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            o = self.options
+            self._model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
+        return self._model
+
+    def detect_language(self, audio: Audio) -> tuple[str, float]:
+        """(language, probability) for the first speech of ``audio``; English for .en models."""
+        if not self.resolved.multilingual:
+            return ENGLISH, 1.0
+        probe = audio.samples[: LANGUAGE_PROBE_S * SAMPLE_RATE * 4]  # VAD may skip silence first
+        lang, prob, _ = self.model.detect_language(probe, vad_filter=True)
+        return lang, float(prob)
+
+    def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
+        """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as segments finish.
+
+        For a multilingual model the language is detected first; speech that is confidently not
+        English comes back as an empty transcript whose ``detected_language`` says what it was.
+        """
+        o = self.options
+        language, prob, detected = o.language or ENGLISH, 1.0, None
+        if self.resolved.multilingual and len(audio.samples):
+            detected, prob = self.detect_language(audio)
+            if detected != ENGLISH and prob >= OTHER_LANGUAGE_MIN_PROBABILITY and o.language == ENGLISH:
+                return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
+                                  language_probability=prob, detected_language=detected,
+                                  model=self.resolved.name)
+            if o.language is None:
+                language = detected
+        segments_iter, info = self.model.transcribe(
+            audio.samples, language=language, beam_size=o.beam_size, word_timestamps=True,
+            vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra,
+        )
+        segments = []
+        for s in segments_iter:
+            words = tuple(Word(text=w.word.strip(), start_s=round(float(w.start), 3), end_s=round(float(w.end), 3),
+                               probability=round(float(w.probability), 4)) for w in (s.words or []) if w.word.strip())
+            if words:
+                segments.append(Segment(text=s.text.strip(), start_s=round(float(s.start), 3), end_s=round(float(s.end), 3),
+                                        words=words))
+            if on_progress:
+                on_progress(float(s.end))
+        if on_progress:
+            on_progress(audio.duration_s)
+        return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
+                          language_probability=prob, detected_language=detected, model=self.resolved.name)

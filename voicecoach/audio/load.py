@@ -1,0 +1,140 @@
+"""Decode a recording (wav, flac, mp3, m4a, ogg/opus, webm, ...) to 16 kHz mono float32.
+
+PyAV (which faster-whisper already brings, with FFmpeg inside its wheel) does the decoding and
+resampling; this module adds the checks a user needs: a clear error for a missing path, a folder,
+an empty or non-audio file, a truncated file, or a recording longer than the limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.errors import AudioError
+from voicecoach.timefmt import clock as _clock
+
+log = logging.getLogger("voicecoach")
+
+SAMPLE_RATE = 16_000  # Hz; what Whisper and the analysers expect
+# A file whose decoded length falls short of its declared length by more than this is truncated.
+# Encoders round the declared duration to a frame or a container tick, so allow a little.
+TRUNCATION_TOLERANCE_S = 0.5
+DEFAULT_MAX_DURATION_S = 2 * 60 * 60  # 2 h: far beyond any answer, below what fits in memory
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A decoded recording.
+
+    Attributes:
+        samples: mono float32 samples in [-1, 1] at ``SAMPLE_RATE``.
+        path: where it was read from (None for audio made in memory).
+        source_sample_rate_hz: the file's own sample rate.
+        source_channels: the file's own channel count.
+        codec: the codec name FFmpeg reported ("flac", "aac", "opus", ...).
+    """
+
+    samples: np.ndarray
+    path: Path | None = None
+    source_sample_rate_hz: int = SAMPLE_RATE
+    source_channels: int = 1
+    codec: str = "pcm"
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"{path}: permission denied")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: file is empty (0 bytes)")
+
+
+def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> Audio:
+    """Decode ``path`` to 16 kHz mono float32.
+
+    Raises:
+        AudioError: the file is missing, a folder, empty, not audio, truncated, or longer than
+            ``max_duration_s``.
+    """
+    import av  # heavy: imported here so `voicecoach --help` stays fast
+
+    path = Path(path)
+    _check_path(path)
+    try:
+        container = av.open(str(path), mode="r", metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        raise AudioError(f"{path}: not a readable audio file ({_reason(e)})") from e
+    with container:
+        if not container.streams.audio:
+            raise AudioError(f"{path}: contains no audio stream")
+        stream = container.streams.audio[0]
+        declared_s = _declared_duration_s(container, stream)
+        if declared_s is not None and declared_s > max_duration_s:
+            raise AudioError(
+                f"{path}: recording is {_clock(declared_s)} long; the limit is "
+                f"{_clock(max_duration_s)} (--max-minutes)"
+            )
+        codec = stream.codec_context.name
+        rate = stream.codec_context.sample_rate or 0
+        channels = stream.codec_context.channels or 0
+        resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        chunks: list[np.ndarray] = []
+        n_samples = 0
+        max_samples = int(max_duration_s * SAMPLE_RATE)
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunk = out.to_ndarray().reshape(-1)
+                    chunks.append(chunk)
+                    n_samples += len(chunk)
+                if n_samples > max_samples:
+                    raise AudioError(
+                        f"{path}: recording is longer than the limit of {_clock(max_duration_s)} "
+                        "(--max-minutes)"
+                    )
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except av.FFmpegError as e:
+            got = sum(len(c) for c in chunks) / SAMPLE_RATE
+            raise AudioError(
+                f"{path}: damaged or truncated audio (decoding stopped at {_clock(got)}: {_reason(e)})"
+            ) from e
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    del chunks
+    decoded_s = len(samples) / SAMPLE_RATE
+    if decoded_s == 0:
+        raise AudioError(f"{path}: holds no audio samples")
+    if declared_s is not None and decoded_s < declared_s - TRUNCATION_TOLERANCE_S:
+        raise AudioError(
+            f"{path}: file is truncated or damaged (its header says {_clock(declared_s)}, "
+            f"only {_clock(decoded_s)} decodes)"
+        )
+    log.debug("decoded %s: %.2f s, %s, %d Hz, %d ch", path, decoded_s, codec, rate, channels)
+    return Audio(samples=samples, path=path, source_sample_rate_hz=rate,
+                 source_channels=channels, codec=codec)
+
+
+def _declared_duration_s(container, stream) -> float | None:
+    """The duration the file's header claims, if it claims one."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # av.time_base: microseconds
+    return None
+
+
+def _reason(e: BaseException) -> str:
+    text = getattr(e, "strerror", None) or str(e) or type(e).__name__
+    return text.strip().rstrip(".").lower()
+

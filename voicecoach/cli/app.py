@@ -1,0 +1,81 @@
+"""`voicecoach`: the typer app, its sub-commands, and the mapping of errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from voicecoach import __version__
+from voicecoach.cli import models_cmd, questions_cmd, score_cmd
+from voicecoach.errors import VoicecoachError
+
+app = typer.Typer(
+    name="voicecoach",
+    help="Practise spoken answers to interview questions, scored on your own machine.\n\n"
+         "Start with `voicecoach questions list`, then `voicecoach score answer.m4a --question ID`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("score")(score_cmd.score)
+app.add_typer(questions_cmd.app, name="questions")
+app.add_typer(models_cmd.app, name="models")
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"voicecoach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what voicecoach does to stderr."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="voicecoach: %(message)s", stream=sys.stderr)
+    logging.getLogger("faster_whisper").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    if debug:
+        _state["debug"] = True
+
+
+_state = {"debug": False}
+
+
+def main() -> None:
+    """Entry point: run the app; turn known errors into one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except VoicecoachError as e:
+        print(f"voicecoach: error: {e}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("voicecoach: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        print("voicecoach: aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as e:  # click usage errors carry their own formatting
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if _state["debug"]:
+            raise
+        print(f"voicecoach: internal error: {type(e).__name__}: {e} (run with --debug for details)",
+              file=sys.stderr)
+        sys.exit(INTERNAL_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""`voicecoach score FILE --question ID`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from voicecoach.errors import OutputError
+
+
+def score(
+    file: Path = typer.Argument(..., help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
+                                show_default=False),
+    question: str = typer.Option("tell-me-about-yourself", "--question", "-q",
+                                 help="Question id (see `voicecoach questions list`)."),
+    model: str = typer.Option("base", "--model", "-m",
+                              help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
+                                   "or a faster-whisper name (downloads; needs internet)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON (schema 1.0) instead of the summary."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the JSON report to this file."),
+    transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
+    bank: list[Path] = typer.Option([], "--bank", help="Extra question bank (TOML); may be repeated."),
+    beam_size: int = typer.Option(5, "--beam-size", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
+    min_wpm: float = typer.Option(100.0, "--min-wpm", min=1, help="Slowest comfortable pace (words per minute)."),
+    max_wpm: float = typer.Option(165.0, "--max-wpm", min=1, help="Fastest comfortable pace (words per minute)."),
+    max_minutes: float = typer.Option(120.0, "--max-minutes", min=0.01, help="Refuse recordings longer than this."),
+) -> None:
+    """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, and tips."""
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from voicecoach import questions
+    from voicecoach.analysis.pace import PaceOptions
+    from voicecoach.analysis.score import AnalysisOptions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.audio.load import _check_path
+    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.render import json_report, terminal
+
+    # Cheap checks first: a typo must cost milliseconds, not a model load.
+    if min_wpm >= max_wpm:
+        raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
+    _check_path(file)
+    q = questions.get(question, bank)
+    if out is not None:
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{out}: folder {folder} does not exist")
+        if out.is_dir():
+            raise OutputError(f"{out}: is a folder")
+    opts = ScoreOptions(
+        transcription=TranscriptionOptions(model=model, beam_size=beam_size),
+        analysis=replace(AnalysisOptions(), pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm)),
+        max_duration_s=max_minutes * 60,
+    )
+    scorer = Scorer(opts)
+    err = Console(stderr=True)
+    if err.is_terminal and not as_json:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[pos]}"),
+                      TimeElapsedColumn(), console=err, transient=True) as prog:
+            task = prog.add_task("Loading", total=None, pos="")
+
+            def on_progress(stage: str, done: float, total: float) -> None:
+                from voicecoach.timefmt import clock
+
+                prog.update(task, description=stage.capitalize(), completed=done, total=total,
+                            pos=f"{clock(done)}/{clock(total)}")
+
+            report = scorer.score(file, q, on_progress=on_progress)
+    else:
+        report = scorer.score(file, q)
+    if out is not None:
+        json_report.write_atomic(out, json_report.dumps(report) + "\n")
+    if as_json:
+        sys.stdout.write(json_report.dumps(report) + "\n")
+    else:
+        terminal.render(report, Console(), show_transcript=transcript)

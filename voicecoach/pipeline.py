@@ -1,0 +1,73 @@
+"""Score one recording end to end: decode, transcribe, analyse. The CLI and batch call this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from voicecoach.analysis.score import AnalysisOptions, Report, build_report
+from voicecoach.asr.types import TranscriptionOptions
+from voicecoach.audio.load import DEFAULT_MAX_DURATION_S, load
+from voicecoach.questions import Question
+
+LANGUAGE_NAMES = {
+    "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+    "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "hi": "Hindi",
+    "pl": "Polish", "tr": "Turkish", "sv": "Swedish", "uk": "Ukrainian", "cs": "Czech", "el": "Greek",
+}
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Everything that decides a score (batch uses it, with the file's hash, as a cache key).
+
+    Attributes:
+        transcription: how to transcribe.
+        analysis: how to analyse.
+        max_duration_s: longer recordings are refused before decoding finishes.
+    """
+
+    transcription: TranscriptionOptions = TranscriptionOptions()
+    analysis: AnalysisOptions = AnalysisOptions()
+    max_duration_s: float = DEFAULT_MAX_DURATION_S
+    extra: dict = field(default_factory=dict)
+
+
+class Scorer:
+    """Holds the loaded models, so many files are scored with one model load."""
+
+    def __init__(self, options: ScoreOptions = ScoreOptions()):
+        from voicecoach.asr.whisper import WhisperTranscriber
+
+        self.options = options
+        self.transcriber = WhisperTranscriber(options.transcription)  # resolves (and verifies) now
+        self._encoder = None
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from voicecoach.analysis.embed import load_encoder
+
+            self._encoder = load_encoder()
+        return self._encoder
+
+    def score(self, path: str | Path, question: Question,
+              on_progress: Callable[[str, float, float], None] | None = None) -> Report:
+        """Score the recording at ``path`` as an answer to ``question``.
+
+        ``on_progress(stage, done, total)`` is called with stage "transcribing" (seconds of audio).
+        """
+        audio = load(path, self.options.max_duration_s)
+        cb = (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s)) \
+            if on_progress else None
+        transcript = self.transcriber.transcribe(audio, on_progress=cb)
+        notices: tuple[str, ...] = ()
+        lang = transcript.detected_language
+        if lang and lang != "en" and not transcript.segments:
+            name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
+            notices = (f"This recording seems to be in {name} (language detection {transcript.language_probability:.0%} "
+                       "sure), not English. voicecoach scores English answers only, so it was not scored.",)
+        encoder = self.encoder if transcript.segments and question.rubric else None
+        return build_report(question, transcript, encoder, self.options.analysis,
+                            audio_path=str(path), notices=notices)

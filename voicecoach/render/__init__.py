@@ -1,0 +1,1 @@
+"""Views of a Report: JSON (versioned schema) and the terminal (rich)."""
