@@ -1,0 +1,75 @@
+"""Building transcripts by hand and audio files in any format, for tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.asr.types import Segment, Transcript, Word
+
+
+def words_from_text(text: str, start_s: float = 0.0, word_s: float = 0.3, gap_s: float = 0.1) -> list[Word]:
+    """Evenly timed words: each ``word_s`` long, ``gap_s`` apart. "<pause 3>" inserts 3 s of silence."""
+    out, t = [], start_s
+    for tok in re.findall(r"<pause [\d.]+>|\S+", text):
+        if tok.startswith("<pause"):
+            t += float(tok[7:-1])
+            continue
+        out.append(Word(tok, round(t, 3), round(t + word_s, 3)))
+        t += word_s + gap_s
+    return out
+
+
+def transcript(text: str, **kw) -> Transcript:
+    words = words_from_text(text, **kw)
+    return Transcript.from_words(words)
+
+
+def timed(*spec: tuple[str, float, float]) -> Transcript:
+    return Transcript.from_words([Word(t, s, e) for t, s, e in spec])
+
+
+def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, channels: int = 1,
+                codec: str | None = None) -> Path:
+    """Encode float samples in [-1, 1] with PyAV; the codec follows the file's extension."""
+    import av
+
+    codecs = {".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".m4a": "aac", ".ogg": "libopus",
+              ".opus": "libopus", ".webm": "libopus"}
+    codec = codec or codecs[path.suffix]
+    if codec == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
+        raise ValueError("opus needs 8/12/16/24/48 kHz")
+    layout = "mono" if channels == 1 else "stereo"
+    data = np.asarray(samples, dtype=np.float32).reshape(-1)
+    interleaved = np.repeat(data, channels) if channels == 2 else data
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        block = 4096
+        for i in range(0, len(data), block):
+            chunk = interleaved[i * channels:(i + block) * channels]
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk[None, :]), format="flt", layout=layout)
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):  # PyAV resamples and re-frames for the codec
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def espeak(text: str, path: Path, wpm: int = 160, voice: str = "en-us") -> Path:
+    """Speak ``text`` to a WAV with espeak-ng at ``wpm`` words per minute."""
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True,
+                   capture_output=True, timeout=60)
+    return path
+
+
+def speech_span_s(path: Path, threshold: float = 0.02) -> float:
+    """Seconds from the first to the last sample above ``threshold`` (the speech's duration)."""
+    from voicecoach.audio import load
+
+    x = np.abs(load(path).samples)
+    idx = np.flatnonzero(x > threshold)
+    return (idx[-1] - idx[0]) / 16000 if len(idx) else 0.0

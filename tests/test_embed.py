@@ -1,0 +1,27 @@
+"""The numpy MiniLM encoder gives the embeddings sentence-transformers gives."""
+
+import json
+
+import numpy as np
+
+from voicecoach.analysis.embed import load_encoder
+
+
+def test_matches_sentence_transformers(data):
+    ref = json.loads((data / "minilm_reference.json").read_text())
+    ours = load_encoder().encode(ref["sentences"])
+    theirs = np.array(ref["embeddings"], dtype=np.float32)
+    theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+    cos = (ours * theirs).sum(axis=1)
+    assert cos.min() > 0.999, cos
+
+
+def test_paraphrase_is_closer_than_unrelated():
+    enc = load_encoder()
+    a, b, c = enc.encode(["I did my master's at Stanford.", "academic background and education",
+                          "I enjoy cooking pasta on weekends."])
+    assert a @ b > a @ c + 0.1
+
+
+def test_empty_input():
+    assert load_encoder().encode([]).shape == (0, 384)
