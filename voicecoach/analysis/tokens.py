@@ -69,3 +69,23 @@ def sentences(words: list[Word]) -> list[list[Word]]:
     if cur:
         out.append(cur)
     return out
+
+
+_ANNOTATION = re.compile(r"<[^>]*>|\[[^\]]*\]")
+
+
+def normalise_text(text: str) -> list[str]:
+    """Words for comparing transcripts: lower case, no punctuation, fillers KEPT.
+
+    (Whisper's own normaliser deletes um/uh/hmm, which would hide exactly what we measure.)
+    Reference annotations such as ``<cutoff-x>`` and ``[laughter]`` are dropped; "yknow" is "you know".
+    """
+    text = _ANNOTATION.sub(" ", text.lower().replace("’", "'"))
+    out = []
+    for raw in text.replace("-", " ").replace("—", " ").split():
+        for part in [normalise(raw)]:
+            if part in ("yknow", "y'know"):
+                out.extend(["you", "know"])
+            elif part:
+                out.append(part)
+    return out

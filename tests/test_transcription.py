@@ -1,0 +1,102 @@
+"""The real Whisper model on real speech (tests/data, see PROVENANCE.md) and on espeak-ng speech."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import espeak, speech_span_s, write_audio
+from voicecoach.analysis.fillers import HESITATIONS
+from voicecoach.analysis.tokens import normalise_text
+
+pytestmark = pytest.mark.model
+
+
+def wer(ref: list[str], hyp: list[str]) -> float:
+    d = np.arange(len(hyp) + 1)
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d.copy(), i
+        for j, h in enumerate(hyp, 1):
+            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
+    return d[-1] / max(len(ref), 1)
+
+
+@pytest.mark.parametrize("name", ["whisper_jfk", "librispeech_61-70968-0000", "mfa_english_slow"])
+def test_clean_speech_matches_reference(scorer, tell_me, data, name):
+    path = next(p for p in data.glob(name + ".*") if p.suffix in (".flac", ".wav"))
+    report = scorer.score(path, tell_me)
+    ref = normalise_text((data / f"{name}.txt").read_text())
+    hyp = normalise_text(report.transcript.text)
+    assert wer(ref, hyp) <= 0.05, (ref, hyp)
+    # clean read speech: no filler may be invented
+    assert report.fillers.count == 0, report.fillers.fillers
+    words = report.transcript.words
+    assert all(a.start_s <= a.end_s <= b.start_s + 1e-6 for a, b in zip(words, words[1:]))
+
+
+def _mfa_refs(data: Path) -> dict[Path, str]:
+    refs = {data / "mfa" / f"{k}.flac": v for k, v in
+            (line.rstrip("\n").split("\t") for line in (data / "mfa" / "reference_transcripts.tsv").open())}
+    for name in ("mfa_acoustic_corpus", "mfa_cold_corpus"):
+        refs[data / f"{name}.flac"] = (data / f"{name}.lab").read_text()
+    return refs
+
+
+# What Whisper base alone achieved when this test was written: 12 of the 24 reference hesitations
+# (all on the staged clips; 0 of 8 on the two monologue halves). Issue 4 raises it; this floor only
+# catches a regression.
+MIN_HESITATIONS_FOUND = 10
+
+
+def test_hesitation_counts_against_verbatim_references(scorer, tell_me, data, capsys):
+    rows, found, expected = [], 0, 0
+    for path, ref in _mfa_refs(data).items():
+        report = scorer.score(path, tell_me)
+        want = sum(w in HESITATIONS for w in normalise_text(ref))
+        got = report.fillers.hesitation_count
+        if want == 0:
+            assert got == 0, f"{path.name}: {got} hesitations found where the reference has none"
+        rows.append(f"{path.name:28s} reference {want}  found {got}")
+        found += got
+        expected += want
+    with capsys.disabled():
+        print("\n" + "\n".join(rows) + f"\nhesitations found {found}/{expected} = {found / expected:.2f}")
+    assert found >= MIN_HESITATIONS_FOUND
+    assert found <= expected + 2  # a repeated "uh" may be heard once more than the reference writes
+
+
+@pytest.mark.parametrize("wpm", [120, 160, 200])
+def test_espeak_pace_within_ten_percent(scorer, tell_me, tmp_path, wpm):
+    text = ("I studied computer science at a large public university and then joined a small company "
+            "that builds forecasting tools for farms. I trained models that predict crop yields from "
+            "weather and soil data, and I learned how much clean data matters. Later I moved into a "
+            "team that ships recommendation models to millions of people every day.")
+    path = espeak(text, tmp_path / "answer.wav", wpm=wpm)
+    reference_wpm = len(text.split()) * 60 / speech_span_s(path)
+    report = scorer.score(path, tell_me)
+    assert report.pace.wpm == pytest.approx(reference_wpm, rel=0.10), (report.pace.wpm, reference_wpm)
+
+
+def test_silence_and_noise_are_reported_not_scored(scorer, tell_me, tmp_path):
+    rng = np.random.default_rng(0)
+    for name, samples in [("silence.wav", np.zeros(30 * 16000, np.float32)),
+                          ("noise.flac", (0.3 * rng.standard_normal(20 * 16000)).astype(np.float32).clip(-1, 1))]:
+        report = scorer.score(write_audio(tmp_path / name, samples), tell_me)
+        assert report.score is None and "No speech was detected" in report.notices[0], name
+
+
+def test_non_english_speech_is_reported(scorer, tell_me, tmp_path):
+    path = espeak("Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
+                  "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.",
+                  tmp_path / "de.wav", voice="de")
+    report = scorer.score(path, tell_me)
+    assert report.score is None and "German" in report.notices[0]
+
+
+def test_tiny_en_model_also_scores(tell_me, data):
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.pipeline import ScoreOptions, Scorer
+
+    report = Scorer(ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"))).score(data / "whisper_jfk.flac", tell_me)
+    assert report.model == "tiny.en"
+    assert wer(normalise_text((data / "whisper_jfk.txt").read_text()), normalise_text(report.transcript.text)) <= 0.1
