@@ -60,3 +60,16 @@ def test_too_long_is_refused_before_decoding_it_all(tmp_path):
     path = write_audio(tmp_path / "long.flac", tone(12.0, 16000))
     with pytest.raises(AudioError, match="limit is 0:10"):
         load(path, max_duration_s=10)
+
+
+def test_long_audio_is_cut_at_the_quietest_point():
+    from voicecoach.asr.whisper import CHUNK_S, chunk_bounds
+
+    rate = SAMPLE_RATE
+    x = tone(2 * CHUNK_S + 50, rate)
+    x[(CHUNK_S - 7) * rate:(CHUNK_S - 6) * rate] = 0  # a silence 7 s before the first limit
+    b = chunk_bounds(x)
+    assert b[0][0] == 0 and b[-1][1] == len(x)
+    assert all(e - s <= CHUNK_S * rate for s, e in b) and all(b[i][1] == b[i + 1][0] for i in range(len(b) - 1))
+    assert (CHUNK_S - 7) * rate <= b[0][1] <= (CHUNK_S - 6) * rate
+    assert chunk_bounds(x[: 10 * rate]) == [(0, 10 * rate)]

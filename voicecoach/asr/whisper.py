@@ -19,6 +19,30 @@ ENGLISH = "en"
 # voicecoach declines to score it (Whisper's own language_detection_threshold is 0.5).
 OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
 LANGUAGE_PROBE_S = 30  # Whisper detects the language from one 30-second window
+# faster-whisper computes the spectrogram of its whole input at once (an hour of audio peaked at
+# 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
+# quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
+CHUNK_S = 300
+CUT_SEARCH_S = 20
+CUT_FRAME_S = 0.2
+
+
+def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
+    """[start, end) sample ranges of at most ``chunk_s`` each, cut at quiet points."""
+    import numpy as np
+
+    n, limit = len(samples), int(chunk_s * SAMPLE_RATE)
+    frame, search = int(CUT_FRAME_S * SAMPLE_RATE), int(CUT_SEARCH_S * SAMPLE_RATE)
+    bounds, start = [], 0
+    while n - start > limit:
+        lo, hi = start + limit - search, start + limit
+        region = samples[lo:hi][: (hi - lo) // frame * frame].reshape(-1, frame)
+        energy = (region.astype(np.float64) ** 2).mean(axis=1)
+        cut = lo + int(np.argmin(energy)) * frame + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
 
 
 @lru_cache(maxsize=2)
@@ -79,19 +103,22 @@ class WhisperTranscriber:
                                   model=self.resolved.name)
             if o.language is None:
                 language = detected
-        segments_iter, info = self.model.transcribe(
-            audio.samples, language=language, beam_size=o.beam_size, word_timestamps=True,
-            vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra,
-        )
         segments = []
-        for s in segments_iter:
-            words = tuple(Word(text=w.word.strip(), start_s=round(float(w.start), 3), end_s=round(float(w.end), 3),
-                               probability=round(float(w.probability), 4)) for w in (s.words or []) if w.word.strip())
-            if words:
-                segments.append(Segment(text=s.text.strip(), start_s=round(float(s.start), 3), end_s=round(float(s.end), 3),
-                                        words=words))
-            if on_progress:
-                on_progress(float(s.end))
+        for a, b in chunk_bounds(audio.samples):
+            offset = a / SAMPLE_RATE
+            segments_iter, _ = self.model.transcribe(
+                audio.samples[a:b], language=language, beam_size=o.beam_size, word_timestamps=True,
+                vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra,
+            )
+            for s in segments_iter:
+                words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
+                                   end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
+                              for w in (s.words or []) if w.word.strip())
+                if words:
+                    segments.append(Segment(text=s.text.strip(), start_s=round(offset + float(s.start), 3),
+                                            end_s=round(offset + float(s.end), 3), words=words))
+                if on_progress:
+                    on_progress(offset + float(s.end))
         if on_progress:
             on_progress(audio.duration_s)
         return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
