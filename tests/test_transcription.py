@@ -42,10 +42,11 @@ def _mfa_refs(data: Path) -> dict[Path, str]:
     return refs
 
 
-# What Whisper base alone achieved when this test was written: 12 of the 24 reference hesitations
-# (all on the staged clips; 0 of 8 on the two monologue halves). Issue 4 raises it; this floor only
-# catches a regression.
-MIN_HESITATIONS_FOUND = 10
+# What Whisper base alone achieved when this test was written: 10 to 13 of the 24 reference
+# hesitations over repeated runs (all on the staged clips; 0 of 8 on the two monologue halves).
+# It varies because Whisper falls back to sampling on "uh uh uh" (mfa_uhuh gave 4 to 7). Issue 4
+# raises recall; this floor, one under the worst run seen, only catches a regression.
+MIN_HESITATIONS_FOUND = 9
 
 
 def test_hesitation_counts_against_verbatim_references(scorer, tell_me, data, capsys):

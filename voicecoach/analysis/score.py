@@ -126,6 +126,13 @@ def overall_score(parts: dict[str, float]) -> float:
     return sum(WEIGHTS[k] * parts[k] for k in WEIGHTS) / sum(WEIGHTS.values())
 
 
+def _point(description: str) -> str:
+    """'Academic background: degree, ...' -> 'academic background (degree, ...)'."""
+    head, _, rest = description.partition(": ")
+    text = f"{head} ({rest})" if rest else head
+    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, fillers: FillerResult,
               pauses: PauseResult, rubric: RubricResult) -> list[Tip]:
     """Concrete advice, most valuable first (ranked by the points each problem costs)."""
@@ -138,12 +145,11 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
         missing = [i for i in rubric.items if i.status == MISSED]
         partly = [i for i in rubric.items if i.status == PARTLY]
         for i in missing[:2]:
-            tips.append(Tip(f"You did not cover: {i.description[0].lower() + i.description[1:]}. "
-                            "Add a sentence or two on it.", "coverage",
+            tips.append(Tip(f"You did not cover {_point(i.description)}. Add a sentence or two on it.", "coverage",
                             WEIGHTS["coverage"] / len(rubric.items)))
         for i in partly[:1]:
-            tips.append(Tip(f"Make this point clearer at {clock(i.evidence_start_s or 0)}: "
-                            f"{i.description[0].lower() + i.description[1:]}.", "coverage",
+            tips.append(Tip(f"You only touched on {_point(i.description)} at {clock(i.evidence_start_s or 0)}. "
+                            "Make it a clear point of its own.", "coverage",
                             0.5 * WEIGHTS["coverage"] / len(rubric.items), i.evidence_start_s))
     if fillers.count and parts["fillers"] < 100:
         top = ", ".join(f'"{w}" ×{n}' for w, n in list(fillers.by_word.items())[:3])

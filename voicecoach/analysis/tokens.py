@@ -83,7 +83,7 @@ def normalise_text(text: str) -> list[str]:
     text = _ANNOTATION.sub(" ", text.lower().replace("’", "'"))
     out = []
     for raw in text.replace("-", " ").replace("—", " ").split():
-        for part in [normalise(raw)]:
+        for part in ["her" if raw in ("'er", "’er") else normalise(raw)]:  # "I hardly know 'er"
             if part in ("yknow", "y'know"):
                 out.extend(["you", "know"])
             elif part:
