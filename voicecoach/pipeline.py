@@ -67,7 +67,8 @@ class Scorer:
         if lang and lang != "en" and not transcript.segments:
             name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
             notices = (f"This recording seems to be in {name} (language detection {transcript.language_probability:.0%} "
-                       "sure), not English. voicecoach scores English answers only, so it was not scored.",)
+                       "sure), not English. voicecoach scores English answers only, so it was not scored. "
+                       "If it is English, score it anyway with --skip-language-check.",)
         encoder = self.encoder if transcript.segments and question.rubric else None
         return build_report(question, transcript, encoder, self.options.analysis,
                             audio_path=str(path), notices=notices)

@@ -1,7 +1,8 @@
 """Rubric coverage: which points of the question the answer made, recognised by meaning.
 
 Each rubric item is compared with every sentence of the answer (and every pair of neighbouring
-sentences, since a point often spans two). Similarity is the cosine between MiniLM sentence
+sentences, since a point often spans two; a pair's embedding is the normalised sum of its two
+sentences' embeddings, which keeps the cost at one encoder pass per sentence). Similarity is the cosine between MiniLM sentence
 embeddings of the answer text and of the item's description and example phrasings, so "I did my
 master's at..." matches "academic background". Keywords add evidence: a match raises the
 similarity by ``keyword_bonus``. The best-scoring stretch of the answer is the evidence shown.
@@ -89,12 +90,13 @@ class _Stretch:
     start_s: float
 
 
-def _stretches(transcript: Transcript) -> list[_Stretch]:
+def _stretches(transcript: Transcript) -> tuple[list[_Stretch], list[tuple[int, int]]]:
+    """Sentences, then neighbouring pairs; the second list gives each pair's sentence indices."""
     sents = [s for s in sentences(transcript.words) if s]
     out = [_Stretch(" ".join(w.text.strip() for w in s), s[0].start_s) for s in sents]
-    for a, b in zip(sents, sents[1:]):
-        out.append(_Stretch(" ".join(w.text.strip() for w in a + b), a[0].start_s))
-    return out
+    pairs = [(i, i + 1) for i in range(len(sents) - 1)]
+    out += [_Stretch(out[i].text + " " + out[j].text, out[i].start_s) for i, j in pairs]
+    return out, pairs
 
 
 def _keyword_hits(item: RubricItem, text: str) -> tuple[str, ...]:
@@ -108,7 +110,7 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
     items = question.rubric
     if not items:
         return RubricResult(items=(), coverage=1.0)
-    stretches = _stretches(transcript)
+    stretches, pairs = _stretches(transcript)
     if not stretches or encoder is None:
         missed = tuple(ItemCoverage(i.id, i.description, MISSED, 0.0, 0.0, "", None, ()) for i in items)
         return RubricResult(items=missed, coverage=0.0)
@@ -118,8 +120,13 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
         for text in (item.description, *item.examples):
             refs.append(text)
             owner.append(k)
-    emb = encoder.encode([s.text for s in stretches] + refs)
-    s_emb, r_emb = emb[:len(stretches)], emb[len(stretches):]
+    n_sent = len(stretches) - len(pairs)
+    emb = encoder.encode([s.text for s in stretches[:n_sent]] + refs)
+    s_emb, r_emb = emb[:n_sent], emb[n_sent:]
+    if pairs:
+        pair_emb = np.array([s_emb[i] + s_emb[j] for i, j in pairs])
+        pair_emb /= np.maximum(np.linalg.norm(pair_emb, axis=1, keepdims=True), 1e-12)
+        s_emb = np.vstack([s_emb, pair_emb])
     sim = s_emb @ r_emb.T  # (stretches, refs); embeddings are unit length
     owner_arr = np.array(owner)
     results = []

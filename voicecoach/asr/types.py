@@ -94,6 +94,8 @@ class TranscriptionOptions:
         compute_type: CTranslate2 quantisation; int8 is fastest on CPU.
         language: the language to transcribe; None lets a multilingual model detect it.
         initial_prompt: text to condition the first window on (None = nothing).
+        check_language: with a multilingual model, detect the language first and decline to
+            transcribe speech that is confidently not ``language``.
     """
 
     model: str = "base"
@@ -103,4 +105,5 @@ class TranscriptionOptions:
     compute_type: str = "int8"
     language: str | None = "en"
     initial_prompt: str | None = None
+    check_language: bool = True
     extra: dict = field(default_factory=dict)

@@ -18,7 +18,6 @@ ENGLISH = "en"
 # A multilingual model must be at least this sure that the speech is in another language before
 # voicecoach declines to score it (Whisper's own language_detection_threshold is 0.5).
 OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
-LANGUAGE_PROBE_S = 30  # Whisper detects the language from one 30-second window
 # faster-whisper computes the spectrogram of its whole input at once (an hour of audio peaked at
 # 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
 # quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
@@ -79,13 +78,10 @@ class WhisperTranscriber:
             self._model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
         return self._model
 
-    def detect_language(self, audio: Audio) -> tuple[str, float]:
-        """(language, probability) for the first speech of ``audio``; English for .en models."""
-        if not self.resolved.multilingual:
-            return ENGLISH, 1.0
-        probe = audio.samples[: LANGUAGE_PROBE_S * SAMPLE_RATE * 4]  # VAD may skip silence first
-        lang, prob, _ = self.model.detect_language(probe, vad_filter=True)
-        return lang, float(prob)
+    def _run(self, samples, language: str | None):
+        o = self.options
+        return self.model.transcribe(samples, language=language, beam_size=o.beam_size, word_timestamps=True,
+                                     vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra)
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
         """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as segments finish.
@@ -94,22 +90,27 @@ class WhisperTranscriber:
         English comes back as an empty transcript whose ``detected_language`` says what it was.
         """
         o = self.options
+        # A multilingual model detects the language while it prepares the first piece (one extra
+        # encoder pass); voicecoach then transcribes in English, or stops if the speech is
+        # confidently another language. Segments are generated lazily, so stopping costs nothing.
+        detect = self.resolved.multilingual and (o.language is None or (o.language == ENGLISH and o.check_language))
         language, prob, detected = o.language or ENGLISH, 1.0, None
-        if self.resolved.multilingual and len(audio.samples):
-            detected, prob = self.detect_language(audio)
-            if detected != ENGLISH and prob >= OTHER_LANGUAGE_MIN_PROBABILITY and o.language == ENGLISH:
-                return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
-                                  language_probability=prob, detected_language=detected,
-                                  model=self.resolved.name)
-            if o.language is None:
-                language = detected
         segments = []
         for a, b in chunk_bounds(audio.samples):
             offset = a / SAMPLE_RATE
-            segments_iter, _ = self.model.transcribe(
-                audio.samples[a:b], language=language, beam_size=o.beam_size, word_timestamps=True,
-                vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra,
-            )
+            piece = audio.samples[a:b]
+            segments_iter, info = self._run(piece, None if detect else language)
+            if detect:
+                detect = False
+                detected, prob = info.language, float(info.language_probability)
+                if o.language is None:
+                    language = detected
+                elif detected != ENGLISH:
+                    if prob >= OTHER_LANGUAGE_MIN_PROBABILITY:
+                        return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
+                                          language_probability=prob, detected_language=detected,
+                                          model=self.resolved.name)
+                    segments_iter, _ = self._run(piece, ENGLISH)  # unsure: English it is
             for s in segments_iter:
                 words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
                                    end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))

@@ -12,8 +12,8 @@ app = typer.Typer(help="The question banks: list them, or show one question with
 
 @app.command("list")
 def list_(
-    category: Optional[str] = typer.Option(None, "--category", "-c", help="Only this category (general, motivation, technical, design, behavioral)."),
-    bank: list[Path] = typer.Option([], "--bank", help="Extra question bank (TOML); may be repeated."),
+    category: Optional[str] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (general, motivation, technical, design, behavioral)."),
+    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
 ) -> None:
     """List every question: id, category, target length."""
     from rich.console import Console
@@ -40,8 +40,8 @@ def list_(
 
 @app.command("show")
 def show(
-    question_id: str = typer.Argument(..., help="The question id."),
-    bank: list[Path] = typer.Option([], "--bank", help="Extra question bank (TOML); may be repeated."),
+    question_id: str = typer.Argument(..., metavar="ID", help="The question id."),
+    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
 ) -> None:
     """Show one question: its text, target length, guidance and rubric."""
     from rich.console import Console

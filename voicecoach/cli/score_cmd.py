@@ -13,20 +13,22 @@ from voicecoach.errors import OutputError
 
 def score(
     file: Path = typer.Argument(..., help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
-                                show_default=False),
-    question: str = typer.Option("tell-me-about-yourself", "--question", "-q",
+                                show_default=False, metavar="FILE"),
+    question: str = typer.Option("tell-me-about-yourself", "--question", "-q", metavar="ID",
                                  help="Question id (see `voicecoach questions list`)."),
-    model: str = typer.Option("base", "--model", "-m",
+    model: str = typer.Option("base", "--model", "-m", metavar="NAME",
                               help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
                                    "or a faster-whisper name (downloads; needs internet)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON (schema 1.0) instead of the summary."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the JSON report to this file."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
-    bank: list[Path] = typer.Option([], "--bank", help="Extra question bank (TOML); may be repeated."),
-    beam_size: int = typer.Option(5, "--beam-size", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
-    min_wpm: float = typer.Option(100.0, "--min-wpm", min=1, help="Slowest comfortable pace (words per minute)."),
-    max_wpm: float = typer.Option(165.0, "--max-wpm", min=1, help="Fastest comfortable pace (words per minute)."),
-    max_minutes: float = typer.Option(120.0, "--max-minutes", min=0.01, help="Refuse recordings longer than this."),
+    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
+    beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
+    min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace (words per minute)."),
+    max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace (words per minute)."),
+    skip_language_check: bool = typer.Option(False, "--skip-language-check",
+                                             help="Transcribe as English even if it sounds like another language."),
+    max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
     """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, and tips."""
     from dataclasses import replace
@@ -53,7 +55,8 @@ def score(
         if out.is_dir():
             raise OutputError(f"{out}: is a folder")
     opts = ScoreOptions(
-        transcription=TranscriptionOptions(model=model, beam_size=beam_size),
+        transcription=TranscriptionOptions(model=model, beam_size=beam_size,
+                                           check_language=not skip_language_check),
         analysis=replace(AnalysisOptions(), pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm)),
         max_duration_s=max_minutes * 60,
     )
