@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,7 +31,6 @@ class ScoreOptions:
     transcription: TranscriptionOptions = TranscriptionOptions()
     analysis: AnalysisOptions = AnalysisOptions()
     max_duration_s: float = DEFAULT_MAX_DURATION_S
-    extra: dict = field(default_factory=dict)
 
 
 class Scorer:

@@ -14,7 +14,7 @@ A recording with no speech, or not in English, gets no score (None) and a notice
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from voicecoach import __version__
 from voicecoach.analysis.fillers import FillerOptions, FillerResult, find_fillers, summarise
@@ -86,7 +86,6 @@ class Report:
     model: str = ""
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
-    extra: dict = field(default_factory=dict)
 
 
 def _lin(x: float, good: float, zero: float) -> float:

@@ -96,6 +96,7 @@ class TranscriptionOptions:
         initial_prompt: text to condition the first window on (None = nothing).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech that is confidently not ``language``.
+        extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
     """
 
     model: str = "base"

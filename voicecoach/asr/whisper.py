@@ -60,7 +60,8 @@ def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
     except Exception as e:  # CTranslate2 and huggingface_hub raise many types
         how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
                if downloads else "its files are damaged or not a CTranslate2 Whisper model")
-        raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {str(e)[:120]})") from e
+        detail = " ".join(str(e).split())[:120]
+        raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
 
 
 class WhisperTranscriber:

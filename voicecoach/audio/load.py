@@ -49,7 +49,7 @@ class Audio:
         return len(self.samples) / SAMPLE_RATE
 
 
-def _check_path(path: Path) -> None:
+def check_path(path: Path) -> None:
     if not path.exists():
         raise AudioError(f"{path}: no such file")
     if path.is_dir():
@@ -70,7 +70,7 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
     import av  # heavy: imported here so `voicecoach --help` stays fast
 
     path = Path(path)
-    _check_path(path)
+    check_path(path)
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as e:

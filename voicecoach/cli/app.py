@@ -25,6 +25,7 @@ app.add_typer(questions_cmd.app, name="questions")
 app.add_typer(models_cmd.app, name="models")
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE
+_state = {"debug": False}
 
 
 def _version(value: bool) -> None:
@@ -46,15 +47,12 @@ def _main(
         _state["debug"] = True
 
 
-_state = {"debug": False}
-
-
 def main() -> None:
     """Entry point: run the app; turn known errors into one line on stderr and an exit code."""
     try:
         app(standalone_mode=False)
     except VoicecoachError as e:
-        print(f"voicecoach: error: {e}", file=sys.stderr)
+        print(f"voicecoach: error: {' '.join(str(e).split())}", file=sys.stderr)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("voicecoach: interrupted", file=sys.stderr)

@@ -39,14 +39,14 @@ def score(
     from voicecoach.analysis.pace import PaceOptions
     from voicecoach.analysis.score import AnalysisOptions
     from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.audio.load import _check_path
+    from voicecoach.audio.load import check_path
     from voicecoach.pipeline import ScoreOptions, Scorer
     from voicecoach.render import json_report, terminal
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
     if min_wpm >= max_wpm:
         raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
-    _check_path(file)
+    check_path(file)
     q = questions.get(question, bank)
     if out is not None:
         folder = out.parent if str(out.parent) else Path(".")
