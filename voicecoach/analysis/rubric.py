@@ -21,6 +21,9 @@ from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question, RubricItem
 
 COVERED, PARTLY, MISSED = "covered", "partly", "missed"
+# When a pair of sentences scores best but one of them alone comes within this margin, that one
+# sentence is shown as the evidence (shorter and just as telling); the status keeps the pair's score.
+EVIDENCE_SINGLE_MARGIN = 0.05
 
 
 class Encoder(Protocol):
@@ -135,12 +138,17 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
         hits = [_keyword_hits(item, s.text) for s in stretches]
         scores = item_sim + np.array([options.keyword_bonus if h else 0.0 for h in hits])
         best = int(np.argmax(scores))
-        score = float(scores[best])
+        score, similarity = float(scores[best]), float(item_sim[best])
+        if best >= n_sent:  # a pair won: show one sentence of it if that alone nearly matches
+            i, j = pairs[best - n_sent]
+            single = i if scores[i] >= scores[j] else j
+            if scores[single] >= score - EVIDENCE_SINGLE_MARGIN:
+                best = single
         status = COVERED if score >= options.covered_at else PARTLY if score >= options.partly_at else MISSED
         found = status != MISSED
         results.append(ItemCoverage(
             id=item.id, description=item.description, status=status, score=score,
-            similarity=float(item_sim[best]), evidence=stretches[best].text if found else "",
+            similarity=similarity, evidence=stretches[best].text if found else "",
             evidence_start_s=stretches[best].start_s if found else None, keywords=hits[best] if found else (),
         ))
     cov = sum(1.0 if r.status == COVERED else 0.5 if r.status == PARTLY else 0.0 for r in results) / len(results)
