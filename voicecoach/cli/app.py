@@ -8,20 +8,25 @@ import sys
 import typer
 
 from voicecoach import __version__
-from voicecoach.cli import models_cmd, questions_cmd, score_cmd
+from voicecoach.cli import models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
 from voicecoach.errors import VoicecoachError
 
 app = typer.Typer(
     name="voicecoach",
     help="Practise spoken answers to interview questions, scored on your own machine.\n\n"
-         "Start with `voicecoach questions list`, then `voicecoach score answer.m4a --question ID`.",
+         "Start with `voicecoach questions list`, then `voicecoach practice --question ID` to answer out "
+         "loud, or `voicecoach score answer.m4a --question ID` for a recording you already have.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("score")(score_cmd.score)
+app.command("practice")(practice_cmd.practice)
+app.add_typer(sessions_cmd.app, name="sessions")
+app.command("progress")(sessions_cmd.progress)
 app.add_typer(questions_cmd.app, name="questions")
+app.command("devices")(practice_cmd.devices_cmd)
 app.add_typer(models_cmd.app, name="models")
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE
@@ -48,26 +53,17 @@ def _main(
 
 
 def main() -> None:
-    """Entry point: run the app; turn known errors into one line on stderr and an exit code."""
+    """Entry point. typer/click handle usage errors (exit 2) and SystemExit; voicecoach's own errors
+    become one line on stderr and their exit code; anything else is an internal error."""
     try:
-        app(standalone_mode=False)
+        app()
     except VoicecoachError as e:
         print(f"voicecoach: error: {' '.join(str(e).split())}", file=sys.stderr)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("voicecoach: interrupted", file=sys.stderr)
         sys.exit(130)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
-        print("voicecoach: aborted", file=sys.stderr)
-        sys.exit(1)
-    except Exception as e:  # click usage errors carry their own formatting
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
+    except Exception as e:
         if _state["debug"]:
             raise
         print(f"voicecoach: internal error: {type(e).__name__}: {e} (run with --debug for details)",

@@ -28,6 +28,7 @@ def score(
     max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace (words per minute)."),
     skip_language_check: bool = typer.Option(False, "--skip-language-check",
                                              help="Transcribe as English even if it sounds like another language."),
+    save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
     """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, and tips."""
@@ -78,9 +79,14 @@ def score(
             report = scorer.score(file, q, on_progress=on_progress)
     else:
         report = scorer.score(file, q)
+    if save:
+        from voicecoach.sessions.store import keep_recording
+
+        info = keep_recording(file, q, json_report.to_dict(report), report.transcript.duration_s)
+        Console(stderr=True).print(f"[dim]saved as session {info.id}[/dim]")
     if out is not None:
         json_report.write_atomic(out, json_report.dumps(report) + "\n")
     if as_json:
         sys.stdout.write(json_report.dumps(report) + "\n")
     else:
-        terminal.render(report, Console(), show_transcript=transcript)
+        terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)

@@ -1,4 +1,5 @@
-"""The report on a terminal, with rich."""
+"""The report on a terminal, with rich. It renders the JSON form (schema 1.0), so a fresh report
+and one stored in a session look the same."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from voicecoach.analysis.score import WEIGHTS, Report
 from voicecoach.timefmt import clock
 
 STATUS_STYLE = {"covered": ("✔ covered", "green"), "partly": ("◐ partly", "yellow"), "missed": ("✘ missed", "red")}
@@ -20,76 +20,77 @@ def _score_style(x: float) -> str:
     return "green" if x >= 75 else "yellow" if x >= 50 else "red"
 
 
-def _header(r: Report) -> Text:
-    t = Text()
-    t.append(r.question.text, style="bold")
-    t.append(f"  [{r.question.id}]\n", style="dim")
-    t.append(f"{r.audio_path or ''} · {clock(r.transcript.duration_s)} recorded · model {r.model}", style="dim")
-    return t
-
-
-def render(r: Report, console: Console, show_transcript: bool = False) -> None:
-    console.print(Panel(_header(r), title="voicecoach", expand=True))
-    for n in r.notices:
+def render(r: dict, console: Console, show_transcript: bool = False) -> None:
+    """Print the report ``r`` (the dict of voicecoach.render.json_report.to_dict)."""
+    q = r["question"]
+    head = Text()
+    head.append(q["text"], style="bold")
+    head.append(f"  [{q['id']}]\n", style="dim")
+    head.append(f"{r['audio']['path'] or ''} · {clock(r['audio']['duration_s'])} recorded · model {r['model']}", style="dim")
+    console.print(Panel(head, title="voicecoach", expand=True))
+    for n in r["notices"]:
         console.print(Text("! " + n, style="bold yellow"))
-    if r.score is None:
+    if r["score"] is None:
         return
-    score = Text(f"{r.score:.0f}/100", style=f"bold {_score_style(r.score)}")
     parts = Table.grid(padding=(0, 2))
-    for k in WEIGHTS:
-        parts.add_row(Text(k, style="dim"), Text(f"{r.parts[k]:.0f}", style=_score_style(r.parts[k])),
-                      Text(f"weight {WEIGHTS[k]}%", style="dim"))
+    for k, w in r["weights"].items():
+        parts.add_row(Text(k, style="dim"), Text(f"{r['parts'][k]:.0f}", style=_score_style(r["parts"][k])),
+                      Text(f"weight {w}%", style="dim"))
+    score = Text(f"{r['score']:.0f}/100", style=f"bold {_score_style(r['score'])}")
     console.print(Panel(Group(Text.assemble("Overall score  ", score), parts), expand=False))
 
-    L = r.length
-    off = "" if L.verdict == "on target" else f" by {clock(L.off_by_s)}"
-    console.print(Text.assemble(("Length  ", "bold"), f"{clock(L.answer_s)}  (target {clock(L.target_min_s)}–"
-                                f"{clock(L.target_max_s)})  ", (L.verdict + off, VERDICT_STYLE[L.verdict])))
+    L = r["length"]
+    off = "" if L["verdict"] == "on target" else f" by {clock(L['off_by_s'])}"
+    console.print(Text.assemble(("Length  ", "bold"), f"{clock(L['answer_s'])}  (target {clock(L['target_min_s'])}–"
+                                f"{clock(L['target_max_s'])})  ", (L["verdict"] + off, VERDICT_STYLE[L["verdict"]])))
 
-    p = r.pace
-    console.print(Text.assemble(("Pace    ", "bold"), f"{p.wpm:.0f} wpm overall, {p.speaking_wpm:.0f} wpm while "
-                                f"speaking  (comfortable {p.min_wpm:.0f}–{p.max_wpm:.0f})  ",
-                                (p.verdict, VERDICT_STYLE[p.verdict])))
-    if len(p.windows) > 1:
+    p = r["pace"]
+    console.print(Text.assemble(("Pace    ", "bold"), f"{p['wpm']:.0f} wpm overall, {p['speaking_wpm']:.0f} wpm while "
+                                f"speaking  (comfortable {p['min_wpm']:.0f}–{p['max_wpm']:.0f})  ",
+                                (p["verdict"], VERDICT_STYLE[p["verdict"]])))
+    if len(p["windows"]) > 1:
         tl = Text("        ")
-        for w in p.windows:
-            tl.append(f"{clock(w.start_s)} {w.wpm:.0f}  ", style=VERDICT_STYLE[w.verdict])
+        for w in p["windows"]:
+            tl.append(f"{clock(w['start_s'])} {w['wpm']:.0f}  ", style=VERDICT_STYLE[w["verdict"]])
         console.print(tl)
-    for w in p.flagged:
-        console.print(Text(f"        {clock(w.start_s)}–{clock(w.end_s)}: {w.verdict} ({w.wpm:.0f} wpm)",
-                           style="yellow"))
+    for w in p["windows"]:
+        if w["verdict"] in ("slow", "fast"):
+            console.print(Text(f"        {clock(w['start_s'])}–{clock(w['end_s'])}: {w['verdict']} ({w['wpm']:.0f} wpm)",
+                               style="yellow"))
 
-    f = r.fillers
-    console.print(Text.assemble(("Fillers ", "bold"), f"{f.count}  ({f.per_minute:.1f}/min, {f.per_100_words:.1f} per 100 words; "
-                                f"{f.hesitation_count} hesitations, {f.discourse_count} discourse)"))
-    if f.fillers:
-        listed = ", ".join(f'"{x.text}" {clock(x.start_s)}' for x in f.fillers[:MAX_LISTED])
-        more = f" … and {len(f.fillers) - MAX_LISTED} more" if len(f.fillers) > MAX_LISTED else ""
+    f = r["fillers"]
+    console.print(Text.assemble(("Fillers ", "bold"), f"{f['count']}  ({f['per_minute']:.1f}/min, {f['per_100_words']:.1f} per "
+                                f"100 words; {f['hesitation_count']} hesitations, {f['discourse_count']} discourse)"))
+    occ = f["occurrences"]
+    if occ:
+        listed = ", ".join(f'"{x["text"]}" {clock(x["start_s"])}' for x in occ[:MAX_LISTED])
+        more = f" … and {len(occ) - MAX_LISTED} more" if len(occ) > MAX_LISTED else ""
         console.print(Text("        " + listed + more, style="dim"))
 
-    pa = r.pauses
-    console.print(Text.assemble(("Pauses  ", "bold"), f"{pa.count} over {pa.min_pause_s:g} s, longest {pa.longest_s:.1f} s, "
-                                f"{len(pa.long_pauses)} over {pa.long_pause_s:g} s"))
-    for x in pa.long_pauses[:MAX_LISTED]:
-        console.print(Text(f"        {clock(x.start_s)}  {x.duration_s:.1f} s", style="yellow"))
-    for g in pa.gaps:
-        console.print(Text(f"        {clock(g.start_s)}  transcription gap of {g.duration_s:.1f} s (not a pause)", style="dim"))
+    pa = r["pauses"]
+    console.print(Text.assemble(("Pauses  ", "bold"), f"{pa['count']} over {pa['min_pause_s']:g} s, longest "
+                                f"{pa['longest_s']:.1f} s, {len(pa['long_pauses'])} over {pa['long_pause_s']:g} s"))
+    for x in pa["long_pauses"][:MAX_LISTED]:
+        console.print(Text(f"        {clock(x['start_s'])}  {x['duration_s']:.1f} s", style="yellow"))
+    for g in pa["transcription_gaps"]:
+        console.print(Text(f"        {clock(g['start_s'])}  transcription gap of {g['end_s'] - g['start_s']:.1f} s "
+                           "(not a pause)", style="dim"))
 
-    rb = r.rubric
-    if rb.items:
-        t = Table(title=f"Rubric coverage {rb.coverage:.0%}", title_justify="left", show_lines=False, expand=True)
+    rb = r["rubric"]
+    if rb["items"]:
+        t = Table(title=f"Rubric coverage {rb['coverage']:.0%}", title_justify="left", expand=True)
         t.add_column("point", ratio=2)
         t.add_column("", no_wrap=True)
         t.add_column("evidence", ratio=3)
-        for i in rb.items:
-            label, style = STATUS_STYLE[i.status]
-            ev = f"{clock(i.evidence_start_s)} “{i.evidence}”" if i.evidence else ""
-            t.add_row(i.description, Text(label, style=style), Text(ev, style="dim"))
+        for i in rb["items"]:
+            label, style = STATUS_STYLE[i["status"]]
+            ev = f"{clock(i['evidence_start_s'])} “{i['evidence']}”" if i["evidence"] else ""
+            t.add_row(i["description"], Text(label, style=style), Text(ev, style="dim"))
         console.print(t)
 
-    if r.tips:
+    if r["tips"]:
         console.print(Text("Tips", style="bold"))
-        for n, tip in enumerate(r.tips, 1):
-            console.print(f" {n}. {tip.text}")
+        for n, tip in enumerate(r["tips"], 1):
+            console.print(f" {n}. {tip['text']}")
     if show_transcript:
-        console.print(Panel(r.transcript.text or "(nothing)", title="Transcript", expand=True))
+        console.print(Panel(r["transcript"]["text"] or "(nothing)", title="Transcript", expand=True))

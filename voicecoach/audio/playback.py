@@ -1,0 +1,44 @@
+"""Playing audio through a speaker, in short chunks so Ctrl-C and a progress callback work."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from voicecoach.audio.devices import DeviceError, sounddevice
+from voicecoach.audio.load import SAMPLE_RATE
+
+CHUNK_S = 0.1
+
+
+def play(samples: np.ndarray, rate: int = SAMPLE_RATE, device: int | None = None, start_s: float = 0.0,
+         on_position: Callable[[float], bool | None] | None = None) -> float:
+    """Play mono ``samples`` from ``start_s``; ``on_position(seconds)`` after each chunk may return
+    True to stop. Returns the position reached. The device is released in ``finally``."""
+    sd = sounddevice()
+    pos = int(start_s * rate)
+    step = int(CHUNK_S * rate)
+    try:
+        stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device)
+        stream.start()
+    except (sd.PortAudioError, ValueError) as e:
+        raise DeviceError(f"cannot open the speaker ({e}); see `voicecoach devices`") from e
+    try:
+        while pos < len(samples):
+            block = np.ascontiguousarray(samples[pos:pos + step], dtype=np.float32)
+            stream.write(block.reshape(-1, 1))
+            pos += len(block)
+            if on_position and on_position(pos / rate):
+                break
+    finally:
+        stream.stop()  # waits for the buffer to drain
+        stream.close()
+    return pos / rate
+
+
+def beep(rate: int = SAMPLE_RATE, freq_hz: float = 880.0, seconds: float = 0.15) -> np.ndarray:
+    """A short start cue with soft edges (no click)."""
+    t = np.arange(int(rate * seconds)) / rate
+    env = np.minimum(1.0, np.minimum(t, seconds - t) / 0.01)
+    return (0.3 * np.sin(2 * np.pi * freq_hz * t) * env).astype(np.float32)

@@ -1,0 +1,175 @@
+"""`voicecoach practice` and `voicecoach devices`: the live loop a job seeker practises in."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def _key_reader(stop: threading.Event) -> None:
+    """Set ``stop`` on Enter or q. On a terminal single keys count; otherwise a line of input does."""
+    fd = sys.stdin.fileno() if sys.stdin else -1
+    if fd < 0:
+        return
+    if os.isatty(fd):
+        import termios
+        import tty
+
+        old = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            while not stop.is_set():
+                import select
+
+                ready, _, _ = select.select([fd], [], [], 0.2)
+                if ready and os.read(fd, 1) in (b"\n", b"\r", b"q", b"Q"):
+                    stop.set()
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    else:
+        for line in sys.stdin:  # EOF (no input at all) never stops the recording
+            if line.strip().lower() in ("", "q"):
+                stop.set()
+                return
+
+
+def _meter(dbfs: float, width: int = 20) -> str:
+    filled = int(round(max(0.0, min(1.0, (dbfs + 60) / 60)) * width))
+    return "█" * filled + "·" * (width - filled)
+
+
+def practice(
+    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."),
+    random_q: bool = typer.Option(False, "--random", help="A random question (from --category, if given)."),
+    category: Optional[str] = typer.Option(None, "--category", "-c", metavar="NAME", help="With --random: only this category."),
+    speak: bool = typer.Option(True, "--speak/--no-speak", help="Say the question aloud first."),
+    voice: Optional[str] = typer.Option(None, "--voice", metavar="ID", help="Text-to-speech voice (see `voicecoach devices --voices`)."),
+    rate: int = typer.Option(160, "--rate", metavar="WPM", min=60, max=400, help="Speaking rate of the question."),
+    device: Optional[str] = typer.Option(None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."),
+    output_device: Optional[str] = typer.Option(None, "--output-device", metavar="DEV", help="Speaker for the question."),
+    margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
+    model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
+    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
+) -> None:
+    """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
+
+    Ctrl-C also stops and keeps what was recorded. The session is saved (see `voicecoach sessions`).
+    """
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    from voicecoach import questions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.audio import devices
+    from voicecoach.errors import QuestionError
+    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.practice import PracticeOptions, max_length_s
+    from voicecoach.practice import practice as run
+    from voicecoach.render import json_report, terminal
+    from voicecoach.sessions import SessionStore
+    from voicecoach.timefmt import clock
+
+    qs = questions.load_all(bank)
+    if random_q:
+        pool = [q for q in qs.values() if not category or q.category == category]
+        if not pool:
+            raise QuestionError(f"no questions in category '{category}'")
+        q = random.choice(pool)
+    elif question:
+        q = questions.get(question, bank)
+    else:
+        raise QuestionError("choose a question: --question ID or --random (see `voicecoach questions list`)")
+    store = SessionStore()
+    store.check_writable()
+    opts = PracticeOptions(speak=speak, voice=voice, rate_wpm=rate, margin_s=margin,
+                           input_device=devices.resolve(device, "input"),
+                           output_device=devices.resolve(output_device, "output"))
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    console = Console(stderr=as_json)
+    console.print(f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]")
+    stop = threading.Event()
+    limit = max_length_s(q, opts)
+    live = Live(console=console, refresh_per_second=8, transient=True)
+
+    def on_stage(stage: str) -> None:
+        if stage == "recording":
+            console.print("[green]● Recording.[/green] Press Enter or q to stop (Ctrl-C also stops and keeps it).")
+            threading.Thread(target=_key_reader, args=(stop,), daemon=True).start()
+            live.start()
+        elif stage == "scoring":
+            live.stop()
+            console.print("[dim]Scoring…[/dim]")
+
+    def on_status(s) -> None:
+        t = Text()
+        t.append(f"{clock(s.elapsed_s)}", style="bold")
+        style = "green" if q.target_min_s <= s.elapsed_s <= q.target_max_s else "yellow" if s.elapsed_s > q.target_max_s else "white"
+        t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)
+        t.append(f"  (stops at {clock(limit)})   level {_meter(s.level_dbfs)}")
+        if s.silent_for_s >= 4:
+            t.append(f"\nNo sound for {s.silent_for_s:.0f} s: is your microphone muted?", style="bold red")
+        live.update(t)
+
+    try:
+        result = run(q, store, scorer, opts, stop, on_status=on_status, on_stage=on_stage)
+    finally:
+        live.stop()
+    rec = result.recording
+    why = {"key": "stopped", "interrupt": "interrupted (kept)", "max-length": "reached the maximum length",
+           "error": "stopped by an error"}[result.stopped_by]
+    console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} saved.")
+    if rec.error:
+        print(f"voicecoach: error: {rec.error}", file=sys.stderr)
+    if result.report is None:
+        print(f"voicecoach: error: the answer could not be scored ({result.score_error}); "
+              f"the recording is kept in session {result.session.id}", file=sys.stderr)
+        raise typer.Exit(3)
+    if as_json:
+        sys.stdout.write(json_report.dumps(result.report) + "\n")
+    else:
+        terminal.render(json_report.to_dict(result.report), Console())
+    if rec.error:
+        raise typer.Exit(8)
+
+
+def devices_cmd(
+    voices: bool = typer.Option(False, "--voices", help="List text-to-speech voices instead."),
+) -> None:
+    """List sound devices (microphones and speakers), or the text-to-speech voices."""
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    if voices:
+        from voicecoach import tts
+
+        t = Table(show_edge=False)
+        for col in ("id", "name", "languages"):
+            t.add_column(col)
+        for v in tts.voices():
+            t.add_row(v.id, v.name, ", ".join(v.languages))
+        c.print(t)
+        return
+    from voicecoach.audio import devices
+
+    devs = devices.list_devices()
+    if not devs:
+        c.print("No sound devices found. Check that a microphone is connected and that the sound server "
+                "(PulseAudio/PipeWire) is running.")
+        raise typer.Exit(7)
+    t = Table(show_edge=False)
+    for col in ("#", "name", "in", "out", "rate", ""):
+        t.add_column(col)
+    for d in devs:
+        mark = " ".join(x for x, on in (("default mic", d.is_default_input), ("default speaker", d.is_default_output)) if on)
+        t.add_row(str(d.index), d.name, str(d.max_input_channels), str(d.max_output_channels),
+                  f"{d.default_sample_rate_hz:.0f}", mark)
+    c.print(t)

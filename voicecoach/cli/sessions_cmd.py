@@ -1,0 +1,229 @@
+"""`voicecoach sessions ...` and `voicecoach progress`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover.", no_args_is_help=True)
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _store():
+    from voicecoach.sessions import SessionStore
+
+    return SessionStore()
+
+
+def _fmt(x, spec: str = ".0f", none: str = "–") -> str:
+    return none if x is None else format(x, spec)
+
+
+@app.command("list")
+def list_(question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
+          ids: bool = typer.Option(False, "--ids", help="Show session ids (refer to a session by its # or its id).")) -> None:
+    """Every session: date, question, length, pace, fillers per minute, coverage, score."""
+    from datetime import datetime
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from voicecoach.timefmt import clock
+
+    sessions = _store().list(question)
+    c = Console()
+    if not sessions:
+        c.print("No sessions yet. Start one with `voicecoach practice --question tell-me-about-yourself`.")
+        return
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    cols = ["#", *(["id"] if ids else []), "date", "question", "length", "wpm", "fill/min", "cover", "score"]
+    for col in cols:
+        t.add_column(col, no_wrap=True, overflow="ellipsis", max_width=22 if col == "question" else None,
+                     justify="right" if col in ("#", "wpm", "fill/min", "cover", "score") else "left")
+    for n, s in enumerate(sessions, 1):
+        local = datetime.fromisoformat(s.created_at).astimezone().strftime("%d %b %H:%M")
+        score = _fmt(s.score) if s.status == "scored" else s.status
+        row = [str(n), *([s.id] if ids else []), local, s.question_id,
+               clock(s.duration_s) if s.duration_s is not None else "–", _fmt(s.wpm),
+               _fmt(s.fillers_per_min, ".1f"), "–" if s.coverage is None else f"{s.coverage:.0%}", score]
+        t.add_row(*row)
+    c.print(t)
+
+
+@app.command("show")
+def show(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."),
+         as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON.")) -> None:
+    """Show a session's report."""
+    import json
+
+    from rich.console import Console
+
+    from voicecoach.render import terminal
+
+    store = _store()
+    info = store.get(ref)
+    report = store.report(info)
+    if report is None:
+        Console().print(f"Session {info.id} ({info.question_id}, {info.status}) has no report.")
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        terminal.render(report, Console())
+
+
+@app.command("replay")
+def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+           start: str = typer.Option("0", "--from", metavar="TIME", help="Start here (seconds or m:ss)."),
+           device: Optional[str] = typer.Option(None, "--device", "-d", metavar="DEV", help="Speaker (see `voicecoach devices`).")) -> None:
+    """Play the answer while its transcript scrolls in time; fillers and long pauses stand out."""
+    from rich.console import Console
+
+    from voicecoach.audio import devices, load
+    from voicecoach.audio.playback import play
+    from voicecoach.sessions.store import ANSWER, SessionError
+    from voicecoach.timefmt import clock, parse_clock
+
+    try:
+        start_s = parse_clock(start)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--from") from e
+    store = _store()
+    info = store.get(ref)
+    path = store.folder(info.id) / ANSWER
+    if not path.exists():
+        raise SessionError(f"session {info.id} has no recording")
+    audio = load(path)
+    if start_s >= audio.duration_s:
+        raise typer.BadParameter(f"the recording is only {clock(audio.duration_s)} long", param_hint="--from")
+    out = devices.resolve(device, "output")
+    report = store.report(info) or {}
+    words = [w for s in (report.get("transcript") or {}).get("segments", []) for w in s["words"]]
+    fillers = {round(f["start_s"], 3) for f in ((report.get("fillers") or {}).get("occurrences") or [])}
+    longs = {round(p["start_s"], 3): p["duration_s"] for p in ((report.get("pauses") or {}).get("long_pauses") or [])}
+    words = [w for w in words if w["start_s"] >= start_s]
+    c = Console(highlight=False)
+    c.print(f"[bold]{info.question_text}[/bold]  [dim]{info.id} · from {clock(start_s)} of {clock(audio.duration_s)}[/dim]")
+    state = {"i": 0, "line": 0}
+
+    def on_position(pos: float) -> None:
+        while state["i"] < len(words) and words[state["i"]]["start_s"] <= pos:
+            w = words[state["i"]]
+            if state["line"] == 0:
+                c.print(f"[dim]{clock(w['start_s'])}[/dim] ", end="")
+            style = "bold yellow" if round(w["start_s"], 3) in fillers else ""
+            c.print(f"[{style}]{w['text']}[/{style}] " if style else w["text"] + " ", end="")
+            state["line"] += 1
+            pause = longs.get(round(w["end_s"], 3))
+            if pause:
+                c.print(f"\n[bold red]  ⏸ {pause:.1f} s pause[/bold red]")
+                state["line"] = 0
+            elif w["text"].endswith((".", "?", "!")) or state["line"] >= 14:
+                c.print()
+                state["line"] = 0
+            state["i"] += 1
+
+    end = play(audio.samples, device=out, start_s=start_s, on_position=on_position)
+    if state["line"]:
+        c.print()
+    c.print(f"[dim]played to {clock(end)}[/dim]")
+
+
+@app.command("delete")
+def delete(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Delete a session (its folder and its index row)."""
+    store = _store()
+    info = store.get(ref)
+    if not yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise typer.BadParameter("not deleting without confirmation; add --yes")
+        typer.confirm(f"Delete session {info.id} ({info.question_id}, {info.created_at[:16]})?", abort=True)
+    store.delete(info)
+    typer.echo(f"deleted {info.id}")
+
+
+@app.command("export")
+def export(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+           out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Zip file (default: <id>.zip here).")) -> None:
+    """Export a session as a zip of its audio and JSON."""
+    store = _store()
+    info = store.get(ref)
+    target = out or Path(f"{info.id}.zip")
+    typer.echo(str(store.export(info, target)))
+
+
+@app.command("recover")
+def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
+    """Find recordings interrupted by a crash or kill, score them and keep them as sessions."""
+    from voicecoach import questions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.practice import recover as run
+    from voicecoach.timefmt import clock
+
+    store = _store()
+    if not store.interrupted():
+        typer.echo("No interrupted recordings.")
+        return
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    for r in run(store, scorer, questions.load_all(), on_session=lambda i: typer.echo(f"recovering {i.id} …")):
+        what = f"score {r.session.score:.0f}" if r.session.score is not None else f"kept unscored ({r.score_error})"
+        typer.echo(f"{r.session.id}: {clock(r.recording.duration_s)} recovered, {what}")
+
+
+@app.command("rebuild-index")
+def rebuild_index() -> None:
+    """Rebuild the session index from the session folders (after a crash or a damaged sessions.db)."""
+    n, moved = _store().rebuild_index()
+    if moved:
+        typer.echo(f"the damaged index was moved to {moved}")
+    typer.echo(f"index rebuilt: {n} sessions")
+
+
+def progress(question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
+             last: int = typer.Option(20, "--last", metavar="N", min=2, help="Use the last N scored sessions.")) -> None:
+    """How each metric moved across your scored sessions."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from voicecoach.sessions.store import SCORED
+
+    sessions = [s for s in _store().list(question) if s.status == SCORED][-last:]
+    c = Console()
+    if len(sessions) < 2:
+        c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; "
+                f"you have {len(sessions)}.")
+        return
+    metrics = [("score", "score", ".0f", True), ("coverage", "coverage", ".0%", True),
+               ("fillers per minute", "fillers_per_min", ".1f", False), ("words per minute", "wpm", ".0f", None),
+               ("length", "duration_s", ".0f", None)]
+    t = Table(title=f"Progress over {len(sessions)} sessions" + (f" of {question}" if question else ""),
+              title_justify="left", show_edge=False)
+    for col in ("metric", "first", "", "last", "trend", "best"):
+        t.add_column(col)
+    for name, attr, spec, higher_better in metrics:
+        vals = [getattr(s, attr) for s in sessions if getattr(s, attr) is not None]
+        if len(vals) < 2:
+            continue
+        lo, hi = min(vals), max(vals)
+        spark = "".join(SPARKS[int((v - lo) / (hi - lo) * 7) if hi > lo else 3] for v in vals)
+        first, lastv = vals[0], vals[-1]
+        if higher_better is None or first == lastv:
+            arrow, style = ("→", "dim") if first == lastv else (("↑" if lastv > first else "↓"), "")
+        else:
+            better = (lastv > first) == higher_better
+            arrow, style = ("↑" if lastv > first else "↓"), ("green" if better else "red")
+        best = (max if higher_better else min)(vals) if higher_better is not None else None
+        fmt = (lambda v: f"{v:{spec}}") if attr != "duration_s" else (lambda v: f"{int(v // 60)}:{int(v % 60):02d}")
+        t.add_row(name, fmt(first), f"[{style}]{arrow}[/{style}]" if style else arrow, fmt(lastv), spark,
+                  fmt(best) if best is not None else "")
+    c.print(t)
+    f = [s.fillers_per_min for s in sessions if s.fillers_per_min is not None]
+    if len(f) >= 2:
+        c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
