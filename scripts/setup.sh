@@ -11,9 +11,12 @@ VENV=${VOICECOACH_VENV:-$ROOT/.venv}
 DEMO=1
 [ "${1:-}" = "--no-demo" ] && DEMO=0
 
-# System packages: espeak-ng (speech synthesis for the question and for tests), libsndfile1
-# (soundfile, used by tests), sox (tests measure audio with it).
-APT_PACKAGES=(espeak-ng libsndfile1 sox)
+# System packages: espeak-ng (pyttsx3 speaks the question with it; tests synthesise speech),
+# libportaudio2 (sounddevice: microphone and speaker), libsndfile1 (soundfile: FLAC recording),
+# sox (tests measure audio), and for the tests' virtual sound card: pulseaudio, pulseaudio-utils
+# (paplay/parec/pactl), libasound2-plugins and alsa-utils (PortAudio reaches PulseAudio through
+# ALSA), tmux (a real terminal for the stop-key test).
+APT_PACKAGES=(espeak-ng libportaudio2 libsndfile1 sox pulseaudio pulseaudio-utils libasound2-plugins alsa-utils tmux)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

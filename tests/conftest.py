@@ -41,3 +41,31 @@ def tell_me():
     from voicecoach import questions
 
     return questions.get("tell-me-about-yourself")
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory):
+    """A running PulseAudio server with a virtual microphone and speaker. PULSE_SERVER is set for
+    this process too (before anything imports sounddevice) and so for every child process."""
+    from pulse import PulseServer
+
+    server = PulseServer(tmp_path_factory.mktemp("pulse")).start()
+    old = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.server
+    yield server
+    server.stop()
+    if old is None:
+        os.environ.pop("PULSE_SERVER", None)
+    else:
+        os.environ["PULSE_SERVER"] = old
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, _session_home):
+    """A fresh voicecoach home for one test (sessions land here); the prepared models are shared."""
+    h = tmp_path / "home"
+    h.mkdir()
+    (_session_home / "models").mkdir(exist_ok=True)
+    (h / "models").symlink_to(_session_home / "models")
+    monkeypatch.setenv("VOICECOACH_HOME", str(h))
+    return h

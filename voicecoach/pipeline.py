@@ -52,12 +52,13 @@ class Scorer:
         return self._encoder
 
     def score(self, path: str | Path, question: Question,
-              on_progress: Callable[[str, float, float], None] | None = None) -> Report:
+              on_progress: Callable[[str, float, float], None] | None = None, tolerant: bool = False) -> Report:
         """Score the recording at ``path`` as an answer to ``question``.
 
         ``on_progress(stage, done, total)`` is called with stage "transcribing" (seconds of audio).
+        ``tolerant``: score what decodes of a recording damaged at the end (see audio.load).
         """
-        audio = load(path, self.options.max_duration_s)
+        audio = load(path, self.options.max_duration_s, tolerant=tolerant)
         cb = (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s)) \
             if on_progress else None
         transcript = self.transcriber.transcribe(audio, on_progress=cb)

@@ -20,7 +20,7 @@ from voicecoach.errors import AudioError
 from voicecoach.pipeline import Scorer
 from voicecoach.questions import Question
 from voicecoach.render.json_report import to_dict
-from voicecoach.sessions.store import ANSWER, QUESTION_AUDIO, SessionInfo, SessionStore
+from voicecoach.sessions.store import ANSWER, QUESTION_AUDIO, SessionError, SessionInfo, SessionStore
 
 log = logging.getLogger("voicecoach")
 
@@ -106,7 +106,7 @@ def score_and_save(store: SessionStore, info: SessionInfo, question: Question, s
     """Score the session's answer and mark the session done; a recording with no usable audio is
     kept unscored."""
     try:
-        report = scorer.score(store.folder(info.id) / ANSWER, question)
+        report = scorer.score(store.folder(info.id) / ANSWER, question, tolerant=True)
     except AudioError as e:
         store.finish(info, None, duration_s)
         return None, str(e)
@@ -135,7 +135,11 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     if on_stage:
         on_stage("scoring")
     warm.join()
-    report, err = score_and_save(store, info, question, scorer, recording.duration_s)
+    try:
+        report, err = score_and_save(store, info, question, scorer, recording.duration_s)
+    except SessionError as e:  # e.g. the disk filled up: the audio stays, recover finishes it later
+        report, err = None, (f"{e}. The recording is kept in {store.folder(info.id)}; when the problem "
+                             "is fixed, run `voicecoach sessions recover`")
     return PracticeResult(session=info, report=report, recording=recording, stopped_by=reason, score_error=err)
 
 
@@ -153,7 +157,7 @@ def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],
         duration = 0.0
         if answer.exists() and answer.stat().st_size > 0:
             try:
-                audio = load(answer)
+                audio = load(answer, tolerant=True)
                 # rewrite the FLAC so its header is complete (a killed writer never finished it)
                 tmp = answer.with_name(".answer.recovered.flac")
                 sf.write(tmp, audio.samples, 16000, format="FLAC", subtype="PCM_16")

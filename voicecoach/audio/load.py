@@ -60,8 +60,11 @@ def check_path(path: Path) -> None:
         raise AudioError(f"{path}: file is empty (0 bytes)")
 
 
-def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> Audio:
+def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S, tolerant: bool = False) -> Audio:
     """Decode ``path`` to 16 kHz mono float32.
+
+    ``tolerant``: keep what decodes before damage at the end (a recording cut short by a kill or a
+    full disk) instead of refusing the file.
 
     Raises:
         AudioError: the file is missing, a folder, empty, not audio, truncated, or longer than
@@ -108,15 +111,19 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
             for out in resampler.resample(None):
                 buf, n = _append(buf, n, out.to_ndarray().reshape(-1))
         except av.FFmpegError as e:
-            raise AudioError(
-                f"{path}: damaged or truncated audio (decoding stopped at {_clock(n / SAMPLE_RATE)}: {_reason(e)})"
-            ) from e
+            if tolerant and n > 0:
+                log.info("%s: damaged after %s; keeping what decodes (%s)", path, _clock(n / SAMPLE_RATE), e)
+                declared_s = None
+            else:
+                raise AudioError(
+                    f"{path}: damaged or truncated audio (decoding stopped at {_clock(n / SAMPLE_RATE)}: {_reason(e)})"
+                ) from e
     samples = buf[:n] if n > len(buf) // 2 else buf[:n].copy()
     del buf
     decoded_s = len(samples) / SAMPLE_RATE
     if decoded_s == 0:
         raise AudioError(f"{path}: holds no audio samples")
-    if declared_s is not None and decoded_s < declared_s - TRUNCATION_TOLERANCE_S:
+    if declared_s is not None and decoded_s < declared_s - TRUNCATION_TOLERANCE_S and not tolerant:
         raise AudioError(
             f"{path}: file is truncated or damaged (its header says {_clock(declared_s)}, "
             f"only {_clock(decoded_s)} decodes)"

@@ -150,7 +150,14 @@ class Recorder:
                     self._file.flush()
                     last_flush = time.monotonic()
             except (OSError, RuntimeError) as e:  # disk full, folder gone
-                self._error = f"cannot write the recording ({e}); what was recorded so far is kept"
+                import shutil
+
+                try:
+                    full = shutil.disk_usage(self.path.parent).free < 1_000_000
+                except OSError:
+                    full = False
+                why = "the disk is full" if full else str(e).strip().rstrip(".")
+                self._error = f"cannot write the recording ({why}); what was recorded so far is kept"
                 self._stopped.set()
                 break
             self._frames += len(block)

@@ -125,13 +125,13 @@ def practice(
     rec = result.recording
     why = {"key": "stopped", "interrupt": "interrupted (kept)", "max-length": "reached the maximum length",
            "error": "stopped by an error"}[result.stopped_by]
-    console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} saved.")
+    kept = "saved" if result.report is not None else "kept"
+    console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} {kept}.")
     if rec.error:
         print(f"voicecoach: error: {rec.error}", file=sys.stderr)
     if result.report is None:
-        print(f"voicecoach: error: the answer could not be scored ({result.score_error}); "
-              f"the recording is kept in session {result.session.id}", file=sys.stderr)
-        raise typer.Exit(3)
+        print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
+        raise typer.Exit(8 if rec.error else 3)
     if as_json:
         sys.stdout.write(json_report.dumps(result.report) + "\n")
     else:

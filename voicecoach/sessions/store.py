@@ -46,7 +46,7 @@ class SessionInfo:
 
     Attributes:
         id: "20261121-203612-3fa9": creation time (UTC) plus 4 random hex digits.
-        created_at: ISO 8601 UTC.
+        created_at: ISO 8601 UTC with microseconds (orders sessions made within one second).
         question_id / question_text: what was answered.
         status: "recording" (in progress or interrupted), "scored", or "unscored" (kept, not scored).
         duration_s: recording length.
@@ -90,7 +90,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 def _now_id() -> tuple[str, str]:
     now = datetime.now(timezone.utc)
-    return now.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2), now.isoformat(timespec="seconds")
+    return now.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2), now.isoformat(timespec="microseconds")
 
 
 def write_json_atomic(path: Path, data) -> None:

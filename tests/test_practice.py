@@ -1,0 +1,283 @@
+"""Practice on a real (virtual) sound card: PulseAudio null sinks, real recording and playback.
+
+Every test has a hard timeout; a stuck stream fails the test instead of hanging CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import espeak
+from voicecoach.analysis.tokens import normalise_text
+
+pytestmark = [pytest.mark.audio, pytest.mark.timeout(240)]
+EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
+
+
+def wav16(src: Path, dst: Path) -> Path:
+    """16 kHz mono WAV of a test recording (paplay plays WAV in real time)."""
+    subprocess.run(["sox", str(src), "-r", "16000", "-c", "1", "-b", "16", str(dst)], check=True)
+    return dst
+
+
+def start_practice(*args, env=None, stdin=subprocess.PIPE):
+    return subprocess.Popen([EXE, "practice", *map(str, args)], stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env or os.environ.copy())
+
+
+def wait_for_recording(home: Path, timeout_s: float = 60) -> Path:
+    """The answer file appears when recording starts."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = list((home / "sessions").glob("*/answer.flac")) if (home / "sessions").exists() else []
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("recording never started")
+
+
+def aligned_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of ``a`` and ``b`` after shifting by the lag that best aligns them."""
+    n = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+    xc = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
+    lag = int(np.argmax(xc))
+    if lag > n // 2:
+        lag -= n
+    a2, b2 = (a[lag:], b) if lag >= 0 else (a, b[-lag:])
+    m = min(len(a2), len(b2))
+    return float(np.corrcoef(a2[:m], b2[:m])[0, 1])
+
+
+def sessions(home: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((home / "sessions").glob("*/session.json"))]
+
+
+def test_practice_end_to_end(pulse, home, data, tmp_path):
+    """The question is spoken, the answer played into the microphone is recorded, scored and kept."""
+    from voicecoach.audio import load
+
+    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    question_capture = pulse.capture_speaker(tmp_path / "question.wav")
+    time.sleep(0.3)
+    p = start_practice("-q", "tell-me-about-yourself", "--json")
+    answer = wait_for_recording(home)
+    question_capture.terminate()
+    question_capture.wait(10)
+    player = pulse.play_into_mic(source)
+    player.wait(60)
+    time.sleep(1.0)
+    out, err = p.communicate("\n", timeout=120)
+    assert p.returncode == 0, err
+    report = json.loads(out)
+
+    # the saved audio is what the microphone heard
+    saved, ref = load(answer).samples, load(source).samples
+    assert aligned_correlation(saved, ref) >= 0.95
+    # and it transcribes to the reference
+    hyp = normalise_text(report["transcript"]["text"])
+    assert hyp == normalise_text((data / "whisper_jfk.txt").read_text())
+    [info] = sessions(home)
+    assert info["status"] == "scored" and info["score"] == report["score"] and info["source"] == "practice"
+    folder = answer.parent
+    assert {"answer.flac", "question.wav", "report.json", "session.json"} <= {f.name for f in folder.iterdir()}
+
+    # the spoken question, captured from the virtual speaker: non-silent, plausible, intelligible
+    spoken = load(tmp_path / "question.wav").samples
+    voiced = np.flatnonzero(np.abs(spoken) > 0.02)
+    assert len(voiced) and 0.8 <= (voiced[-1] - voiced[0]) / 16000 <= 5.0
+    q = subprocess.run([EXE, "score", tmp_path / "question.wav", "--json"], capture_output=True, text=True, timeout=120)
+    assert normalise_text(json.loads(q.stdout)["transcript"]["text"]) == ["tell", "me", "about", "yourself"]
+
+
+def test_stop_key_in_a_real_terminal(pulse, home, tmp_path):
+    """q in a real terminal (tmux) stops the recording; the session is saved."""
+    session = f"vc{os.getpid()}"
+    log = tmp_path / "screen.txt"
+    cmd = f"{EXE} practice -q tell-me-about-yourself --no-speak > {log} 2>&1; echo EXIT $? >> {log}"
+    env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+                    *sum((["-e", f"{k}={v}"] for k, v in env.items()), []), cmd], check=True)
+    try:
+        wait_for_recording(home)
+        time.sleep(2.0)
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "EXIT" not in (log.read_text() if log.exists() else ""):
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    text = log.read_text()
+    assert "EXIT 0" in text and "stopped" in text
+    [info] = sessions(home)
+    assert info["status"] in ("scored", "unscored") and 1.5 <= info["duration_s"] <= 10
+
+
+def test_ctrl_c_keeps_the_recording(pulse, home, data, tmp_path):
+    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
+    wait_for_recording(home)
+    player = pulse.play_into_mic(source)
+    player.wait(60)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert "interrupted (kept)" in out
+    [info] = sessions(home)
+    assert info["status"] == "scored" and info["duration_s"] >= 10
+
+
+def test_maximum_length_stops_recording(pulse, home, tmp_path):
+    bank = tmp_path / "short.toml"
+    bank.write_text('[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\n'
+                    'target_min_s = 1\ntarget_max_s = 2\n')
+    p = start_practice("-q", "quick", "--bank", bank, "--no-speak", "--margin", "1", stdin=subprocess.DEVNULL)
+    out, err = p.communicate(timeout=120)
+    assert "reached the maximum length" in out, out + err
+    [info] = sessions(home)
+    assert 2.9 <= info["duration_s"] <= 4.0
+
+
+def test_sigkill_then_recover(pulse, home, data, tmp_path):
+    """Killed mid-answer: the FLAC on disk plays and holds all but about the last second; recover keeps it."""
+    from voicecoach.audio import load
+
+    source = wav16(data / "mfa_acoustic_corpus.flac", tmp_path / "monologue.wav")
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak")
+    answer = wait_for_recording(home)
+    started = time.monotonic()
+    player = pulse.play_into_mic(source)
+    time.sleep(8.0)
+    p.kill()
+    killed_after = time.monotonic() - started
+    p.communicate(timeout=30)
+    player.kill()
+    audio = load(answer)  # playable as it is
+    assert killed_after - 1.5 <= audio.duration_s <= killed_after + 0.5
+    [info] = sessions(home)
+    assert info["status"] == "recording"
+
+    r = subprocess.run([EXE, "sessions", "recover"], capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert "recovered" in r.stdout
+    [info] = sessions(home)
+    assert info["status"] == "scored" and info["source"] == "recovered"
+    report = json.loads((answer.parent / "report.json").read_text())
+    assert "acoustic corpus" in report["transcript"]["text"].lower()
+    again = subprocess.run([EXE, "sessions", "recover"], capture_output=True, text=True, timeout=60)
+    assert "No interrupted recordings" in again.stdout
+
+
+def test_no_sound_device(home, tmp_path):
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-such-server"}
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", env=env, stdin=subprocess.DEVNULL)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 7
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "no microphone found" in lines[0] and "voicecoach devices" in lines[0]
+    assert not (home / "sessions").exists() or not list((home / "sessions").iterdir())
+
+
+def test_replay_plays_the_answer_with_its_transcript(pulse, home, data, tmp_path):
+    subprocess.run([EXE, "score", data / "whisper_jfk.flac", "--save"], check=True, capture_output=True, timeout=120)
+    capture = pulse.capture_speaker(tmp_path / "replay.wav")
+    time.sleep(0.3)
+    r = subprocess.run([EXE, "sessions", "replay", "1", "--from", "0:05"], capture_output=True, text=True, timeout=60)
+    time.sleep(0.3)
+    capture.terminate()
+    capture.wait(10)
+    assert r.returncode == 0, r.stderr
+    assert "country" in r.stdout and "fellow" not in r.stdout  # started at 0:05
+    from voicecoach.audio import load
+
+    heard = load(tmp_path / "replay.wav").samples
+    assert np.abs(heard).max() > 0.05 and 5.0 <= len(heard) / 16000 <= 10.0
+
+
+def test_devices_lists_the_virtual_card(pulse):
+    r = subprocess.run([EXE, "devices"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "default mic" in r.stdout
+
+
+def test_recorder_hands_over_chunks_while_recording(pulse, tmp_path, data):
+    """Finished chunks reach a consumer during the recording (for transcribing while the user speaks)."""
+    from voicecoach.audio.recorder import Recorder, RecorderOptions
+
+    source = espeak("one two three four five six seven eight nine ten", tmp_path / "count.wav", wpm=120)
+    seen: list[tuple[float, float]] = []
+    rec = Recorder(tmp_path / "r.flac", RecorderOptions(chunk_s=1.0),
+                   on_chunk=lambda start, x: seen.append((start, time.monotonic())))
+    rec.start()
+    player = pulse.play_into_mic(wav16(source, tmp_path / "count16.wav"))
+    player.wait(30)
+    time.sleep(0.5)
+    stopped_at = time.monotonic()
+    result = rec.stop()
+    assert result.error is None and result.duration_s >= 3
+    assert [s for s, _ in seen][:3] == [0.0, 1.0, 2.0]
+    assert sum(t < stopped_at - 1.0 for _, t in seen) >= 2  # delivered before the end
+
+
+def test_disk_full_keeps_the_audio_and_recover_finishes_it(pulse, data, tmp_path, _session_home, monkeypatch):
+    """A home on a tiny tmpfs fills up mid-answer: a clear error, the audio so far is kept, and
+    after space is freed `sessions recover` scores it."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=120k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        (_session_home / "models").mkdir(exist_ok=True)
+        (mnt / "models").symlink_to(_session_home / "models")
+        monkeypatch.setenv("VOICECOACH_HOME", str(mnt))
+        source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+        p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
+        wait_for_recording(mnt)
+        player = pulse.play_into_mic(source)
+        out, err = p.communicate(timeout=120)
+        player.kill()
+        assert p.returncode == 8, out + err
+        assert "stopped by an error" in out and "the disk is full" in err and "sessions recover" in err
+        [info] = sessions(mnt)
+        assert info["status"] == "recording"
+        subprocess.run(["mount", "-o", "remount,size=20m", str(mnt)], check=True)
+        r = subprocess.run([EXE, "sessions", "recover"], capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0 and "recovered, score" in r.stdout, r.stdout + r.stderr
+        [info] = sessions(mnt)
+        assert info["status"] == "scored" and info["duration_s"] > 1.0
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_microphone_unplugged_mid_answer(pulse, home, data, tmp_path):
+    """The sound card disappears while recording: a clear error; the audio so far is kept and scored."""
+    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
+    wait_for_recording(home)
+    player = pulse.play_into_mic(source)
+    time.sleep(4.0)
+    mods = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True, env=pulse.env).stdout
+    try:
+        for line in mods.splitlines():
+            if "module-null-sink" in line:
+                subprocess.run(["pactl", "unload-module", line.split()[0]], env=pulse.env, check=True)
+        out, err = p.communicate(timeout=120)
+    finally:
+        player.kill()
+        for sink in ("spk", "micfeed"):  # put the virtual card back for the other tests
+            subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}", "norewinds=1"],
+                           env=pulse.env, check=True, capture_output=True)
+        subprocess.run(["pactl", "set-default-sink", "spk"], env=pulse.env, check=True)
+        subprocess.run(["pactl", "set-default-source", "micfeed.monitor"], env=pulse.env, check=True)
+    assert p.returncode == 8, out + err
+    assert "stopped by an error" in out and "the microphone stopped sending audio" in err
+    [info] = sessions(home)
+    assert info["status"] == "scored" and 3.0 <= info["duration_s"] <= 6.0

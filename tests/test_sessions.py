@@ -1,0 +1,130 @@
+"""The session store on real SQLite and real folders, and the commands around it."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from voicecoach.sessions.store import RECORDING, SCORED, SessionError, SessionStore
+
+EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
+
+
+def report(score, fpm, wpm=140.0, cov=0.5):
+    return {"score": score, "fillers": {"per_minute": fpm}, "pace": {"wpm": wpm}, "rubric": {"coverage": cov}}
+
+
+def make(store, n=3, qid="tell-me-about-yourself"):
+    out = []
+    for i in range(n):
+        info = store.create(qid, "Tell me about yourself.")
+        out.append(store.finish(info, report(50 + 10 * i, 7.2 - 2 * i), 180 + i))
+    return out
+
+
+def test_create_finish_list_get(home):
+    store = SessionStore()
+    infos = make(store)
+    listed = store.list()
+    assert [s.id for s in listed] == [s.id for s in infos]
+    assert listed[-1].status == SCORED and listed[-1].score == 70 and listed[-1].fillers_per_min == pytest.approx(3.2)
+    assert store.get("1").id == infos[0].id and store.get("last").id == infos[-1].id
+    assert store.get(infos[1].id).id == infos[1].id
+    with pytest.raises(SessionError, match="matches 3 sessions"):
+        store.get(infos[0].id[:9])  # the date alone is ambiguous
+    with pytest.raises(SessionError, match="no session number 9"):
+        store.get("9")
+    with pytest.raises(SessionError, match="no session 'zzz'"):
+        store.get("zzz")
+
+
+def test_migrations_recorded_and_wal(home):
+    store = SessionStore()
+    make(store, 1)
+    db = sqlite3.connect(home / "sessions.db")
+    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == ["001_sessions"]
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+    SessionStore().list()  # reopening does not re-run migrations
+    assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+
+
+def test_damaged_index_is_rebuilt_from_folders(home):
+    store = SessionStore()
+    infos = make(store)
+    store.close()
+    (home / "sessions.db").write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(str(home / "sessions.db") + suffix).unlink(missing_ok=True)
+    r = subprocess.run([EXE, "sessions", "list"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 6 and "rebuild-index" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = subprocess.run([EXE, "sessions", "rebuild-index"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "3 sessions" in r.stdout and "moved to" in r.stdout
+    assert [s.id for s in SessionStore().list()] == [s.id for s in infos]
+    assert list(home.glob("sessions.db.damaged-*"))  # the damaged file is kept, not deleted
+
+
+def test_interrupted_means_recording_and_process_gone(home):
+    store = SessionStore()
+    live = store.create("q", "Q?")  # this process: alive
+    dead = store.create("q", "Q?")
+    dead.pid = 2 ** 22 + 12345  # no such process
+    store.save(dead)
+    assert [s.id for s in store.interrupted()] == [dead.id]
+    assert live.status == RECORDING
+
+
+def test_read_only_home_fails_before_recording(home):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    home.chmod(0o500)
+    try:
+        with pytest.raises(SessionError, match="cannot save sessions"):
+            SessionStore().check_writable()
+    finally:
+        home.chmod(0o700)
+
+
+def test_unwritable_sessions_folder_is_a_clear_error(home):
+    (home / "sessions").write_text("a file where the folder should be")
+    with pytest.raises(SessionError, match="cannot save sessions in"):
+        SessionStore().check_writable()
+
+
+def test_cli_list_show_export_delete_progress(home, tmp_path):
+    store = SessionStore()
+    infos = make(store)
+    folder = store.folder(infos[0].id)
+    (folder / "answer.flac").write_bytes(b"fLaC")
+    r = subprocess.run([EXE, "sessions", "list", "--ids"], capture_output=True, text=True, timeout=30,
+                       env={**os.environ, "COLUMNS": "120"})
+    assert r.returncode == 0 and infos[0].id in r.stdout and "tell-me-about-yourself" in r.stdout
+    r = subprocess.run([EXE, "progress"], capture_output=True, text=True, timeout=30, env={**os.environ, "COLUMNS": "100"})
+    assert "Fillers per minute 7.2 → 3.2 over 3 sessions" in r.stdout and "▁" in r.stdout
+    zip_path = tmp_path / "s.zip"
+    r = subprocess.run([EXE, "sessions", "export", "1", "--out", zip_path], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert f"{infos[0].id}/answer.flac" in names and f"{infos[0].id}/session.json" in names
+    r = subprocess.run([EXE, "sessions", "delete", "1"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode != 0 and folder.exists()  # no confirmation, no deletion
+    r = subprocess.run([EXE, "sessions", "delete", "1", "--yes"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and not folder.exists() and len(SessionStore().list()) == 2
+
+
+def test_score_save_keeps_a_session(home, data):
+    r = subprocess.run([EXE, "score", data / "mfa_english_slow.wav", "--save", "--json"], capture_output=True,
+                       text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    [info] = SessionStore().list()
+    assert info.source == "score --save" and info.status == SCORED
+    saved = json.loads((SessionStore().folder(info.id) / "report.json").read_text())
+    assert saved == json.loads(r.stdout)
+    r = subprocess.run([EXE, "sessions", "show", "last"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "Overall score" in r.stdout and "mfa_english_slow.wav" in r.stdout
