@@ -177,6 +177,26 @@ def test_sigkill_then_recover(pulse, home, data, tmp_path):
     assert "No interrupted recordings" in again.stdout
 
 
+def test_next_practice_recovers_an_interrupted_recording(pulse, home, data, tmp_path):
+    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak")
+    wait_for_recording(home)
+    player = pulse.play_into_mic(source)
+    time.sleep(5.0)
+    p.kill()
+    p.communicate(timeout=30)
+    player.kill()
+    bank = tmp_path / "short.toml"
+    bank.write_text('[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\n'
+                    'target_min_s = 1\ntarget_max_s = 1\n')
+    p = start_practice("-q", "quick", "--bank", bank, "--no-speak", "--margin", "1", stdin=subprocess.DEVNULL)
+    out, err = p.communicate(timeout=180)
+    assert "Found 1 interrupted recording" in out and "recovered session" in out, out + err
+    infos = sessions(home)
+    assert [i["source"] for i in infos] == ["recovered", "practice"]
+    assert infos[0]["status"] == "scored" and infos[0]["duration_s"] >= 3.5
+
+
 def test_no_sound_device(home, tmp_path):
     env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-such-server"}
     p = start_practice("-q", "tell-me-about-yourself", "--no-speak", env=env, stdin=subprocess.DEVNULL)

@@ -94,6 +94,13 @@ def practice(
                            output_device=devices.resolve(output_device, "output"))
     scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
     console = Console(stderr=as_json)
+    interrupted = store.interrupted()
+    if interrupted:
+        from voicecoach.practice import recover
+
+        console.print(f"Found {len(interrupted)} interrupted recording(s); scoring and keeping them first…")
+        for r in recover(store, scorer, qs):
+            console.print(f"  recovered session {r.session.id} ({clock(r.recording.duration_s)})")
     console.print(f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]")
     stop = threading.Event()
     limit = max_length_s(q, opts)

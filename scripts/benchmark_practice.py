@@ -1,0 +1,76 @@
+"""Practice loop timings on a virtual sound card (PulseAudio null sinks, as in the tests).
+
+    .venv/bin/python scripts/benchmark_practice.py [--seconds 240]
+
+Plays a real recording (the lecture, cut to --seconds) into the virtual microphone while
+`voicecoach practice --no-speak` records it, then presses Enter and measures:
+- stop key -> full report on screen (the process has printed the report and exited);
+- the recorder's CPU use while recording: CPU seconds of the practice process between 30 s into
+  the answer and the stop, divided by the wall time (the model warm-up in the first seconds is excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from pulse import PulseServer  # noqa: E402  (the tests' virtual sound card)
+
+LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=240.0)
+    ap.add_argument("--audio", type=Path, default=LECTURE)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pulse = PulseServer(tmp / "pulse").start()
+        try:
+            answer = tmp / "answer.wav"
+            # the lecture is 203 s: repeat it as needed, then cut to the answer's length
+            reps = int(a.seconds // 200) + 1
+            subprocess.run(["sox", *[str(a.audio)] * reps, "-r", "16000", "-c", "1", "-b", "16", str(answer),
+                            "trim", "0", str(a.seconds)], check=True)
+            env = {**pulse.env, "VOICECOACH_HOME": str(tmp / "home")}
+            subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "models", "verify"], env=env,
+                           check=True, capture_output=True)
+            p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), "practice", "-q",
+                                  "tell-me-about-yourself", "--no-speak", "--margin", "120"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
+                time.sleep(0.05)
+            player = subprocess.Popen(["paplay", "-d", "micfeed", str(answer)], env=pulse.env)
+            time.sleep(30)
+            c0, t0 = cpu_s(p.pid), time.monotonic()
+            player.wait()
+            c1, t1 = cpu_s(p.pid), time.monotonic()
+            time.sleep(0.5)
+            stop = time.monotonic()
+            out, err = p.communicate("\n", timeout=600)
+            done = time.monotonic()
+            if p.returncode != 0 or "Overall score" not in out:
+                sys.exit(f"practice failed: {err[-800:]}")
+            print(f"answer {a.seconds:.0f} s; recorder CPU while recording: {100 * (c1 - c0) / (t1 - t0):.1f}% of one core "
+                  f"(over {t1 - t0:.0f} s)")
+            print(f"stop key -> full report on screen: {done - stop:.1f} s")
+        finally:
+            pulse.stop()
+
+
+if __name__ == "__main__":
+    main()
