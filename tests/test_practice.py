@@ -89,7 +89,8 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     [info] = sessions(home)
     assert info["status"] == "scored" and info["score"] == report["score"] and info["source"] == "practice"
     folder = answer.parent
-    assert {"answer.flac", "question.wav", "report.json", "session.json"} <= {f.name for f in folder.iterdir()}
+    assert {"answer.flac", "question.wav", "report.json", "session.json", "transcript.txt"} <= {f.name for f in folder.iterdir()}
+    assert "[0:00] And so my fellow Americans" in (folder / "transcript.txt").read_text()
 
     # the spoken question, captured from the virtual speaker: non-silent, plausible, intelligible
     spoken = load(tmp_path / "question.wav").samples
@@ -301,3 +302,20 @@ def test_microphone_unplugged_mid_answer(pulse, home, data, tmp_path):
     assert "stopped by an error" in out and "the microphone stopped sending audio" in err
     [info] = sessions(home)
     assert info["status"] == "scored" and 3.0 <= info["duration_s"] <= 6.0
+
+
+def test_read_only_data_folder_fails_before_recording(pulse, tmp_path, monkeypatch):
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        monkeypatch.setenv("VOICECOACH_HOME", str(mnt))
+        p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 6
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "cannot save sessions in" in lines[0] and "Read-only file system" in lines[0]
+        assert "Recording" not in out
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

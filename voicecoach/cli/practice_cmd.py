@@ -115,8 +115,22 @@ def practice(
             live.stop()
             console.print("[dim]Scoring…[/dim]")
 
+    def timeline(elapsed: float, width: int = 30) -> Text:
+        """Elapsed time on a bar to the stop point; the target window is shaded."""
+        bar = Text()
+        for i in range(width):
+            at = (i + 0.5) / width * limit
+            in_target = q.target_min_s <= at <= q.target_max_s
+            if at <= elapsed:
+                bar.append("█", style="green" if in_target else "yellow" if at > q.target_max_s else "cyan")
+            else:
+                bar.append("░" if in_target else "·", style="green" if in_target else "dim")
+        return bar
+
     def on_status(s) -> None:
         t = Text()
+        t.append_text(timeline(s.elapsed_s))
+        t.append(" ")
         t.append(f"{clock(s.elapsed_s)}", style="bold")
         style = "green" if q.target_min_s <= s.elapsed_s <= q.target_max_s else "yellow" if s.elapsed_s > q.target_max_s else "white"
         t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)

@@ -6,7 +6,8 @@ Layout under ``<VOICECOACH_HOME>``::
     sessions/<id>/session.json       metadata: the source of truth for the index
     sessions/<id>/answer.flac        the answer (streamed to disk while recording)
     sessions/<id>/question.wav       the question as spoken (practice only)
-    sessions/<id>/report.json        the full report (schema 1.0), transcript included
+    sessions/<id>/report.json        the full report (schema 1.0), transcript with word timings included
+    sessions/<id>/transcript.txt     the transcript as text, one timed line per segment
 
 A session whose ``status`` is "recording" and whose recorder process is gone was interrupted;
 :meth:`SessionStore.interrupted` finds those so they can be scored and kept.
@@ -32,6 +33,7 @@ META = "session.json"
 ANSWER = "answer.flac"
 QUESTION_AUDIO = "question.wav"
 REPORT = "report.json"
+TRANSCRIPT = "transcript.txt"
 
 
 class SessionError(VoicecoachError):
@@ -104,6 +106,24 @@ def write_json_atomic(path: Path, data) -> None:
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise SessionError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise SessionError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def transcript_text(report: dict) -> str:
+    """``[m:ss] text`` per segment, from a report dict."""
+    from voicecoach.timefmt import clock
+
+    segs = (report.get("transcript") or {}).get("segments") or []
+    return "".join(f"[{clock(s['start_s'])}] {s['text']}\n" for s in segs)
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -204,6 +224,7 @@ class SessionStore:
         folder = self.folder(info.id)
         if report is not None:
             write_json_atomic(folder / REPORT, report)
+            write_text_atomic(folder / TRANSCRIPT, transcript_text(report))
         write_json_atomic(folder / META, asdict(info))
         self._index(info)
 
