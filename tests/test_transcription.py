@@ -42,28 +42,43 @@ def _mfa_refs(data: Path) -> dict[Path, str]:
     return refs
 
 
-# What Whisper base alone achieved when this test was written: 10 to 13 of the 24 reference
-# hesitations over repeated runs (all on the staged clips; 0 of 8 on the two monologue halves).
-# It varies because Whisper falls back to sampling on "uh uh uh" (mfa_uhuh gave 4 to 7). Issue 4
-# raises recall; this floor, one under the worst run seen, only catches a regression.
-MIN_HESITATIONS_FOUND = 9
+# What Whisper base alone achieved when this test was written: 12 of the 24 reference hesitations
+# (all on the staged clips; 0 of 8 on the two monologue halves). Whisper samples when a window
+# decodes badly ("uh uh uh"), so counts depend on the random sequence: the clips are scored in a
+# fresh process, in a fixed order, where the seed set at model load makes them reproducible.
+# Issue 4 raises recall; this floor, one under the measurement, only catches a regression.
+MIN_HESITATIONS_FOUND = 11
+
+COUNT_SCRIPT = """
+import json, sys
+from voicecoach import questions
+from voicecoach.pipeline import Scorer
+s, q = Scorer(), questions.get("tell-me-about-yourself")
+print(json.dumps([s.score(p, q).fillers.hesitation_count for p in sys.argv[1:]]))
+"""
 
 
-def test_hesitation_counts_against_verbatim_references(scorer, tell_me, data, capsys):
+def test_hesitation_counts_against_verbatim_references(data, capsys):
+    import json
+    import subprocess
+    import sys
+
+    refs = _mfa_refs(data)
+    paths = list(refs)
+    out = subprocess.run([sys.executable, "-c", COUNT_SCRIPT, *map(str, paths)], capture_output=True, text=True,
+                         timeout=600, check=True).stdout
+    counts = json.loads(out)
     rows, found, expected = [], 0, 0
-    for path, ref in _mfa_refs(data).items():
-        report = scorer.score(path, tell_me)
-        want = sum(w in HESITATIONS for w in normalise_text(ref))
-        got = report.fillers.hesitation_count
+    for path, got in zip(paths, counts):
+        want = sum(w in HESITATIONS for w in normalise_text(refs[path]))
         if want == 0:
             assert got == 0, f"{path.name}: {got} hesitations found where the reference has none"
         rows.append(f"{path.name:28s} reference {want}  found {got}")
-        found += got
+        found += min(got, want)
         expected += want
     with capsys.disabled():
         print("\n" + "\n".join(rows) + f"\nhesitations found {found}/{expected} = {found / expected:.2f}")
     assert found >= MIN_HESITATIONS_FOUND
-    assert found <= expected + 2  # a repeated "uh" may be heard once more than the reference writes
 
 
 @pytest.mark.parametrize("wpm", [120, 160, 200])

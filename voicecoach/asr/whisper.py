@@ -22,6 +22,7 @@ OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
 # 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
 # quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
 CHUNK_S = 300
+RANDOM_SEED = 0
 CUT_SEARCH_S = 20
 CUT_FRAME_S = 0.2
 
@@ -46,7 +47,14 @@ def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=2)
 def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
+    import ctranslate2
     from faster_whisper import WhisperModel
+
+    # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
+    # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
+    # the model starts its threads, so a fresh process gives the same transcript for the same file
+    # (later calls in one process continue the sequence).
+    ctranslate2.set_random_seed(RANDOM_SEED)
 
     threads = cpu_threads or (os.cpu_count() or 1)
     try:
