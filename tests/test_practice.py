@@ -58,6 +58,15 @@ def aligned_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a2[:m], b2[:m])[0, 1])
 
 
+def answer_with(pulse, home: Path, source: Path, *args, stdin=subprocess.DEVNULL):
+    """Start `practice --no-speak`, wait until it records, and start playing ``source`` into the
+    microphone. Returns (practice process, player process, when recording started)."""
+    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", *args, stdin=stdin)
+    answer = wait_for_recording(home)
+    started = time.monotonic()
+    return p, pulse.play_into_mic(source), answer, started
+
+
 def sessions(home: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((home / "sessions").glob("*/session.json"))]
 
@@ -126,10 +135,7 @@ def test_stop_key_in_a_real_terminal(pulse, home, tmp_path):
 
 
 def test_ctrl_c_keeps_the_recording(pulse, home, data, tmp_path):
-    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
-    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
-    wait_for_recording(home)
-    player = pulse.play_into_mic(source)
+    p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
     player.wait(60)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
@@ -155,10 +161,7 @@ def test_sigkill_then_recover(pulse, home, data, tmp_path):
     from voicecoach.audio import load
 
     source = wav16(data / "mfa_acoustic_corpus.flac", tmp_path / "monologue.wav")
-    p = start_practice("-q", "tell-me-about-yourself", "--no-speak")
-    answer = wait_for_recording(home)
-    started = time.monotonic()
-    player = pulse.play_into_mic(source)
+    p, player, answer, started = answer_with(pulse, home, source, stdin=subprocess.PIPE)
     time.sleep(8.0)
     p.kill()
     killed_after = time.monotonic() - started
@@ -181,10 +184,8 @@ def test_sigkill_then_recover(pulse, home, data, tmp_path):
 
 
 def test_next_practice_recovers_an_interrupted_recording(pulse, home, data, tmp_path):
-    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
-    p = start_practice("-q", "tell-me-about-yourself", "--no-speak")
-    wait_for_recording(home)
-    player = pulse.play_into_mic(source)
+    p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"),
+                                  stdin=subprocess.PIPE)
     time.sleep(5.0)
     p.kill()
     p.communicate(timeout=30)
@@ -261,10 +262,7 @@ def test_disk_full_keeps_the_audio_and_recover_finishes_it(pulse, data, tmp_path
         (_session_home / "models").mkdir(exist_ok=True)
         (mnt / "models").symlink_to(_session_home / "models")
         monkeypatch.setenv("VOICECOACH_HOME", str(mnt))
-        source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
-        p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
-        wait_for_recording(mnt)
-        player = pulse.play_into_mic(source)
+        p, player, _, _ = answer_with(pulse, mnt, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
         out, err = p.communicate(timeout=120)
         player.kill()
         assert p.returncode == 8, out + err
@@ -282,10 +280,7 @@ def test_disk_full_keeps_the_audio_and_recover_finishes_it(pulse, data, tmp_path
 
 def test_microphone_unplugged_mid_answer(pulse, home, data, tmp_path):
     """The sound card disappears while recording: a clear error; the audio so far is kept and scored."""
-    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
-    p = start_practice("-q", "tell-me-about-yourself", "--no-speak", stdin=subprocess.DEVNULL)
-    wait_for_recording(home)
-    player = pulse.play_into_mic(source)
+    p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
     time.sleep(4.0)
     mods = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True, env=pulse.env).stdout
     try:

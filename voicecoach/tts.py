@@ -59,7 +59,7 @@ def render(text: str, path: str | Path, rate_wpm: int = 160, voice: str | None =
     if voice:
         known = {v.id for v in eng.getProperty("voices")} | {v.name for v in eng.getProperty("voices")}
         if voice not in known:
-            raise SpeechError(f"unknown voice '{voice}'; `voicecoach voices` lists them")
+            raise SpeechError(f"unknown voice '{voice}'; `voicecoach devices --voices` lists them")
         match = next(v for v in eng.getProperty("voices") if voice in (v.id, v.name))
         eng.setProperty("voice", match.id)
     eng.setProperty("rate", int(rate_wpm))
