@@ -74,17 +74,18 @@ def sentences(words: list[Word]) -> list[list[Word]]:
 _ANNOTATION = re.compile(r"<[^>]*>|\[[^\]]*\]")
 
 
-def normalise_text(text: str) -> list[str]:
+def normalise_text(text: str, split_yknow: bool = True) -> list[str]:
     """Words for comparing transcripts: lower case, no punctuation, fillers KEPT.
 
     (Whisper's own normaliser deletes um/uh/hmm, which would hide exactly what we measure.)
-    Reference annotations such as ``<cutoff-x>`` and ``[laughter]`` are dropped; "yknow" is "you know".
+    Reference annotations such as ``<cutoff-x>`` and ``[laughter]`` are dropped; "yknow" is "you know"
+    (kept as one token with ``split_yknow=False``, so the filler rules see the annotator's filler).
     """
     text = _ANNOTATION.sub(" ", text.lower().replace("’", "'"))
     out = []
     for raw in text.replace("-", " ").replace("—", " ").split():
         for part in ["her" if raw in ("'er", "’er") else normalise(raw)]:  # "I hardly know 'er"
-            if part in ("yknow", "y'know"):
+            if part in ("yknow", "y'know") and split_yknow:
                 out.extend(["you", "know"])
             elif part:
                 out.append(part)
