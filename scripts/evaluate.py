@@ -24,8 +24,8 @@ from voicecoach.pipeline import ScoreOptions, Scorer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(model: str, refs, prompt: str | None, per_file: bool) -> dict:
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, initial_prompt=prompt)))
+def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = True) -> dict:
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad)))
     q = questions.get("tell-me-about-yourself")
     t0 = time.perf_counter()
     results = [evaluate_file(ref, scorer.score(ref.audio, q)) for ref in refs]
@@ -57,11 +57,12 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["base", "tiny.en"])
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (e.g. a disfluent one)")
     ap.add_argument("--per-file", action="store_true")
+    ap.add_argument("--no-vad", action="store_true", help="transcribe without the Silero VAD filter")
     a = ap.parse_args()
     refs = find_references(a.folder)
     if not refs:
         raise SystemExit(f"evaluate: no recordings with reference transcripts in {a.folder}")
-    rows = [run(m, refs, a.prompt, a.per_file) for m in a.models]
+    rows = [run(m, refs, a.prompt, a.per_file, vad=not a.no_vad) for m in a.models]
     print(f"\n{len(refs)} recordings, {a.folder}")
     print("\n| model | WER | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) | false fillers/min, clean | time |")
     print("|---|---|---|---|---|---|")
