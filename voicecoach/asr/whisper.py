@@ -22,6 +22,8 @@ OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
 # 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
 # quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
 CHUNK_S = 300
+MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
+SPEECH_PAD_S = 0.3  # a word within this distance of detected speech is kept
 RANDOM_SEED = 0
 CUT_SEARCH_S = 20
 CUT_FRAME_S = 0.2
@@ -87,6 +89,14 @@ class WhisperTranscriber:
             self._model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
         return self._model
 
+    @staticmethod
+    def _speech_spans(samples) -> list[tuple[float, float]]:
+        """Where Silero VAD hears speech, in seconds, padded by SPEECH_PAD_S."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        spans = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS))
+        return [(s["start"] / SAMPLE_RATE - SPEECH_PAD_S, s["end"] / SAMPLE_RATE + SPEECH_PAD_S) for s in spans]
+
     def _run(self, samples, language: str | None):
         o = self.options
         return self.model.transcribe(samples, language=language, beam_size=o.beam_size, word_timestamps=True,
@@ -108,6 +118,15 @@ class WhisperTranscriber:
         for a, b in chunk_bounds(audio.samples):
             offset = a / SAMPLE_RATE
             piece = audio.samples[a:b]
+            spans = None
+            if not o.vad_filter:
+                # Whisper hears the whole piece, but text where Silero hears no speech at all (a
+                # "You" invented in a long silence) is dropped, and a piece without speech is skipped.
+                spans = self._speech_spans(piece)
+                if not spans:
+                    if on_progress:
+                        on_progress(b / SAMPLE_RATE)
+                    continue
             segments_iter, info = self._run(piece, None if detect else language)
             if detect:
                 detect = False
@@ -123,9 +142,12 @@ class WhisperTranscriber:
             for s in segments_iter:
                 words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
                                    end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
-                              for w in (s.words or []) if w.word.strip())
+                              for w in (s.words or []) if w.word.strip()
+                              and (spans is None or any(lo < w.end and w.start < hi for lo, hi in spans)))
                 if words:
-                    segments.append(Segment(text=s.text.strip(), start_s=round(offset + float(s.start), 3),
+                    kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
+                    text = s.text.strip() if kept_all else " ".join(w.text for w in words)
+                    segments.append(Segment(text=text, start_s=round(offset + float(s.start), 3),
                                             end_s=round(offset + float(s.end), 3), words=words))
                 if on_progress:
                     on_progress(offset + float(s.end))
