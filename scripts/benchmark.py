@@ -36,7 +36,8 @@ import os
 m = WhisperModel(resolve(sys.argv[2]).path, device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
 audio = load(sys.argv[1]).samples
 t = time.perf_counter()
-segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=True)
+segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
+                              hallucination_silence_threshold=2.0)
 n = sum(len(s.words) for s in segments)
 print(json.dumps({"seconds": time.perf_counter() - t, "words": n}))
 """

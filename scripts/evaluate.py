@@ -24,7 +24,7 @@ from voicecoach.pipeline import ScoreOptions, Scorer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = True) -> dict:
+def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False) -> dict:
     scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad)))
     q = questions.get("tell-me-about-yourself")
     t0 = time.perf_counter()
@@ -57,12 +57,12 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["base", "tiny.en"])
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (e.g. a disfluent one)")
     ap.add_argument("--per-file", action="store_true")
-    ap.add_argument("--no-vad", action="store_true", help="transcribe without the Silero VAD filter")
+    ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     a = ap.parse_args()
     refs = find_references(a.folder)
     if not refs:
         raise SystemExit(f"evaluate: no recordings with reference transcripts in {a.folder}")
-    rows = [run(m, refs, a.prompt, a.per_file, vad=not a.no_vad) for m in a.models]
+    rows = [run(m, refs, a.prompt, a.per_file, vad=a.vad) for m in a.models]
     print(f"\n{len(refs)} recordings, {a.folder}")
     print("\n| model | WER | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) | false fillers/min, clean | time |")
     print("|---|---|---|---|---|---|")

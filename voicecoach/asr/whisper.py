@@ -22,11 +22,29 @@ OTHER_LANGUAGE_MIN_PROBABILITY = 0.5
 # 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
 # quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
 CHUNK_S = 300
-MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
-SPEECH_PAD_S = 0.3  # a word within this distance of detected speech is kept
-RANDOM_SEED = 0
 CUT_SEARCH_S = 20
 CUT_FRAME_S = 0.2
+RANDOM_SEED = 0
+MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
+HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
+FRAME_S = 0.03
+SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
+
+
+def _audible(samples):
+    """A test ``(start_s, end_s) -> bool``: is any 30-ms frame of the span louder than SILENCE_DBFS?
+    Whisper can repeat earlier text into a long silence; such words sit in near-silent audio."""
+    import numpy as np
+
+    n = int(FRAME_S * SAMPLE_RATE)
+    frames = samples[: len(samples) // n * n].reshape(-1, n).astype(np.float64)
+    loud = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12) > SILENCE_DBFS
+
+    def test(start_s: float, end_s: float) -> bool:
+        a = max(int(start_s / FRAME_S), 0)
+        return bool(loud[a:max(a + 1, int(np.ceil(end_s / FRAME_S)))].any())
+
+    return test
 
 
 def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
@@ -90,17 +108,19 @@ class WhisperTranscriber:
         return self._model
 
     @staticmethod
-    def _speech_spans(samples) -> list[tuple[float, float]]:
-        """Where Silero VAD hears speech, in seconds, padded by SPEECH_PAD_S."""
+    def _has_speech(samples) -> bool:
+        """Does Silero VAD hear any speech in this piece? (Whisper invents text in silence and noise.)"""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        spans = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS))
-        return [(s["start"] / SAMPLE_RATE - SPEECH_PAD_S, s["end"] / SAMPLE_RATE + SPEECH_PAD_S) for s in spans]
+        return bool(get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS)))
 
     def _run(self, samples, language: str | None):
         o = self.options
+        extra = dict(o.extra)
+        if not o.vad_filter:
+            extra.setdefault("hallucination_silence_threshold", HALLUCINATION_SILENCE_S)
         return self.model.transcribe(samples, language=language, beam_size=o.beam_size, word_timestamps=True,
-                                     vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **o.extra)
+                                     vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **extra)
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
         """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as segments finish.
@@ -118,15 +138,17 @@ class WhisperTranscriber:
         for a, b in chunk_bounds(audio.samples):
             offset = a / SAMPLE_RATE
             piece = audio.samples[a:b]
-            spans = None
+            audible = None
             if not o.vad_filter:
-                # Whisper hears the whole piece, but text where Silero hears no speech at all (a
-                # "You" invented in a long silence) is dropped, and a piece without speech is skipped.
-                spans = self._speech_spans(piece)
-                if not spans:
+                # Whisper hears the whole piece. A piece where Silero hears no speech is skipped, and a
+                # word whose audio never rises above the piece's noise floor (a "You" invented in a
+                # long silence) is dropped. Silero is not trusted word by word: it missed 12 s of a
+                # quiet, hoarse voice in the MFA monologue that Whisper transcribed correctly.
+                if not self._has_speech(piece):
                     if on_progress:
                         on_progress(b / SAMPLE_RATE)
                     continue
+                audible = _audible(piece)
             segments_iter, info = self._run(piece, None if detect else language)
             if detect:
                 detect = False
@@ -143,7 +165,7 @@ class WhisperTranscriber:
                 words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
                                    end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
                               for w in (s.words or []) if w.word.strip()
-                              and (spans is None or any(lo < w.end and w.start < hi for lo, hi in spans)))
+                              and (audible is None or audible(float(w.start), float(w.end))))
                 if words:
                     kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
                     text = s.text.strip() if kept_all else " ".join(w.text for w in words)
