@@ -73,3 +73,14 @@ def test_long_audio_is_cut_at_the_quietest_point():
     assert all(e - s <= CHUNK_S * rate for s, e in b) and all(b[i][1] == b[i + 1][0] for i in range(len(b) - 1))
     assert (CHUNK_S - 7) * rate <= b[0][1] <= (CHUNK_S - 6) * rate
     assert chunk_bounds(x[: 10 * rate]) == [(0, 10 * rate)]
+
+
+def test_words_in_silence_are_not_audible():
+    from voicecoach.asr.whisper import _audible
+
+    x = np.zeros(10 * SAMPLE_RATE, np.float32)
+    x[2 * SAMPLE_RATE:3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE)
+    x[6 * SAMPLE_RATE:7 * SAMPLE_RATE] = 0.001 * tone(1.0, SAMPLE_RATE)  # -63 dBFS: a whisper of noise
+    audible = _audible(x)
+    assert audible(2.2, 2.5) and audible(1.9, 2.05)
+    assert not audible(4.0, 5.0) and not audible(6.1, 6.9)

@@ -141,8 +141,8 @@ class WhisperTranscriber:
             audible = None
             if not o.vad_filter:
                 # Whisper hears the whole piece. A piece where Silero hears no speech is skipped, and a
-                # word whose audio never rises above the piece's noise floor (a "You" invented in a
-                # long silence) is dropped. Silero is not trusted word by word: it missed 12 s of a
+                # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
+                # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a
                 # quiet, hoarse voice in the MFA monologue that Whisper transcribed correctly.
                 if not self._has_speech(piece):
                     if on_progress:
