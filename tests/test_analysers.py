@@ -102,3 +102,13 @@ def test_tips_for_a_clean_answer_are_still_three():
     r = build_report(Q, Transcript.from_words(words), encoder=None)
     assert r.length.verdict == "on target" and r.fillers.count == 0
     assert len(r.tips) >= 3
+
+
+def test_parse_clock():
+    from voicecoach.timefmt import clock, parse_clock
+
+    assert parse_clock("90") == 90 and parse_clock("1:30") == 90 and parse_clock("1:02:03") == 3723
+    for bad in ("abc", "1::2", "", "1:2:3:4"):
+        with pytest.raises(ValueError, match="not a time"):
+            parse_clock(bad)
+    assert clock(3723) == "1:02:03" and clock(59.6) == "1:00"

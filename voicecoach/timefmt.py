@@ -16,7 +16,10 @@ def parse_clock(text: str) -> float:
         raise ValueError(f"not a time: {text!r} (use seconds, m:ss or h:mm:ss)")
     total = 0.0
     for p in parts:
-        total = total * 60 + float(p)
+        try:
+            total = total * 60 + float(p)
+        except ValueError:
+            raise ValueError(f"not a time: {text!r} (use seconds, m:ss or h:mm:ss)") from None
     if total < 0:
         raise ValueError(f"not a time: {text!r}")
     return total
