@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.asr.types import Segment, Transcript, Word
+from voicecoach.asr.types import Transcript, Word
 
 
 def words_from_text(text: str, start_s: float = 0.0, word_s: float = 0.3, gap_s: float = 0.1) -> list[Word]:

@@ -2,7 +2,6 @@
 
 import tomllib
 
-import pytest
 
 from helpers import transcript
 from voicecoach import questions

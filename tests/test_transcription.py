@@ -8,17 +8,13 @@ import pytest
 from helpers import espeak, speech_span_s, write_audio
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
+from voicecoach.evaluation import edit_distance
 
 pytestmark = pytest.mark.model
 
 
 def wer(ref: list[str], hyp: list[str]) -> float:
-    d = np.arange(len(hyp) + 1)
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d.copy(), i
-        for j, h in enumerate(hyp, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
-    return d[-1] / max(len(ref), 1)
+    return edit_distance(ref, hyp) / max(len(ref), 1)
 
 
 @pytest.mark.parametrize("name", ["whisper_jfk", "librispeech_61-70968-0000", "mfa_english_slow"])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from voicecoach import paths
+from voicecoach import atomic, paths
 from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
@@ -139,9 +139,7 @@ def _load_stamp(folder: Path) -> dict:
 def _write_stamp(folder: Path, stamp: dict) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / (STAMP_FILE + ".tmp")
-        tmp.write_text(json.dumps(stamp, indent=1))
-        os.replace(tmp, folder / STAMP_FILE)
+        atomic.write_text(folder / STAMP_FILE, json.dumps(stamp, indent=1))
     except OSError as e:  # a read-only home only costs a re-hash next time
         log.warning("could not record model verification in %s: %s", folder, e)
 

@@ -8,10 +8,9 @@ the major version.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from voicecoach import atomic
 from voicecoach.analysis.score import WEIGHTS, Report
 from voicecoach.errors import OutputError
 
@@ -92,15 +91,6 @@ def write_atomic(path: str | Path, text: str) -> None:
     if path.is_dir():
         raise OutputError(f"{path}: is a folder")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        atomic.write_text(path, text)
     except OSError as e:
-        raise OutputError(f"{path}: cannot write here ({e.strerror or e})") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write ({e.strerror or e})") from e

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from voicecoach import paths
+from voicecoach import atomic, paths
 from voicecoach.errors import VoicecoachError
 
 RECORDING, SCORED, UNSCORED = "recording", "scored", "unscored"
@@ -96,25 +96,13 @@ def _now_id() -> tuple[str, str]:
 
 
 def write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise SessionError(f"cannot write {path}: {e.strerror or e}") from e
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic.write_text(path, text)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise SessionError(f"cannot write {path}: {e.strerror or e}") from e
 
 
