@@ -9,7 +9,7 @@ beside ``NAME.wav``/``.flac``, and ``*.TextGrid`` (timed utterances; audio named
 Fillers in a reference are found with the same rules as in an answer (voicecoach.analysis.fillers),
 so "yknow" and sentence-initial "so" count alike on both sides. Matching: where the reference has
 times (a TextGrid), a heard filler matches a reference filler of the same class in the same
-utterance (± ``TIME_SLACK_S``); otherwise per file by count (true positives = min(reference, heard)).
+utterance (its span overlaps the utterance ± ``TIME_SLACK_S``); otherwise per file by count (true positives = min(reference, heard)).
 """
 
 from __future__ import annotations
@@ -139,19 +139,21 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def match_fillers(ref: Reference, heard: list[tuple[str, float]]) -> dict[str, Counts]:
-    """Match heard fillers ((kind, start_s)) against the reference's, per class."""
+def match_fillers(ref: Reference, heard: list[tuple]) -> dict[str, Counts]:
+    """Match heard fillers ((kind, start_s) or (kind, start_s, end_s)) against the reference's, per
+    class. With a timed reference a heard filler matches an utterance its span overlaps (± slack):
+    a recovered hesitation spans the whole gap between two written words."""
     want = reference_fillers(ref)
     out = {}
     for kind in (HESITATION, DISCOURSE):
         w = [x for x in want if x[0] == kind]
-        h = sorted(t for k, t in heard if k == kind)
+        h = sorted((x[1], x[-1]) for x in heard if x[0] == kind)
         if ref.timed:
             used = [False] * len(h)
             tp = 0
             for _, start, end in w:
-                for i, t in enumerate(h):
-                    if not used[i] and start - TIME_SLACK_S <= t <= end + TIME_SLACK_S:
+                for i, (t0, t1) in enumerate(h):
+                    if not used[i] and start - TIME_SLACK_S <= t1 and t0 <= end + TIME_SLACK_S:
                         used[i] = True
                         tp += 1
                         break
@@ -192,7 +194,7 @@ def evaluate_file(ref: Reference, report) -> FileResult:
     """Compare one scored Report with its reference."""
     hyp = normalise_text(report.transcript.text)
     want = normalise_text(ref.text)
-    heard = [(f.kind, f.start_s) for f in (report.fillers.fillers if report.fillers else ())]
+    heard = [(f.kind, f.start_s, f.end_s) for f in (report.fillers.fillers if report.fillers else ())]
     return FileResult(
         name=ref.audio.name, ref_words=len(want), errors=edit_distance(want, hyp),
         fillers=match_fillers(ref, heard), minutes=report.transcript.duration_s / 60, clean=ref.clean,

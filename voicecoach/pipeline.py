@@ -71,4 +71,4 @@ class Scorer:
                        "If it is English, score it anyway with --skip-language-check.",)
         encoder = self.encoder if transcript.segments and question.rubric else None
         return build_report(question, transcript, encoder, self.options.analysis,
-                            audio_path=str(path), notices=notices)
+                            audio_path=str(path), notices=notices, samples=audio.samples)

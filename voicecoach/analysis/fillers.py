@@ -8,6 +8,7 @@ shipped it", "I mean, it worked" and "it was kind of slow" do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from voicecoach.analysis.tokens import Token, tokenize
@@ -20,6 +21,8 @@ HESITATIONS = frozenset({
     "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ah", "ahh",
     "hmm", "hm", "hmmm", "mm", "mmm", "eh",
 })
+# Drawn-out spellings Whisper writes ("ummmmm", "uhhh", "hmmm").
+_STRETCHED = re.compile(r"^(u+m+|u+h+|u+h+m+|h+m+|mm+|e+r+m*|a+h+)$")
 ALWAYS_DISCOURSE = frozenset({"basically", "actually", "literally"})
 
 # "like" after these is a verb or a comparison, not a filler.
@@ -86,7 +89,8 @@ class Filler:
         text: the filler as heard ("um", "you know").
         kind: "hesitation" or "discourse".
         start_s / end_s: its time span.
-        source: how it was found ("transcript": Whisper wrote it).
+        source: how it was found: "transcript" (Whisper wrote it) or "heard" (Whisper's decoder
+            expected a hesitation in a gap between written words; see analysis.recovery).
     """
 
     text: str
@@ -116,6 +120,19 @@ class FillerResult:
     per_100_words: float
     by_word: dict[str, int] = field(default_factory=dict)
     fillers: tuple[Filler, ...] = ()
+
+
+def is_hesitation(text: str, words: frozenset = HESITATIONS) -> bool:
+    """Is this written word a hesitation ("Um,", "uhhh", "ummmmm...")?"""
+    w = text.strip(" ,.!?;:-…\"'").lower()
+    return w in words or (words is HESITATIONS and bool(_STRETCHED.match(w)))
+
+
+def _opens_sentence(t: list[Token], i: int) -> bool:
+    """Is token i the first word of its sentence, hesitations aside ("Uh, so this is...")?"""
+    while i > 0 and not t[i].sentence_start and is_hesitation(t[i - 1].norm):
+        i -= 1
+    return i == 0 or t[i].sentence_start
 
 
 def _prev(tokens: list[Token], i: int) -> str | None:
@@ -190,7 +207,7 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
         span = 1
         hit: str | None = None
         kind = DISCOURSE
-        if w in options.hesitations:
+        if is_hesitation(w, options.hesitations):
             hit, kind = w, HESITATION
         elif options.count_discourse:
             if w == "like" and _like_is_filler(t, i):
@@ -207,7 +224,7 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
                 hit = w
             elif w in ALWAYS_DISCOURSE:
                 hit = w
-            elif w == "so" and t[i].sentence_start and i + 1 < len(t) and not t[i].sentence_end \
+            elif w == "so" and _opens_sentence(t, i) and i + 1 < len(t) and not t[i].sentence_end \
                     and nxt not in _SO_NOT_BEFORE:
                 hit = "so"
         if hit:

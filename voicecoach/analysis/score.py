@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from voicecoach import __version__
 from voicecoach.analysis.fillers import FillerOptions, FillerResult, find_fillers, summarise
+from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
 from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
 from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
 from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses, is_gap
@@ -43,6 +44,7 @@ class AnalysisOptions:
     pace: PaceOptions = PaceOptions()
     pauses: PauseOptions = PauseOptions()
     fillers: FillerOptions = FillerOptions()
+    recovery: RecoveryOptions = RecoveryOptions()
     rubric: RubricOptions = RubricOptions()
 
 
@@ -207,8 +209,12 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
 
 def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
                  options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
-                 notices: tuple[str, ...] = ()) -> Report:
-    """Run every analyser on ``transcript`` and combine the results."""
+                 notices: tuple[str, ...] = (), samples=None) -> Report:
+    """Run every analyser on ``transcript`` and combine the results.
+
+    ``samples`` (16-kHz mono) lets the filler count add the hesitations Whisper heard but did not
+    write (analysis.recovery); without them only written fillers count.
+    """
     words = sorted(transcript.words, key=lambda w: w.start_s)
     has_speech = any(not is_gap(w, options.pauses) for w in words)
     if not has_speech or notices:
@@ -225,7 +231,10 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     pauses = analyse_pauses(words, options.pauses)
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
     length = analyse_length(answer_s, transcript.duration_s, question.target_min_s, question.target_max_s)
-    fillers = summarise(find_fillers(transcript, options.fillers), pace.words, max(answer_s - pauses.gap_total_s, 0.0))
+    found = find_fillers(transcript, options.fillers)
+    if samples is not None:
+        found += recover_hesitations(transcript, samples, options.recovery)
+    fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0))
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)
     tips = make_tips(parts, length, pace, fillers, pauses, rubric)

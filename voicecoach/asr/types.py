@@ -43,6 +43,25 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class HesitationCue:
+    """How strongly the model expected a hesitation ("um", "uh", "hmm") between two written words.
+
+    Whisper is trained on clean transcripts and rarely writes a hesitation, but its decoder still
+    gives one probability at the place where it was spoken. voicecoach re-reads each window's own
+    transcript and keeps that probability at every word boundary where it is not negligible.
+
+    Attributes:
+        start_s: end of the word before the boundary (or the start of the window).
+        end_s: start of the word after it (or the end of the last word in the window).
+        probability: P(next token is a hesitation | audio, text so far), 0..1.
+    """
+
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True)
 class Transcript:
     """A whole recording's transcription.
 
@@ -53,6 +72,7 @@ class Transcript:
         language_probability: how sure the engine was of that language (1.0 when forced).
         detected_language: what language detection heard, if it ran (may differ from ``language``).
         model: the name of the model that produced it.
+        cues: hesitation probabilities at word boundaries (empty unless the engine probes them).
     """
 
     segments: tuple[Segment, ...]
@@ -61,6 +81,7 @@ class Transcript:
     language_probability: float = 1.0
     detected_language: str | None = None
     model: str = ""
+    cues: tuple[HesitationCue, ...] = ()
 
     @property
     def words(self) -> list[Word]:
@@ -98,6 +119,8 @@ class TranscriptionOptions:
         initial_prompt: text to condition the first window on (None = nothing).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech that is confidently not ``language``.
+        probe_hesitations: re-read each window's transcript to find where the model expected an
+            "um" or "uh" it did not write (``Transcript.cues``); costs one forced decoder pass.
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
     """
 
@@ -109,4 +132,5 @@ class TranscriptionOptions:
     language: str | None = "en"
     initial_prompt: str | None = None
     check_language: bool = True
+    probe_hesitations: bool = True
     extra: dict = field(default_factory=dict)

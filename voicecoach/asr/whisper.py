@@ -65,11 +65,26 @@ def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
     return bounds
 
 
+def _capturing_class():
+    """faster-whisper's WhisperModel, keeping the last window's encoder output for the hesitation
+    probe (voicecoach.asr.probe), so the probe costs a decoder pass and no second encoding."""
+    from faster_whisper import WhisperModel
+
+    class CapturingWhisperModel(WhisperModel):
+        last_encoding = None
+
+        def encode(self, features):
+            self.last_encoding = super().encode(features)
+            return self.last_encoding
+
+    return CapturingWhisperModel
+
+
 @lru_cache(maxsize=2)
 def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
     import ctranslate2
-    from faster_whisper import WhisperModel
 
+    WhisperModel = _capturing_class()
     # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
     # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
     # the model starts its threads, so a fresh process gives the same transcript for the same file
@@ -99,6 +114,7 @@ class WhisperTranscriber:
         self.options = options
         self.resolved: ResolvedModel = resolve(options.model)
         self._model = None
+        self._probe_tools = None
 
     @property
     def model(self):
@@ -134,7 +150,7 @@ class WhisperTranscriber:
         # confidently another language. Segments are generated lazily, so stopping costs nothing.
         detect = self.resolved.multilingual and (o.language is None or (o.language == ENGLISH and o.check_language))
         language, prob, detected = o.language or ENGLISH, 1.0, None
-        segments = []
+        segments, cues = [], []
         for a, b in chunk_bounds(audio.samples):
             offset = a / SAMPLE_RATE
             piece = audio.samples[a:b]
@@ -161,7 +177,17 @@ class WhisperTranscriber:
                                           language_probability=prob, detected_language=detected,
                                           model=self.resolved.name)
                     segments_iter, _ = self._run(piece, ENGLISH)  # unsure: English it is
+            window: list = []  # faster-whisper segments of the current 30-s window
+            encoding = None
+            probe = o.probe_hesitations and language == ENGLISH
             for s in segments_iter:
+                if window and s.seek != window[0].seek:
+                    cues.extend(self._probe(window, encoding, offset))
+                    window = []
+                if not window:
+                    encoding = self.model.last_encoding  # the window is encoded before its segments come
+                if probe:
+                    window.append(s)
                 words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
                                    end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
                               for w in (s.words or []) if w.word.strip()
@@ -173,7 +199,29 @@ class WhisperTranscriber:
                                             end_s=round(offset + float(s.end), 3), words=words))
                 if on_progress:
                     on_progress(offset + float(s.end))
+            if window:
+                cues.extend(self._probe(window, encoding, offset))
         if on_progress:
             on_progress(audio.duration_s)
         return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
-                          language_probability=prob, detected_language=detected, model=self.resolved.name)
+                          language_probability=prob, detected_language=detected, model=self.resolved.name,
+                          cues=tuple(cues))
+
+    def _probe(self, window: list, encoding, offset_s: float) -> list:
+        """Hesitation cues for one window's segments (see voicecoach.asr.probe)."""
+        from faster_whisper.tokenizer import Tokenizer
+
+        from voicecoach.asr.probe import hesitation_ids, probe_window
+
+        if encoding is None:
+            return []
+        m = self.model
+        if self._probe_tools is None:
+            tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=ENGLISH)
+            self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer))
+        tok, ids = self._probe_tools
+        tokens = [t for s in window for t in s.tokens]
+        words = [w for s in window for w in (s.words or [])]
+        start = window[0].seek * m.feature_extractor.time_per_frame
+        return probe_window(m, tok, encoding, tokens, words, (start, start + m.feature_extractor.chunk_length),
+                            offset_s, ids)

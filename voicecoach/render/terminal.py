@@ -61,11 +61,17 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
     f = r["fillers"]
     console.print(Text.assemble(("Fillers ", "bold"), f"{f['count']}  ({f['per_minute']:.1f}/min, {f['per_100_words']:.1f} per "
                                 f"100 words; {f['hesitation_count']} hesitations, {f['discourse_count']} discourse)"))
-    occ = f["occurrences"]
-    if occ:
-        listed = ", ".join(f'"{x["text"]}" {clock(x["start_s"])}' for x in occ[:MAX_LISTED])
-        more = f" … and {len(occ) - MAX_LISTED} more" if len(occ) > MAX_LISTED else ""
+    written = [x for x in f["occurrences"] if x["source"] != "heard"]
+    heard = [x for x in f["occurrences"] if x["source"] == "heard"]
+    if written:
+        listed = ", ".join(f'"{x["text"]}" {clock(x["start_s"])}' for x in written[:MAX_LISTED])
+        more = f" … and {len(written) - MAX_LISTED} more" if len(written) > MAX_LISTED else ""
         console.print(Text("        " + listed + more, style="dim"))
+    if heard:
+        listed = ", ".join(f"{clock(x['start_s'])}–{clock(x['end_s'])}" for x in heard[:MAX_LISTED])
+        more = f" … and {len(heard) - MAX_LISTED} more" if len(heard) > MAX_LISTED else ""
+        console.print(Text(f"        um/uh (heard, not transcribed) ×{len(heard)} in the pauses at: {listed}{more}",
+                           style="dim"))
 
     pa = r["pauses"]
     console.print(Text.assemble(("Pauses  ", "bold"), f"{pa['count']} over {pa['min_pause_s']:g} s, longest "

@@ -1,0 +1,89 @@
+"""Recover the "um" and "uh" that Whisper heard but did not write.
+
+Input: the hesitation cues of the transcript (voicecoach.asr.probe: at each word boundary, the
+decoder's probability that a hesitation comes next) and the recording's samples. A cue becomes a
+filler, reported as "um/uh" with source "heard", when
+
+- the probability is at least ``min_probability`` (0.005: on the real recordings in the README's
+  table, clean read speech never exceeds 0.001 and laughter, breaths and cut-off words stay below
+  that, while 12 of the 14 spoken hesitations between two written words score 0.008-0.08);
+- the written words leave a gap of at least ``min_gap_s`` there (a hesitation takes time; a high
+  probability between two touching words is the model guessing, as in "but there's" read fast);
+- something is audible in the gap: its loudest 30-ms frame (50 ms clear of the words) is
+  ``min_above_floor_db`` over the recording's noise floor (a silent pause is not an "um");
+- neither neighbouring word is a written hesitation (after "um," the model expects another one).
+
+Overlapping cues (the last boundary of one 30-s window and the first of the next) count once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicecoach.analysis.fillers import HESITATION, Filler, is_hesitation
+from voicecoach.asr.types import Transcript
+
+RECOVERED_TEXT = "um/uh"
+SOURCE = "heard"
+FRAME_S = 0.03
+EDGE_S = 0.05
+
+
+@dataclass(frozen=True)
+class RecoveryOptions:
+    """When a hesitation cue counts as a filler (see the module docstring for the measurements).
+
+    Attributes:
+        enabled: recover fillers at all.
+        min_probability: the decoder's probability of a hesitation at the boundary.
+        min_gap_s: the written words must leave at least this much time there.
+        min_above_floor_db: the gap's loudest frame above the recording's noise floor (its
+            10th-percentile 30-ms frame).
+    """
+
+    enabled: bool = True
+    min_probability: float = 0.005
+    min_gap_s: float = 0.25
+    min_above_floor_db: float = 6.0
+
+
+def _frame_db(samples):
+    import numpy as np
+
+    n = int(FRAME_S * 16000)
+    x = np.asarray(samples, dtype=np.float64)
+    frames = x[: len(x) // n * n].reshape(-1, n)
+    return 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+
+
+def recover_hesitations(transcript: Transcript, samples, options: RecoveryOptions = RecoveryOptions()) -> list[Filler]:
+    """Hesitations heard at the transcript's cues but not written, in time order."""
+    import numpy as np
+
+    if not options.enabled or not transcript.cues:
+        return []
+    db = _frame_db(samples)
+    if not len(db):
+        return []
+    floor = float(np.percentile(db, 10))
+    words = transcript.words
+    starts = {round(w.start_s, 3): w for w in words}
+    ends = {round(w.end_s, 3): w for w in words}
+    chosen = []
+    for cue in sorted(transcript.cues, key=lambda c: -c.probability):
+        end = min(cue.end_s, transcript.duration_s)
+        if cue.probability < options.min_probability or end - cue.start_s < options.min_gap_s:
+            continue
+        before, after = ends.get(round(cue.start_s, 3)), starts.get(round(cue.end_s, 3))
+        if (before and is_hesitation(before.text)) or (after and is_hesitation(after.text)):
+            continue
+        # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
+        a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
+        if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
+            continue
+        if any(c.start_s < end and cue.start_s < min(c.end_s, transcript.duration_s) for c in chosen):
+            continue
+        chosen.append(cue)
+    return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=c.start_s,
+                   end_s=min(c.end_s, transcript.duration_s), source=SOURCE)
+            for c in sorted(chosen, key=lambda c: c.start_s)]
