@@ -54,34 +54,50 @@ def _boundaries(tokenizer, tokens: list[int], words) -> list[tuple[int, int]]:
     return out
 
 
-def probe_window(model, tokenizer, encoder_output, tokens: list[int], words, window_s: tuple[float, float],
-                 offset_s: float, ids: list[int]) -> list[HesitationCue]:
-    """Hesitation cues for one window.
+def probe_windows(model, tokenizer, windows: list, ids: list[int]) -> list[HesitationCue]:
+    """Hesitation cues for several windows in one batched decoder pass.
 
     ``model``: faster-whisper's ``WhisperModel``; ``tokenizer``: its ``Tokenizer`` for this
-    transcription; ``encoder_output``: the window's encoding; ``tokens``: the text tokens written
-    for the window; ``words``: faster-whisper's words for them; ``window_s``: the window's span;
-    ``offset_s``: where the piece starts in the recording (all other times are relative to it).
+    transcription; ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
+    window: its encoding, the text tokens written for it, faster-whisper's words for them, the
+    window's span, and where the piece starts in the recording (other times are relative to it).
     """
+    import ctranslate2
     import numpy as np
 
-    tokens = [t for t in tokens if t < tokenizer.eot]
-    if not tokens or not words:
+    jobs = []
+    for enc, tokens, words, span, offset in windows:
+        tokens = [t for t in tokens if t < tokenizer.eot]
+        prompt = list(tokenizer.sot_sequence) + [tokenizer.no_timestamps] + tokens
+        if tokens and words and len(prompt) + 2 <= MAX_DECODER_TOKENS:
+            jobs.append((np.asarray(enc)[0], tokens, words, span, offset, prompt))
+    if not jobs:
         return []
-    bounds = _boundaries(tokenizer, tokens, words)
-    prompt = list(tokenizer.sot_sequence) + [tokenizer.no_timestamps] + tokens
-    if len(prompt) + 1 > MAX_DECODER_TOKENS:
-        return []
-    res = model.model.generate(encoder_output, [prompt], beam_size=1, max_length=MAX_DECODER_TOKENS,
-                               return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])[0]
-    if not res.logits:
-        return []
-    logits = np.asarray(res.logits[0], dtype=np.float64)  # [steps, vocab]; step i predicts tokens[i]
+    # CTranslate2 returns logits for the forced steps too. Measured: the number of steps it runs is
+    # about half of max_length, so this bound runs the forced tokens plus one or two more, instead of
+    # letting the decoder go on writing text nobody reads. Batching the windows uses both cores better.
+    longest = max(len(j[1]) for j in jobs)
+    feats = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack([j[0] for j in jobs])))
+    results = model.model.generate(feats, [j[5] for j in jobs], beam_size=1,
+                                   max_length=min(MAX_DECODER_TOKENS, 2 * (longest + 2)),
+                                   return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
+    cues = []
+    for (_, tokens, words, span, offset, _), res in zip(jobs, results):
+        if res.logits:
+            cues += _cues(np.asarray(res.logits[0]), tokenizer, tokens, words, span, offset, ids)
+    return cues
+
+
+def _cues(logits, tokenizer, tokens, words, window_s, offset_s, ids) -> list[HesitationCue]:
+    """Cues from one window's forced-decoding logits ([steps, vocab]; step i predicts tokens[i])."""
+    import numpy as np
+
     if logits.shape[0] < len(tokens) + 1:
         log.debug("hesitation probe: %d logits for %d tokens; window skipped", logits.shape[0], len(tokens))
         return []
+    bounds = _boundaries(tokenizer, tokens, words)
     rows = [i for i, _ in bounds] + [len(tokens)]
-    sel = logits[rows]
+    sel = logits[rows].astype(np.float64)
     top = sel.max(axis=1, keepdims=True)
     logp = sel - top - np.log(np.exp(sel - top).sum(axis=1, keepdims=True))
     p = np.exp(logp[:, ids]).sum(axis=1)

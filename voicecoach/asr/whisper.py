@@ -178,11 +178,12 @@ class WhisperTranscriber:
                                           model=self.resolved.name)
                     segments_iter, _ = self._run(piece, ENGLISH)  # unsure: English it is
             window: list = []  # faster-whisper segments of the current 30-s window
+            pending: list = []  # (segments, encoding) of each finished window, probed together
             encoding = None
             probe = o.probe_hesitations and language == ENGLISH
             for s in segments_iter:
                 if window and s.seek != window[0].seek:
-                    cues.extend(self._probe(window, encoding, offset))
+                    pending.append((window, encoding))
                     window = []
                 if not window:
                     encoding = self.model.last_encoding  # the window is encoded before its segments come
@@ -200,28 +201,31 @@ class WhisperTranscriber:
                 if on_progress:
                     on_progress(offset + float(s.end))
             if window:
-                cues.extend(self._probe(window, encoding, offset))
+                pending.append((window, encoding))
+            cues.extend(self._probe(pending, offset))
         if on_progress:
             on_progress(audio.duration_s)
         return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
                           language_probability=prob, detected_language=detected, model=self.resolved.name,
                           cues=tuple(cues))
 
-    def _probe(self, window: list, encoding, offset_s: float) -> list:
-        """Hesitation cues for one window's segments (see voicecoach.asr.probe)."""
+    def _probe(self, pending: list, offset_s: float) -> list:
+        """Hesitation cues for the windows of one piece (see voicecoach.asr.probe)."""
         from faster_whisper.tokenizer import Tokenizer
 
-        from voicecoach.asr.probe import hesitation_ids, probe_window
+        from voicecoach.asr.probe import hesitation_ids, probe_windows
 
-        if encoding is None:
-            return []
         m = self.model
         if self._probe_tools is None:
             tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=ENGLISH)
             self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer))
         tok, ids = self._probe_tools
-        tokens = [t for s in window for t in s.tokens]
-        words = [w for s in window for w in (s.words or [])]
-        start = window[0].seek * m.feature_extractor.time_per_frame
-        return probe_window(m, tok, encoding, tokens, words, (start, start + m.feature_extractor.chunk_length),
-                            offset_s, ids)
+        fe = m.feature_extractor
+        windows = []
+        for segs, encoding in pending:
+            if encoding is None:
+                continue
+            start = segs[0].seek * fe.time_per_frame
+            windows.append((encoding, [t for s in segs for t in s.tokens],
+                            [w for s in segs for w in (s.words or [])], (start, start + fe.chunk_length), offset_s))
+        return probe_windows(m, tok, windows, ids)
