@@ -8,7 +8,7 @@ import sys
 import typer
 
 from voicecoach import __version__
-from voicecoach.cli import models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
+from voicecoach.cli import batch_cmd, models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
 from voicecoach.errors import VoicecoachError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("score")(score_cmd.score)
+app.command("batch")(batch_cmd.batch)
 app.command("practice")(practice_cmd.practice)
 app.add_typer(sessions_cmd.app, name="sessions")
 app.command("progress")(sessions_cmd.progress)

@@ -35,22 +35,15 @@ def score(
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
     """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, and tips."""
-    from dataclasses import replace
-
     from rich.console import Console
 
     from voicecoach import questions
-    from voicecoach.analysis.pace import PaceOptions
-    from voicecoach.analysis.recovery import RecoveryOptions
-    from voicecoach.analysis.score import AnalysisOptions
-    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.audio.load import check_path
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import Scorer
     from voicecoach.render import json_report, terminal
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
-    if min_wpm >= max_wpm:
-        raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
+    check_wpm(min_wpm, max_wpm)
     check_path(file)
     q = questions.get(question, bank)
     if out is not None:
@@ -59,14 +52,7 @@ def score(
             raise OutputError(f"{out}: folder {folder} does not exist")
         if out.is_dir():
             raise OutputError(f"{out}: is a folder")
-    opts = ScoreOptions(
-        transcription=TranscriptionOptions(model=model, beam_size=beam_size,
-                                           check_language=not skip_language_check, probe_hesitations=not written_only),
-        analysis=replace(AnalysisOptions(), pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm),
-                         recovery=RecoveryOptions(enabled=not written_only)),
-        max_duration_s=max_minutes * 60,
-    )
-    scorer = Scorer(opts)
+    scorer = Scorer(make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes))
     err = Console(stderr=True)
     if err.is_terminal and not as_json:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -95,3 +81,28 @@ def score(
         sys.stdout.write(json_report.dumps(report) + "\n")
     else:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
+
+
+def check_wpm(min_wpm: float, max_wpm: float) -> None:
+    if min_wpm >= max_wpm:
+        raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
+
+
+def make_options(model: str, beam_size: int, min_wpm: float, max_wpm: float, skip_language_check: bool,
+                 written_only: bool, max_minutes: float, cpu_threads: int = 0):
+    """The ScoreOptions the score and batch commands build from their shared flags."""
+    from dataclasses import replace
+
+    from voicecoach.analysis.pace import PaceOptions
+    from voicecoach.analysis.recovery import RecoveryOptions
+    from voicecoach.analysis.score import AnalysisOptions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.pipeline import ScoreOptions
+
+    return ScoreOptions(
+        transcription=TranscriptionOptions(model=model, beam_size=beam_size, cpu_threads=cpu_threads,
+                                           check_language=not skip_language_check, probe_hesitations=not written_only),
+        analysis=replace(AnalysisOptions(), pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm),
+                         recovery=RecoveryOptions(enabled=not written_only)),
+        max_duration_s=max_minutes * 60,
+    )

@@ -1,0 +1,1 @@
+"""Batch scoring: many recordings, resumable, on local processes or a Dask cluster."""

@@ -1,0 +1,107 @@
+"""Scoring many files: in this process, in local worker processes, or on a Dask cluster.
+
+Every mode yields rows as files finish, so the caller writes each at once. Each worker process keeps
+one Scorer (model loaded once, on its first file) in a module-level cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Iterator
+
+from voicecoach.batch.jobs import BatchInputError, Job
+from voicecoach.batch.results import Row, row_failed, row_from_report
+from voicecoach.errors import VoicecoachError
+
+log = logging.getLogger("voicecoach")
+
+MAX_ATTEMPTS = 3  # a file whose worker died this many times is reported as failed
+_scorers: dict = {}
+_lock = threading.Lock()
+
+
+def score_job(job: Job, question, options) -> Row:
+    """Score one file in this process, with this process's cached Scorer. Never raises: a file's
+    problem becomes a failed row. One file at a time per process (the engine is not re-entrant)."""
+    from voicecoach.pipeline import Scorer
+
+    with _lock:
+        try:
+            scorer = _scorers.get(repr(options))
+            if scorer is None:
+                scorer = _scorers[repr(options)] = Scorer(options)
+            return row_from_report(job, scorer.score(job.path, question))
+        except VoicecoachError as e:
+            return row_failed(job, str(e))
+        except Exception as e:  # keep the batch going; the row says what happened
+            log.debug("batch: %s failed", job.path, exc_info=True)
+            return row_failed(job, f"internal error: {type(e).__name__}: {e}")
+
+
+def threads_per_worker(workers: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def run_inline(jobs: list[Job], questions: dict, options) -> Iterator[Row]:
+    for j in jobs:
+        yield score_job(j, questions[j.question], options)
+
+
+def run_processes(jobs: list[Job], questions: dict, options, workers: int) -> Iterator[Row]:
+    """Local worker processes (spawned, so no model state is forked). A worker that dies (killed,
+    out of memory) breaks the pool: the files not finished go to a new pool, up to MAX_ATTEMPTS."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = dict(enumerate(jobs))
+    attempts = {i: 0 for i in pending}
+    ctx = multiprocessing.get_context("spawn")
+    while pending:
+        ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
+        try:
+            futures = {ex.submit(score_job, j, questions[j.question], options): i for i, j in pending.items()}
+            for f in as_completed(futures):
+                i = futures[f]
+                row = f.result()
+                del pending[i]
+                yield row
+        except BrokenProcessPool:
+            for i in list(pending):
+                attempts[i] += 1
+                if attempts[i] >= MAX_ATTEMPTS:
+                    yield row_failed(pending.pop(i), f"a worker process died while scoring it ({MAX_ATTEMPTS} attempts)")
+            log.warning("batch: a worker process died; %d files go to new workers", len(pending))
+        finally:
+            ex.shutdown(wait=False, cancel_futures=True)
+
+
+def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int) -> Iterator[Row]:
+    """On a Dask cluster: ``scheduler`` is "local" (a LocalCluster of ``workers`` processes, one
+    thread each) or the address of a running scheduler ("tcp://host:8786"). The cluster reruns a
+    task whose worker died on another worker; results come back as they finish, each once."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout="15s")
+    except OSError as e:
+        raise BatchInputError(f"cannot reach the Dask scheduler at {scheduler} ({' '.join(str(e).split())[:120]})") from e
+    try:
+        futures = {client.submit(score_job, j, questions[j.question], options, pure=False): j for j in jobs}
+        for f in as_completed(futures):
+            j = futures[f]
+            try:
+                yield f.result()
+            except Exception as e:  # KilledWorker after repeated worker deaths, or a lost connection
+                yield row_failed(j, f"the cluster could not score it: {type(e).__name__}: {e}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

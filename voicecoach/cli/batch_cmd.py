@@ -1,0 +1,150 @@
+"""`voicecoach batch`: score folders of recordings, resumably, here or on a Dask cluster."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from voicecoach.cli.score_cmd import check_wpm, make_options
+
+
+def _default_jobs() -> int:
+    # Each worker's CTranslate2 uses threads too; one worker per two cores keeps them busy without
+    # thrashing (see the README's batch benchmark).
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def batch(
+    paths: list[str] = typer.Argument(None, metavar="[PATH]...",
+                                      help="Recordings, folders (searched recursively) or globs (quote them: 'answers/*.m4a')."),
+    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID",
+                                           help="The question every recording answers (or the default for manifest rows without one)."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", metavar="CSV",
+                                            help="CSV with a header: file, question, speaker (file names relative to the CSV)."),
+    out: Path = typer.Option(..., "--out", "-o", metavar="FILE", help="Results file; rows are appended as files finish."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="csv|jsonl",
+                                      help="Output format (default: from the --out suffix, else csv)."),
+    jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", metavar="N", min=1, max=256,
+                             help="Worker processes on this machine (each loads the model once)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDR",
+                                            help="Run on Dask: 'local' starts a LocalCluster of --jobs workers; "
+                                                 "tcp://HOST:PORT uses a running scheduler."),
+    force: bool = typer.Option(False, "--force", help="Rescore everything (the old results file is kept as FILE.bak)."),
+    model: str = typer.Option("base", "--model", help="Whisper model: base or tiny.en (offline), or a CTranslate2 model folder."),
+    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
+    beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width."),
+    min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace."),
+    max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace."),
+    skip_language_check: bool = typer.Option(False, "--skip-language-check", help="Transcribe everything as English."),
+    written_only: bool = typer.Option(False, "--written-fillers-only", help="Do not recover unwritten um/uh (faster)."),
+    max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
+) -> None:
+    """Score many recordings: one row per file (CSV or JSON lines), a summary, exit 1 if any failed.
+
+    Resumable: each row is written as its file finishes; rerunning the same command skips files already scored with the same content and settings.
+    """
+    from rich.console import Console
+
+    from voicecoach import questions as qmod
+    from voicecoach.asr.models import resolve
+    from voicecoach.batch.jobs import BatchInputError, expand, read_manifest, settings_key, with_key
+    from voicecoach.batch.results import ResultFile, format_for
+
+    check_wpm(min_wpm, max_wpm)
+    fmt = format_for(out, fmt)
+    if fmt not in ("csv", "jsonl"):
+        raise typer.BadParameter(f"--format must be csv or jsonl, not {fmt!r}")
+    if manifest is None and not paths:
+        raise BatchInputError("give recordings (files, folders, globs) or --manifest CSV")
+    if manifest is None and not question:
+        raise BatchInputError("--question is required without a manifest (see `voicecoach questions list`)")
+    if scheduler and scheduler != "local" and "://" not in scheduler:
+        raise BatchInputError(f"--scheduler must be 'local' or an address like tcp://host:8786, not {scheduler!r}")
+
+    todo = (read_manifest(manifest, question) if manifest else []) + (expand(paths, question, [out]) if paths else [])
+    asked = {j.question: qmod.get(j.question, bank) for j in todo}  # unknown ids fail here, before any work
+    local_workers = 1 if not scheduler else jobs
+    threads = 0 if (scheduler and scheduler != "local") else \
+        max(1, (os.cpu_count() or 1) // (jobs if (scheduler or jobs > 1) else 1))
+    options = make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes,
+                           cpu_threads=threads)
+    resolve(model)  # a missing or damaged model is one error now, not one per file
+    settings = {qid: settings_key(options, q) for qid, q in asked.items()}
+    todo = [with_key(j, settings[j.question]) for j in todo]
+
+    if force and out.exists():
+        out.replace(out.with_name(out.name + ".bak"))
+    results = ResultFile(out, fmt)
+    done = results.done_keys()
+    fresh = [j for j in todo if j.key not in done]
+    skipped = len(todo) - len(fresh)
+    err = Console(stderr=True)
+    if skipped:
+        err.print(f"{skipped} of {len(todo)} files already in {out} with the same settings: skipped (--force rescores)")
+    rows = _run(fresh, asked, options, jobs, scheduler, local_workers, results, err)
+    keys = {j.key for j in todo}
+    final = [r for r in results.rows if r.key in keys]
+    results.close()
+    _print_summary(final, out, len(rows), skipped)
+    if any(r.status == "failed" for r in final):
+        raise typer.Exit(1)
+
+
+def _run(jobs, asked, options, workers, scheduler, local_workers, results, err) -> list:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from voicecoach.batch.run import run_dask, run_inline, run_processes
+
+    if not jobs:
+        return []
+    if scheduler:
+        stream = run_dask(jobs, asked, options, scheduler, workers)
+    elif workers > 1 and len(jobs) > 1:
+        stream = run_processes(jobs, asked, options, workers)
+    else:
+        stream = run_inline(jobs, asked, options)
+    written = []
+    failed = 0
+    with Progress(TextColumn("Scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err,
+                  disable=not err.is_terminal) as prog:
+        task = prog.add_task("", total=len(jobs), failed="")
+        try:
+            for row in stream:
+                results.append(row)
+                written.append(row)
+                failed += row.status == "failed"
+                prog.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
+                if not err.is_terminal:
+                    err.print(f"[{len(written)}/{len(jobs)}] {row.status}: {row.file}" + (f" ({row.error})" if row.error else ""),
+                              highlight=False)
+        finally:
+            stream.close()
+    return written
+
+
+def _print_summary(rows, out: Path, new: int, skipped: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from voicecoach.batch.summary import METRICS, summarise
+
+    s = summarise(rows)
+    c = Console()
+    c.print(f"[bold]{s.total} files[/bold]: {s.scored} scored, {s.not_scored} not scored (no speech or not English), "
+            f"{s.failed} failed  —  {new} done now, {skipped} from earlier runs  →  {out}", highlight=False)
+    if s.percentiles:
+        t = Table(title="Across scored files", title_justify="left")
+        for col in ("", "p10", "median", "p90"):
+            t.add_column(col, justify="right" if col else "left")
+        for key, label in METRICS:
+            if key in s.percentiles:
+                t.add_row(label, *(f"{v:.2f}" if key == "coverage" else f"{v:.1f}" for v in s.percentiles[key]))
+        c.print(t)
+    if s.failures:
+        c.print("[bold red]Failed[/bold red]")
+        for f, why in s.failures:
+            c.print(f"  {f}: {why}", highlight=False)
