@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.batch.jobs import BatchInputError, Job, expand, read_manifest, settings_key
+from voicecoach.batch.jobs import BatchInputError, Job, expand, read_manifest
 from voicecoach.batch.results import FIELDS, ResultFile, Row
 from voicecoach.batch.summary import summarise
 

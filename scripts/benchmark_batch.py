@@ -1,0 +1,100 @@
+"""Throughput and overhead of `voicecoach batch`, measured side by side in one run.
+
+    .venv/bin/python scripts/benchmark_batch.py [FOLDER]     (default: the 20 MFA clips in ../shared/audio/real/mfa)
+
+1. Bare transcription: faster-whisper on each file with voicecoach's settings (base, int8, beam 5,
+   word timestamps, hallucination_silence_threshold 2 s), model loaded once, audio decoded: the
+   transcription itself.
+2. `voicecoach batch --jobs 1`, `--jobs 2` and `--scheduler local --jobs 2` on the same files, each
+   into a fresh results file: wall time, audio minutes per wall-clock minute, and the peak RSS of
+   each process doing the work (sampled every 0.2 s with psutil).
+Per-file overhead = (batch --jobs 1 wall time - sum of bare transcription) / files: everything
+beyond transcription (start-up, model load, decoding, hesitation probe, analysis, embeddings, writing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+VC = str(Path(sys.executable).parent / "voicecoach")
+DEFAULT = ROOT.parent / "shared" / "audio" / "real" / "mfa"
+
+BARE = r"""
+import sys, time, json, os
+from voicecoach.asr.models import resolve
+from voicecoach.audio import load
+from faster_whisper import WhisperModel
+m = WhisperModel(resolve("base").path, device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
+total, audio_s = 0.0, 0.0
+for p in sys.argv[1:]:
+    a = load(p)
+    t = time.perf_counter()
+    segs, _ = m.transcribe(a.samples, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
+                           hallucination_silence_threshold=2.0)
+    list(segs)
+    total += time.perf_counter() - t
+    audio_s += a.duration_s
+print(json.dumps({"seconds": total, "audio_s": audio_s}))
+"""
+
+
+def watched(cmd: list[str]) -> tuple[float, dict[int, float]]:
+    """Wall time of ``cmd`` and the peak RSS (MB) of it and each of its descendants."""
+    t = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak: dict[int, float] = {}
+    while proc.poll() is None:
+        try:
+            for p in [proc] + proc.children(recursive=True):
+                try:
+                    peak[p.pid] = max(peak.get(p.pid, 0.0), p.memory_info().rss / 2 ** 20)
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    wall = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        sys.exit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.read().decode()[-400:]}")
+    return wall, {pid: mb for pid, mb in peak.items() if pid != proc.pid or len(peak) == 1}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    a = ap.parse_args()
+    files = sorted(str(p) for p in a.folder.iterdir() if p.suffix in (".flac", ".wav"))
+    subprocess.run([VC, "models", "verify"], check=True, capture_output=True)
+    bare = json.loads(subprocess.run([sys.executable, "-c", BARE, *files], capture_output=True, text=True,
+                                     check=True).stdout)
+    minutes = bare["audio_s"] / 60
+    print(f"{len(files)} files, {bare['audio_s']:.0f} s of audio; bare transcription {bare['seconds']:.1f} s "
+          f"({minutes / (bare['seconds'] / 60):.1f} audio min per min)")
+    print("\n| run | wall time | audio min / wall min | peak RSS per worker |\n|---|---|---|---|")
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, extra in [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"]),
+                             ("--scheduler local --jobs 2", ["--scheduler", "local", "--jobs", "2"])]:
+            out = Path(tmp) / f"{len(walls)}.csv"
+            wall, peaks = watched([VC, "batch", *files, "-q", "tell-me-about-yourself", "-o", str(out), *extra])
+            walls[label] = wall
+            workers = sorted(peaks.values(), reverse=True)[: 1 if label == "--jobs 1" else 2]
+            print(f"| {label} | {wall:.1f} s | {minutes / (wall / 60):.1f} | "
+                  f"{', '.join(f'{mb:.0f} MB' for mb in workers)} |")
+    over = (walls["--jobs 1"] - bare["seconds"]) / len(files)
+    print(f"\nper-file overhead beyond transcription (--jobs 1): {over:.2f} s (target <= 0.3 s)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("COLUMNS", "120")
+    main()
