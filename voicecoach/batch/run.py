@@ -7,7 +7,6 @@ one Scorer (model loaded once, on its first file) in a module-level cache.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Iterator
 
@@ -38,10 +37,6 @@ def score_job(job: Job, question, options) -> Row:
         except Exception as e:  # keep the batch going; the row says what happened
             log.debug("batch: %s failed", job.path, exc_info=True)
             return row_failed(job, f"internal error: {type(e).__name__}: {e}")
-
-
-def threads_per_worker(workers: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def run_inline(jobs: list[Job], questions: dict, options) -> Iterator[Row]:
