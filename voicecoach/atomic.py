@@ -6,6 +6,19 @@ import os
 import tempfile
 from pathlib import Path
 
+from voicecoach.errors import OutputError
+
+
+def check_target(path: str | os.PathLike) -> Path:
+    """Raise OutputError unless ``path`` could be written: its folder exists and it is not a folder."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder")
+    return path
+
 
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to a temp file in the same folder, fsync it, then rename it over ``path``.

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from voicecoach.analysis.fillers import HESITATION, Filler, is_hesitation
 from voicecoach.asr.types import Transcript
+from voicecoach.audio.levels import frame_dbfs
 
 RECOVERED_TEXT = "um/uh"
 SOURCE = "heard"
@@ -47,22 +48,13 @@ class RecoveryOptions:
     min_above_floor_db: float = 6.0
 
 
-def _frame_db(samples):
-    import numpy as np
-
-    n = int(FRAME_S * 16000)
-    x = np.asarray(samples, dtype=np.float64)
-    frames = x[: len(x) // n * n].reshape(-1, n)
-    return 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
-
-
 def recover_hesitations(transcript: Transcript, samples, options: RecoveryOptions = RecoveryOptions()) -> list[Filler]:
     """Hesitations heard at the transcript's cues but not written, in time order."""
     import numpy as np
 
     if not options.enabled or not transcript.cues:
         return []
-    db = _frame_db(samples)
+    db = frame_dbfs(samples, FRAME_S)
     if not len(db):
         return []
     floor = float(np.percentile(db, 10))

@@ -36,9 +36,9 @@ def _audible(samples):
     Whisper can repeat earlier text into a long silence; such words sit in near-silent audio."""
     import numpy as np
 
-    n = int(FRAME_S * SAMPLE_RATE)
-    frames = samples[: len(samples) // n * n].reshape(-1, n).astype(np.float64)
-    loud = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12) > SILENCE_DBFS
+    from voicecoach.audio.levels import frame_dbfs
+
+    loud = frame_dbfs(samples, FRAME_S) > SILENCE_DBFS
 
     def test(start_s: float, end_s: float) -> bool:
         a = max(int(start_s / FRAME_S), 0)

@@ -9,6 +9,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from voicecoach.atomic import check_target
 from voicecoach.errors import OutputError
 
 OK, UNSCORED, FAILED = "scored", "not scored", "failed"
@@ -103,11 +104,7 @@ class ResultFile:
     def __init__(self, path: Path, fmt: str):
         self.path, self.fmt = path, fmt
         self.rows: list[Row] = []
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"{path}: folder {folder} does not exist")
-        if path.is_dir():
-            raise OutputError(f"{path}: is a folder")
+        check_target(path)
         try:
             if path.exists():
                 data = path.read_bytes()

@@ -66,25 +66,20 @@ def batch(
 
     todo = (read_manifest(manifest, question) if manifest else []) + (expand(paths, question, [out]) if paths else [])
     asked = {j.question: qmod.get(j.question, bank) for j in todo}  # unknown ids fail here, before any work
-    local_workers = 1 if not scheduler else jobs
-    threads = 0 if (scheduler and scheduler != "local") else \
-        max(1, (os.cpu_count() or 1) // (jobs if (scheduler or jobs > 1) else 1))
-    options = make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes,
-                           cpu_threads=threads)
+    options = make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes)
     resolve(model)  # a missing or damaged model is one error now, not one per file
+    if force and out.is_file():
+        out.replace(out.with_name(out.name + ".bak"))
+    results = ResultFile(out, fmt)  # before hashing: a bad --out fails at once
     settings = {qid: settings_key(options, q) for qid, q in asked.items()}
     todo = [with_key(j, settings[j.question]) for j in todo]
-
-    if force and out.exists():
-        out.replace(out.with_name(out.name + ".bak"))
-    results = ResultFile(out, fmt)
     done = results.done_keys()
     fresh = [j for j in todo if j.key not in done]
     skipped = len(todo) - len(fresh)
     err = Console(stderr=True)
     if skipped:
         err.print(f"{skipped} of {len(todo)} files already in {out} with the same settings: skipped (--force rescores)")
-    rows = _run(fresh, asked, options, jobs, scheduler, local_workers, results, err)
+    rows = _run(fresh, asked, options, jobs, scheduler, results, err)
     keys = {j.key for j in todo}
     final = [r for r in results.rows if r.key in keys]
     results.close()
@@ -93,16 +88,22 @@ def batch(
         raise typer.Exit(1)
 
 
-def _run(jobs, asked, options, workers, scheduler, local_workers, results, err) -> list:
+def _run(jobs, asked, options, workers, scheduler, results, err) -> list:
+    from dataclasses import replace
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from voicecoach.batch.run import run_dask, run_inline, run_processes
 
     if not jobs:
         return []
+    local_pool = scheduler == "local" or (not scheduler and workers > 1 and len(jobs) > 1)
+    if local_pool:  # share this machine's cores among the workers (the settings key ignores threads)
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        options = replace(options, transcription=replace(options.transcription, cpu_threads=threads))
     if scheduler:
         stream = run_dask(jobs, asked, options, scheduler, workers)
-    elif workers > 1 and len(jobs) > 1:
+    elif local_pool:
         stream = run_processes(jobs, asked, options, workers)
     else:
         stream = run_inline(jobs, asked, options)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.errors import OutputError
+from voicecoach.atomic import check_target
 
 
 def score(
@@ -47,11 +47,7 @@ def score(
     check_path(file)
     q = questions.get(question, bank)
     if out is not None:
-        folder = out.parent if str(out.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"{out}: folder {folder} does not exist")
-        if out.is_dir():
-            raise OutputError(f"{out}: is a folder")
+        check_target(out)
     scorer = Scorer(make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes))
     err = Console(stderr=True)
     if err.is_terminal and not as_json:

@@ -84,12 +84,7 @@ def dumps(r: Report) -> str:
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file in the same folder and a rename: never half-written."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder")
+    path = atomic.check_target(path)
     try:
         atomic.write_text(path, text)
     except OSError as e:
