@@ -67,9 +67,13 @@ def render(text: str, path: str | Path, rate_wpm: int = 160, voice: str | None =
     eng.connect("finished-utterance", lambda name, completed: done.set())
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.wav")
     eng.save_to_file(text, str(tmp))
-    with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
+    # The espeak driver prints "Audio saved to ..." from its synthesis callback, just before it
+    # signals finished-utterance, and runAndWait can return first: keep stdout redirected until the
+    # signal, or the line lands in `voicecoach practice --json` output (seen once in CI).
+    with contextlib.redirect_stdout(io.StringIO()):
         eng.runAndWait()
-    if not done.wait(RENDER_TIMEOUT_S):
+        finished = done.wait(RENDER_TIMEOUT_S)
+    if not finished:
         tmp.unlink(missing_ok=True)
         raise SpeechError("text-to-speech did not finish within 30 s")
     # the file may still be growing after the callback: wait until its size settles
