@@ -63,10 +63,17 @@ def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
 
 
-def test_no_recovery_next_to_a_written_hesitation():
+def test_before_a_written_hesitation_the_cue_is_that_filler_itself():
+    ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it,", 0.6, 1.0), ("um,", 2.0, 2.4), ("and", 2.4, 2.7))
+    t = make([HesitationCue(1.0, 2.0, 0.9)], ws)
+    assert recover_hesitations(t, audio(3.5, [(0.0, 1.0), (1.3, 1.7), (2.0, 2.7)])) == []
+
+
+@pytest.mark.parametrize("probability,recovered", [(0.02, 0), (0.2, 1)])
+def test_after_a_written_hesitation_the_bar_is_higher(probability, recovered):
     ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it,", 0.6, 1.0), ("um,", 1.0, 1.4), ("and", 2.0, 2.3))
-    t = make([HesitationCue(1.4, 2.0, 0.6)], ws)
-    assert recover_hesitations(t, audio(3.5, [(0.0, 1.4), (1.6, 1.8), (2.0, 2.3)])) == []
+    t = make([HesitationCue(1.4, 2.0, probability)], ws)
+    assert len(recover_hesitations(t, audio(3.5, [(0.0, 1.4), (1.6, 1.8), (2.0, 2.3)]))) == recovered
 
 
 def test_overlapping_cues_count_once_and_disabled_means_none():
@@ -102,7 +109,7 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
     assert p.returncode == 0, p.stderr
     assert "um/uh (heard, not transcribed)" in p.stdout
     report = json.loads(out.read_text())
-    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.0.json").read_text())
+    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.1.json").read_text())
     jsonschema.validate(report, schema)
     heard = [x for x in report["fillers"]["occurrences"] if x["source"] == "heard"]
     written = [x for x in report["fillers"]["occurrences"] if x["source"] == "transcript" and x["kind"] == "hesitation"]

@@ -128,3 +128,52 @@ def test_score_save_keeps_a_session(home, data):
     assert saved == json.loads(r.stdout)
     r = subprocess.run([EXE, "sessions", "show", "last"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "Overall score" in r.stdout and "mfa_english_slow.wav" in r.stdout
+
+
+def test_filler_method_of_old_and_new_reports():
+    from voicecoach.sessions.store import filler_method
+
+    assert filler_method({"fillers": {"method": "written+heard", "occurrences": []}}) == "written+heard"
+    assert filler_method({"fillers": {"occurrences": [{"text": "um", "source": "heard"}]}}) == "written+heard"
+    assert filler_method({"fillers": {"occurrences": [{"text": "um"}]}}) == "written"  # before recovery existed
+    assert filler_method({"fillers": None}) is None and filler_method(None) is None
+
+
+@pytest.mark.model
+def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
+    """A session scored counting written fillers only (as before recovery) and one scored the current
+    way: progress says they differ; rescore brings the old one up to date and keeps its old report."""
+    clip = data / "mfa_cold_corpus.flac"
+    for extra in (["--written-fillers-only"], []):
+        r = subprocess.run([EXE, "score", clip, "--save", *extra], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    store = SessionStore()
+    old, new = store.list()
+    assert store.report(old)["fillers"]["method"] == "written" and store.report(new)["fillers"]["method"] == "written+heard"
+    assert old.fillers_per_min < new.fillers_per_min  # Whisper writes none of this clip's um/uh
+    progress = lambda: subprocess.run([EXE, "progress"], capture_output=True, text=True, timeout=60,  # noqa: E731
+                                      env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "1 of these 2 sessions counted only the fillers Whisper wrote" in progress()
+
+    # bad invocations change nothing
+    for args in ([], ["1", "--all"], ["--question", "tell-me-about-yourself", "1"]):
+        r = subprocess.run([EXE, "sessions", "rescore", *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and r.stderr.strip(), args
+    old_report = (store.folder(old.id) / "report.json").read_text()
+
+    r = subprocess.run([EXE, "sessions", "rescore", old.id], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(counted written → written+heard)" in r.stdout
+    kept = list(store.folder(old.id).glob("report.*.json"))
+    assert len(kept) == 1 and kept[0].read_text() == old_report
+    again = store.get(old.id)
+    assert store.report(again)["fillers"]["method"] == "written+heard"
+    assert again.fillers_per_min == pytest.approx(new.fillers_per_min, abs=0.5)
+    assert "counted only the fillers" not in progress()
+
+    # a session whose recording is gone: one line, exit 1, the session left as it was
+    (store.folder(new.id) / "answer.flac").unlink()
+    before = (store.folder(new.id) / "report.json").read_text()
+    r = subprocess.run([EXE, "sessions", "rescore", "--all"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and f"{new.id}: not rescored: its recording is missing" in r.stderr
+    assert (store.folder(new.id) / "report.json").read_text() == before

@@ -16,6 +16,8 @@ from voicecoach.asr.types import Transcript
 
 HESITATION = "hesitation"
 DISCOURSE = "discourse"
+# how a FillerResult was counted (see FillerResult.method)
+WRITTEN, WRITTEN_AND_HEARD = "written", "written+heard"
 
 HESITATIONS = frozenset({
     "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ah", "ahh",
@@ -111,6 +113,9 @@ class FillerResult:
         per_100_words: fillers per 100 transcribed words.
         by_word: count per filler text, most frequent first.
         fillers: each occurrence in time order.
+        method: WRITTEN (the transcript's fillers only) or WRITTEN_AND_HEARD (plus the hesitations
+            heard but not written, voicecoach.analysis.recovery). Reports made before voicecoach
+            recovered hesitations carry no method: they are WRITTEN.
     """
 
     count: int
@@ -120,6 +125,7 @@ class FillerResult:
     per_100_words: float
     by_word: dict[str, int] = field(default_factory=dict)
     fillers: tuple[Filler, ...] = ()
+    method: str = WRITTEN
 
 
 def is_hesitation(text: str, words: frozenset = HESITATIONS) -> bool:
@@ -233,7 +239,7 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
     return out
 
 
-def summarise(fillers: list[Filler], n_words: int, answer_s: float) -> FillerResult:
+def summarise(fillers: list[Filler], n_words: int, answer_s: float, method: str = WRITTEN) -> FillerResult:
     """Counts and rates for a list of fillers (``answer_s``: the answer's length in seconds)."""
     hes = sum(f.kind == HESITATION for f in fillers)
     by_word: dict[str, int] = {}
@@ -244,5 +250,5 @@ def summarise(fillers: list[Filler], n_words: int, answer_s: float) -> FillerRes
         count=len(fillers), hesitation_count=hes, discourse_count=len(fillers) - hes,
         per_minute=len(fillers) / (answer_s / 60) if answer_s > 0 else 0.0,
         per_100_words=100 * len(fillers) / n_words if n_words else 0.0,
-        by_word=by_word, fillers=tuple(sorted(fillers, key=lambda f: f.start_s)),
+        by_word=by_word, fillers=tuple(sorted(fillers, key=lambda f: f.start_s)), method=method,
     )

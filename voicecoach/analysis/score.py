@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach import __version__
-from voicecoach.analysis.fillers import FillerOptions, FillerResult, find_fillers, summarise
+from voicecoach.analysis.fillers import (WRITTEN, WRITTEN_AND_HEARD, FillerOptions, FillerResult, find_fillers,
+                                         summarise)
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
 from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
 from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
@@ -27,7 +28,7 @@ from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question
 from voicecoach.timefmt import clock
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 WEIGHTS = {"coverage": 35, "fillers": 20, "length": 15, "pace": 15, "pauses": 15}
 FILLERS_FREE_PER_MIN = 2.0
 FILLERS_ZERO_PER_MIN = 12.0
@@ -232,9 +233,11 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
     length = analyse_length(answer_s, transcript.duration_s, question.target_min_s, question.target_max_s)
     found = find_fillers(transcript, options.fillers)
-    if samples is not None:
+    method = WRITTEN
+    if samples is not None and options.recovery.enabled:
         found += recover_hesitations(transcript, samples, options.recovery)
-    fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0))
+        method = WRITTEN_AND_HEARD
+    fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0), method)
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)
     tips = make_tips(parts, length, pace, fillers, pauses, rubric)

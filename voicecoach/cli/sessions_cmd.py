@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover.", no_args_is_help=True)
+app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -177,6 +177,48 @@ def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", h
         typer.echo(f"{r.session.id}: {clock(r.recording.duration_s)} recovered, {what}")
 
 
+@app.command("rescore")
+def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Sessions to score again (id, prefix, number, or last)."),
+            all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
+            question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
+            model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
+    """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
+
+    The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
+    """
+    from voicecoach import questions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.practice import rescore as run
+    from voicecoach.sessions.store import RECORDING, filler_method
+
+    store = _store()
+    if bool(refs) == all_:
+        raise typer.BadParameter("give session ids or --all (not both)")
+    if question and not all_:
+        raise typer.BadParameter("--question goes with --all")
+    chosen = [store.get(r) for r in refs] if refs else [s for s in store.list(question) if s.status != RECORDING]
+    if not chosen:
+        typer.echo("No sessions to rescore.")
+        return
+    before = {s.id: (s.score, s.fillers_per_min, filler_method(store.report(s))) for s in chosen}
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    failed = 0
+    for r in run(store, scorer, questions.load_all(), chosen,
+                 on_session=lambda i: typer.echo(f"rescoring {i.id} ({i.question_id}) …")):
+        if r.error:
+            failed += 1
+            typer.echo(f"{r.session.id}: not rescored: {r.error}", err=True)
+            continue
+        score0, fpm0, method0 = before[r.session.id]
+        s = r.session
+        typer.echo(f"{s.id}: score {_fmt(score0)} → {_fmt(s.score)}, fillers/min {_fmt(fpm0, '.1f')} → "
+                   f"{_fmt(s.fillers_per_min, '.1f')}" + (f" (counted {method0} → {r.report.fillers.method})"
+                                                          if r.report.fillers and method0 != r.report.fillers.method else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("rebuild-index")
 def rebuild_index() -> None:
     """Rebuild the session index from the session folders (after a crash or a damaged sessions.db)."""
@@ -192,7 +234,8 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from rich.console import Console
     from rich.table import Table
 
-    from voicecoach.sessions.store import SCORED
+    from voicecoach.analysis.fillers import WRITTEN
+    from voicecoach.sessions.store import SCORED, filler_method
 
     sessions = [s for s in _store().list(question) if s.status == SCORED][-last:]
     c = Console()
@@ -227,3 +270,9 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     f = [s.fillers_per_min for s in sessions if s.fillers_per_min is not None]
     if len(f) >= 2:
         c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
+    store = _store()
+    written = sum(filler_method(store.report(s)) == WRITTEN for s in sessions)
+    if 0 < written < len(sessions):
+        c.print(f"[yellow]{written} of these {len(sessions)} sessions counted only the fillers Whisper wrote "
+                f"(scored before voicecoach counted the um/uh it heard), so their fillers per minute read low. "
+                f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]")

@@ -1,4 +1,4 @@
-"""The report as JSON: a documented, versioned schema (voicecoach/schema/report-1.0.json).
+"""The report as JSON: a documented, versioned schema (voicecoach/schema/report-1.1.json).
 
 Times are seconds (floats, 3 decimals); rates are per minute; scores are 0-100.
 Version policy: a new optional field bumps the minor version; a removed or changed field bumps
@@ -50,6 +50,7 @@ def to_dict(r: Report) -> dict:
     d["fillers"] = None if f is None else {
         "count": f.count, "hesitation_count": f.hesitation_count, "discourse_count": f.discourse_count,
         "per_minute": _r(f.per_minute, 2), "per_100_words": _r(f.per_100_words, 2), "by_word": f.by_word,
+        "method": f.method,
         "occurrences": [{"text": x.text, "kind": x.kind, "start_s": _r(x.start_s), "end_s": _r(x.end_s),
                          "source": x.source} for x in f.fillers],
     }

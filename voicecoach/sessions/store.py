@@ -114,6 +114,18 @@ def transcript_text(report: dict) -> str:
     return "".join(f"[{clock(s['start_s'])}] {s['text']}\n" for s in segs)
 
 
+def filler_method(report: dict | None) -> str | None:
+    """How a stored report counted fillers: "written" or "written+heard" (FillerResult.method); None
+    if it has no filler figures. Reports older than schema 1.1 do not say: their occurrences carry a
+    "source" only if unwritten hesitations were being recovered, so without one they count as "written"."""
+    f = (report or {}).get("fillers")
+    if not f:
+        return None
+    if f.get("method"):
+        return f["method"]
+    return "written+heard" if any("source" in x for x in f.get("occurrences") or ()) else "written"
+
+
 def pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -265,6 +277,18 @@ class SessionStore:
             return None
         except (OSError, ValueError) as e:
             raise SessionError(f"cannot read the report of session {info.id}: {e}") from e
+
+    def archive_report(self, info: SessionInfo) -> Path | None:
+        """Keep the current report as report.<UTC time>.json (before it is replaced by a new score)."""
+        current = self.folder(info.id) / REPORT
+        if not current.exists():
+            return None
+        target = current.with_name(f"report.{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S-%f')}.json")
+        try:
+            os.replace(current, target)
+        except OSError as e:
+            raise SessionError(f"cannot keep the old report of session {info.id}: {e.strerror or e}") from e
+        return target
 
     def delete(self, info: SessionInfo) -> None:
         try:
