@@ -177,3 +177,12 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
     r = subprocess.run([EXE, "sessions", "rescore", "--all"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and f"{new.id}: not rescored: its recording is missing" in r.stderr
     assert (store.folder(new.id) / "report.json").read_text() == before
+
+
+def test_a_session_scored_again_without_a_score_keeps_no_old_figures(home):
+    store = SessionStore()
+    [info] = make(store, n=1)
+    assert info.score is not None
+    info = store.finish(info, {"score": None, "fillers": None}, 180)
+    again = store.get(info.id)
+    assert again.status == "unscored" and (again.score, again.wpm, again.fillers_per_min, again.coverage) == (None,) * 4

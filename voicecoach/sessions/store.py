@@ -238,8 +238,9 @@ class SessionStore:
             info.wpm = (report.get("pace") or {}).get("wpm")
             info.fillers_per_min = (report.get("fillers") or {}).get("per_minute")
             info.coverage = (report.get("rubric") or {}).get("coverage")
-        else:
+        else:  # (a rescored session may have had figures before)
             info.status = UNSCORED
+            info.score = info.wpm = info.fillers_per_min = info.coverage = None
         self.save(info, report)
         return info
 
