@@ -227,6 +227,16 @@ def test_replay_plays_the_answer_with_its_transcript(pulse, home, data, tmp_path
     assert np.abs(heard).max() > 0.05 and 5.0 <= len(heard) / 16000 <= 10.0
 
 
+def test_replay_shows_the_um_heard_in_a_gap(pulse, home, data):
+    """The hoarse monologue half: from 0:15 its last "uh" (heard, not written) comes before "And here's"."""
+    subprocess.run([EXE, "score", data / "mfa_cold_corpus.flac", "--save"], check=True, capture_output=True, timeout=180)
+    r = subprocess.run([EXE, "sessions", "replay", "1", "--from", "0:15"], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "(um/uh)" in out and out.index("(um/uh)") < out.index("here's"), out
+
+
 def test_devices_lists_the_virtual_card(pulse):
     r = subprocess.run([EXE, "devices"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "default mic" in r.stdout

@@ -104,21 +104,29 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     out = devices.resolve(device, "output")
     report = store.report(info) or {}
     words = [w for s in (report.get("transcript") or {}).get("segments", []) for w in s["words"]]
-    fillers = {round(f["start_s"], 3) for f in ((report.get("fillers") or {}).get("occurrences") or [])}
+    occurrences = (report.get("fillers") or {}).get("occurrences") or []
+    # written fillers are words (highlighted); heard ones sit in a gap between words (shown as a marker)
+    fillers = {round(f["start_s"], 3) for f in occurrences if f.get("source") != "heard"}
     longs = {round(p["start_s"], 3): p["duration_s"] for p in ((report.get("pauses") or {}).get("long_pauses") or [])}
-    words = [w for w in words if w["start_s"] >= start_s]
+    events = sorted([(w["start_s"], 1, w) for w in words if w["start_s"] >= start_s]
+                    + [(f["start_s"], 0, f) for f in occurrences if f.get("source") == "heard" and f["start_s"] >= start_s],
+                    key=lambda e: e[:2])
     c = Console(highlight=False)
     c.print(f"[bold]{info.question_text}[/bold]  [dim]{info.id} · from {clock(start_s)} of {clock(audio.duration_s)}[/dim]")
     state = {"i": 0, "line": 0}
 
     def on_position(pos: float) -> None:
-        while state["i"] < len(words) and words[state["i"]]["start_s"] <= pos:
-            w = words[state["i"]]
+        while state["i"] < len(events) and events[state["i"]][0] <= pos:
+            _, is_word, w = events[state["i"]]
+            state["i"] += 1
             if state["line"] == 0:
                 c.print(f"[dim]{clock(w['start_s'])}[/dim] ", end="")
+            state["line"] += 1
+            if not is_word:
+                c.print(f"[yellow]({w['text']})[/yellow] ", end="")
+                continue
             style = "bold yellow" if round(w["start_s"], 3) in fillers else ""
             c.print(f"[{style}]{w['text']}[/{style}] " if style else w["text"] + " ", end="")
-            state["line"] += 1
             pause = longs.get(round(w["end_s"], 3))
             if pause:
                 c.print(f"\n[bold red]  ⏸ {pause:.1f} s pause[/bold red]")
@@ -126,7 +134,6 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
             elif w["text"].endswith((".", "?", "!")) or state["line"] >= 14:
                 c.print()
                 state["line"] = 0
-            state["i"] += 1
 
     end = play(audio.samples, device=out, start_s=start_s, on_position=on_position)
     if state["line"]:
@@ -237,7 +244,8 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from voicecoach.analysis.fillers import WRITTEN
     from voicecoach.sessions.store import SCORED, filler_method
 
-    sessions = [s for s in _store().list(question) if s.status == SCORED][-last:]
+    store = _store()
+    sessions = [s for s in store.list(question) if s.status == SCORED][-last:]
     c = Console()
     if len(sessions) < 2:
         c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; "
@@ -270,7 +278,6 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     f = [s.fillers_per_min for s in sessions if s.fillers_per_min is not None]
     if len(f) >= 2:
         c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
-    store = _store()
     written = sum(filler_method(store.report(s)) == WRITTEN for s in sessions)
     if 0 < written < len(sessions):
         c.print(f"[yellow]{written} of these {len(sessions)} sessions counted only the fillers Whisper wrote "

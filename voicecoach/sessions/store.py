@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from voicecoach import atomic, paths
+from voicecoach.analysis.fillers import WRITTEN, WRITTEN_AND_HEARD
 from voicecoach.errors import VoicecoachError
 
 RECORDING, SCORED, UNSCORED = "recording", "scored", "unscored"
@@ -123,7 +124,7 @@ def filler_method(report: dict | None) -> str | None:
         return None
     if f.get("method"):
         return f["method"]
-    return "written+heard" if any("source" in x for x in f.get("occurrences") or ()) else "written"
+    return WRITTEN_AND_HEARD if any("source" in x for x in f.get("occurrences") or ()) else WRITTEN
 
 
 def pid_alive(pid: int | None) -> bool:
