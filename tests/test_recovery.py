@@ -55,12 +55,21 @@ def test_a_likely_hesitation_in_a_sounding_gap_is_recovered():
 
 @pytest.mark.parametrize("why,cue,voiced", [
     ("probability under the threshold", HesitationCue(1.0, 2.0, 0.004), [(1.3, 1.7)]),
-    ("no gap between the words", HesitationCue(1.0, 1.0, 0.5), [(1.3, 1.7)]),
-    ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.5), [(1.0, 1.2)]),
+    ("no gap, and the model is not sure", HesitationCue(1.0, 1.0, 0.3), [(1.3, 1.7)]),
+    ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.3), [(1.0, 1.2)]),
     ("a silent pause", HesitationCue(1.0, 2.0, 0.05), []),
 ])
 def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
+
+
+@pytest.mark.parametrize("probability,recovered", [(0.3, 0), (0.6, 1)])
+def test_with_no_gap_only_a_model_more_sure_than_not_counts(probability, recovered):
+    # "uh uh [uh] forced": Whisper stretched the written "uh" over the next one, leaving no gap
+    ws = words(("uh", 0.0, 1.0), ("uh", 1.0, 2.0), ("forced", 2.0, 2.5))
+    t = make([HesitationCue(2.0, 2.0, probability)], ws)
+    got = recover_hesitations(t, audio(3.5, [(0.0, 2.5)]))
+    assert [(f.start_s, f.end_s) for f in got] == [(2.0, 2.0)] * recovered
 
 
 def test_before_a_written_hesitation_the_cue_is_that_filler_itself():

@@ -41,9 +41,10 @@ def _mfa_refs(data: Path) -> dict[Path, str]:
 # Measured when this test was written (fresh process, fixed order; Whisper samples when a window
 # decodes badly, and the seed set at model load makes a fresh process reproducible):
 # - Whisper base alone wrote 12 of the 24 reference hesitations, 0 of 8 on the two monologue halves;
-# - with recovery (analysis.recovery) 18 of 24, and 6 of the 8 on the monologue halves, all "heard".
+# - with recovery (analysis.recovery) 20 of 24 (mfa_uhuh 5 of 6 since a no-gap boundary counts when
+#   p >= 0.5), and 6 of the 8 on the monologue halves, all "heard".
 # The floors sit one under the measurement: they catch a regression, not noise.
-MIN_HESITATIONS_FOUND = 17
+MIN_HESITATIONS_FOUND = 19
 MIN_HEARD_ON_MONOLOGUE = 5
 
 COUNT_SCRIPT = """

@@ -8,9 +8,13 @@ filler, reported as "um/uh" with source "heard", when
   table, clean read speech never exceeds 0.001 and laughter, breaths and cut-off words stay below
   that, while 12 of the 14 spoken hesitations between two written words score 0.008-0.08);
 - the written words leave a gap of at least ``min_gap_s`` there (a hesitation takes time; a high
-  probability between two touching words is the model guessing, as in "but there's" read fast);
+  probability between two touching words is the model guessing, as in "but there's" read fast,
+  p = 0.30) -- unless the model is more sure than not, ``no_gap_probability`` (0.5): then Whisper
+  has stretched a neighbouring word over the filler (after four written "uh" in mfa_uhuh, p = 0.58
+  before "forced", whose fifth and sixth "uh" sit inside the written ones);
 - something is audible in the gap: its loudest 30-ms frame (50 ms clear of the words) is
-  ``min_above_floor_db`` over the recording's noise floor (a silent pause is not an "um");
+  ``min_above_floor_db`` over the recording's noise floor (a silent pause is not an "um"); with no
+  gap there is nothing apart from the words to listen to, and the probability decides alone;
 - the next word is not a written hesitation: there the probability is that filler's own (the
   probe feeds the written text, so the boundary before a written "um" predicts that "um");
 - after a written hesitation the bar is ``min_probability_after_filler`` (0.05): the model expects
@@ -43,7 +47,8 @@ class RecoveryOptions:
         enabled: recover fillers at all.
         min_probability: the decoder's probability of a hesitation at the boundary.
         min_probability_after_filler: the same, right after a written hesitation.
-        min_gap_s: the written words must leave at least this much time there.
+        min_gap_s: the written words must leave at least this much time there...
+        no_gap_probability: ...unless the probability is at least this.
         min_above_floor_db: the gap's loudest frame above the recording's noise floor (its
             10th-percentile 30-ms frame).
     """
@@ -52,6 +57,7 @@ class RecoveryOptions:
     min_probability: float = 0.005
     min_probability_after_filler: float = 0.05
     min_gap_s: float = 0.25
+    no_gap_probability: float = 0.5
     min_above_floor_db: float = 6.0
 
 
@@ -75,12 +81,16 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
         if after and is_hesitation(after.text):
             continue
         bar = options.min_probability_after_filler if before and is_hesitation(before.text) else options.min_probability
-        if cue.probability < bar or end - cue.start_s < options.min_gap_s:
+        if cue.probability < bar:
             continue
-        # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
-        a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
-        if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
-            continue
+        if end - cue.start_s < options.min_gap_s:
+            if cue.probability < options.no_gap_probability:
+                continue
+        else:
+            # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
+            a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
+            if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
+                continue
         if any(c.start_s < end and cue.start_s < min(c.end_s, transcript.duration_s) for c in chosen):
             continue
         chosen.append(cue)

@@ -68,9 +68,10 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
         more = f" … and {len(written) - MAX_LISTED} more" if len(written) > MAX_LISTED else ""
         console.print(Text("        " + listed + more, style="dim"))
     if heard:
-        listed = ", ".join(f"{clock(x['start_s'])}–{clock(x['end_s'])}" for x in heard[:MAX_LISTED])
+        spans = [(clock(x["start_s"]), clock(x["end_s"])) for x in heard[:MAX_LISTED]]
+        listed = ", ".join(a if a == b else f"{a}–{b}" for a, b in spans)
         more = f" … and {len(heard) - MAX_LISTED} more" if len(heard) > MAX_LISTED else ""
-        console.print(Text(f"        um/uh (heard, not transcribed) ×{len(heard)} in the pauses at: {listed}{more}",
+        console.print(Text(f"        um/uh (heard, not transcribed) ×{len(heard)} at: {listed}{more}",
                            style="dim"))
 
     pa = r["pauses"]
