@@ -72,6 +72,14 @@ def test_with_no_gap_only_a_model_more_sure_than_not_counts(probability, recover
     assert [(f.start_s, f.end_s) for f in got] == [(2.0, 2.0)] * recovered
 
 
+@pytest.mark.parametrize("word_s,recovered", [(1.5, 0), (2.5, 1)])
+def test_a_word_stretched_over_seconds_counts_as_a_gap(word_s, recovered):
+    # "a [hm] lot": Whisper timed "lot" over the "hm" too; past 2 s a word is a transcription gap
+    ws = words(("a", 0.0, 0.2), ("lot,", 0.2, 0.2 + word_s), ("a", 3.0, 3.2))
+    t = make([HesitationCue(0.2, 0.2, 0.02)], ws)
+    assert len(recover_hesitations(t, audio(3.5, [(0.0, 3.2)]))) == recovered
+
+
 def test_before_a_written_hesitation_the_cue_is_that_filler_itself():
     ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it,", 0.6, 1.0), ("um,", 2.0, 2.4), ("and", 2.4, 2.7))
     t = make([HesitationCue(1.0, 2.0, 0.9)], ws)

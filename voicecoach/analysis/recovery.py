@@ -11,7 +11,10 @@ filler, reported as "um/uh" with source "heard", when
   probability between two touching words is the model guessing, as in "but there's" read fast,
   p = 0.30) -- unless the model is more sure than not, ``no_gap_probability`` (0.5): then Whisper
   has stretched a neighbouring word over the filler (after four written "uh" in mfa_uhuh, p = 0.58
-  before "forced", whose fifth and sixth "uh" sit inside the written ones);
+  before "forced", whose fifth and sixth "uh" sit inside the written ones). A word longer than
+  ``max_word_s`` (2 s, the transcription gap of voicecoach.analysis.pauses) is such a stretch by
+  itself: a boundary next to one is treated as a gap (the "hm" inside a "lot" timed at 2.3 s in
+  mfa_cutoffprogressive, p = 0.015);
 - something is audible in the gap: its loudest 30-ms frame (50 ms clear of the words) is
   ``min_above_floor_db`` over the recording's noise floor (a silent pause is not an "um"); with no
   gap there is nothing apart from the words to listen to, and the probability decides alone;
@@ -30,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach.analysis.fillers import HESITATION, Filler, is_hesitation
+from voicecoach.analysis.pauses import PauseOptions
 from voicecoach.asr.types import Transcript
 from voicecoach.audio.levels import frame_dbfs
 
@@ -49,6 +53,8 @@ class RecoveryOptions:
         min_probability_after_filler: the same, right after a written hesitation.
         min_gap_s: the written words must leave at least this much time there...
         no_gap_probability: ...unless the probability is at least this.
+        max_word_s: a word longer than this hides speech (a transcription gap): a boundary next to
+            it counts as a gap.
         min_above_floor_db: the gap's loudest frame above the recording's noise floor (its
             10th-percentile 30-ms frame).
     """
@@ -58,6 +64,7 @@ class RecoveryOptions:
     min_probability_after_filler: float = 0.05
     min_gap_s: float = 0.25
     no_gap_probability: float = 0.5
+    max_word_s: float = PauseOptions.max_word_s
     min_above_floor_db: float = 6.0
 
 
@@ -84,7 +91,8 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
         if cue.probability < bar:
             continue
         if end - cue.start_s < options.min_gap_s:
-            if cue.probability < options.no_gap_probability:
+            stretched = any(w and w.end_s - w.start_s > options.max_word_s for w in (before, after))
+            if not stretched and cue.probability < options.no_gap_probability:
                 continue
         else:
             # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
