@@ -99,6 +99,10 @@ def test_overlapping_cues_count_once_and_disabled_means_none():
     x = audio(3.5, SPEECH + [(1.3, 1.7)])
     assert len(recover_hesitations(t, x)) == 1
     assert recover_hesitations(t, x, RecoveryOptions(enabled=False)) == []
+    # two windows can report the same boundary with no gap
+    ws = words(("uh", 0.0, 1.0), ("uh", 1.0, 2.0), ("forced", 2.0, 2.5))
+    t = make([HesitationCue(2.0, 2.0, 0.6), HesitationCue(2.0, 2.0, 0.7)], ws)
+    assert len(recover_hesitations(t, audio(3.5, [(0.0, 2.5)]))) == 1
 
 
 def test_drawn_out_spellings_are_hesitations_and_letters_are_not():

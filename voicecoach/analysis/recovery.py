@@ -25,7 +25,8 @@ filler, reported as "um/uh" with source "heard", when
   0.018 at most (below 0.001 after both "um" in mfa_crossword); after a run the speaker went on
   with ("uh um uh hm hm um"), 0.11.
 
-Overlapping cues (the last boundary of one 30-s window and the first of the next) count once.
+Overlapping cues (the last boundary of one 30-s window and the first of the next) count once, and
+so do two cues at the same instant.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
             a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
             if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
                 continue
-        if any(c.start_s < end and cue.start_s < min(c.end_s, transcript.duration_s) for c in chosen):
+        if any((c.start_s < end and cue.start_s < c_end) or (c.start_s, c_end) == (cue.start_s, end)
+               for c in chosen for c_end in [min(c.end_s, transcript.duration_s)]):
             continue
         chosen.append(cue)
     return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=c.start_s,
