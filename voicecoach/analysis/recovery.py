@@ -10,8 +10,8 @@ filler, reported as "um/uh" with source "heard", when
 - the written words leave a gap of at least ``min_gap_s`` there (a hesitation takes time; a high
   probability between two touching words is the model guessing, as in "but there's" read fast,
   p = 0.30) -- unless the model is more sure than not, ``no_gap_probability`` (0.5): then Whisper
-  has stretched a neighbouring word over the filler (after four written "uh" in mfa_uhuh, p = 0.58
-  before "forced", whose fifth and sixth "uh" sit inside the written ones). A word longer than
+  has stretched a neighbouring word over the filler (mfa_uhuh: six "uh" spoken, four written and
+  stretched over the others; after the fourth, p = 0.58 before "forced"). A word longer than
   ``max_word_s`` (2 s, the transcription gap of voicecoach.analysis.pauses) is such a stretch by
   itself: a boundary next to one is treated as a gap (the "hm" inside a "lot" timed at 2.3 s in
   mfa_cutoffprogressive, p = 0.015);
