@@ -136,6 +136,9 @@ def test_filler_method_of_old_and_new_reports():
     assert filler_method({"fillers": {"method": "written+heard", "occurrences": []}}) == "written+heard"
     assert filler_method({"fillers": {"occurrences": [{"text": "um", "source": "heard"}]}}) == "written+heard"
     assert filler_method({"fillers": {"occurrences": [{"text": "um"}]}}) == "written"  # before recovery existed
+    # schema 1.0 wrote "source": "transcript" on every occurrence from the start
+    assert filler_method({"schema_version": "1.0",
+                          "fillers": {"occurrences": [{"text": "um", "source": "transcript"}]}}) == "written"
     assert filler_method({"fillers": None}) is None and filler_method(None) is None
 
 

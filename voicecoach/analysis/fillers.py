@@ -18,6 +18,8 @@ HESITATION = "hesitation"
 DISCOURSE = "discourse"
 # how a FillerResult was counted (see FillerResult.method)
 WRITTEN, WRITTEN_AND_HEARD = "written", "written+heard"
+# where a Filler came from (see Filler.source)
+TRANSCRIPT, HEARD = "transcript", "heard"
 
 HESITATIONS = frozenset({
     "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ah", "ahh",
@@ -99,7 +101,7 @@ class Filler:
     kind: str
     start_s: float
     end_s: float
-    source: str = "transcript"
+    source: str = TRANSCRIPT
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.analysis.fillers import HESITATION, Filler, is_hesitation
+from voicecoach.analysis.fillers import HEARD, HESITATION, Filler, is_hesitation
 from voicecoach.analysis.pauses import PauseOptions
 from voicecoach.asr.types import Transcript
-from voicecoach.audio.levels import frame_dbfs
+from voicecoach.audio.levels import FRAME_S, frame_dbfs
 
 RECOVERED_TEXT = "um/uh"
-SOURCE = "heard"
-FRAME_S = 0.03
 EDGE_S = 0.05
 
 
@@ -105,5 +103,5 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
             continue
         chosen.append(cue)
     return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=c.start_s,
-                   end_s=min(c.end_s, transcript.duration_s), source=SOURCE)
+                   end_s=min(c.end_s, transcript.duration_s), source=HEARD)
             for c in sorted(chosen, key=lambda c: c.start_s)]

@@ -27,7 +27,6 @@ CUT_FRAME_S = 0.2
 RANDOM_SEED = 0
 MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
-FRAME_S = 0.03
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
 
 
@@ -36,7 +35,7 @@ def _audible(samples):
     Whisper can repeat earlier text into a long silence; such words sit in near-silent audio."""
     import numpy as np
 
-    from voicecoach.audio.levels import frame_dbfs
+    from voicecoach.audio.levels import FRAME_S, frame_dbfs
 
     loud = frame_dbfs(samples, FRAME_S) > SILENCE_DBFS
 

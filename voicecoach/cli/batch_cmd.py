@@ -51,7 +51,7 @@ def batch(
     from voicecoach import questions as qmod
     from voicecoach.asr.models import resolve
     from voicecoach.batch.jobs import BatchInputError, expand, read_manifest, settings_key, with_key
-    from voicecoach.batch.results import ResultFile, format_for
+    from voicecoach.batch.results import FAILED, ResultFile, format_for
 
     check_wpm(min_wpm, max_wpm)
     fmt = format_for(out, fmt)
@@ -84,7 +84,7 @@ def batch(
     final = [r for r in results.rows if r.key in keys]
     results.close()
     _print_summary(final, out, len(rows), skipped)
-    if any(r.status == "failed" for r in final):
+    if any(r.status == FAILED for r in final):
         raise typer.Exit(1)
 
 
@@ -93,6 +93,7 @@ def _run(jobs, asked, options, workers, scheduler, results, err) -> list:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from voicecoach.batch.results import FAILED
     from voicecoach.batch.run import run_dask, run_inline, run_processes
 
     if not jobs:
@@ -117,7 +118,7 @@ def _run(jobs, asked, options, workers, scheduler, results, err) -> list:
             for row in stream:
                 results.append(row)
                 written.append(row)
-                failed += row.status == "failed"
+                failed += row.status == FAILED
                 prog.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
                 if not err.is_terminal:
                     err.print(f"[{len(written)}/{len(jobs)}] {row.status}: {row.file}" + (f" ({row.error})" if row.error else ""),

@@ -84,6 +84,7 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     """Play the answer while its transcript scrolls in time; fillers and long pauses stand out."""
     from rich.console import Console
 
+    from voicecoach.analysis.fillers import HEARD
     from voicecoach.audio import devices, load
     from voicecoach.audio.playback import play
     from voicecoach.sessions.store import ANSWER, SessionError
@@ -106,10 +107,10 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     words = [w for s in (report.get("transcript") or {}).get("segments", []) for w in s["words"]]
     occurrences = (report.get("fillers") or {}).get("occurrences") or []
     # written fillers are words (highlighted); heard ones sit in a gap between words (shown as a marker)
-    fillers = {round(f["start_s"], 3) for f in occurrences if f.get("source") != "heard"}
+    fillers = {round(f["start_s"], 3) for f in occurrences if f.get("source") != HEARD}
     longs = {round(p["start_s"], 3): p["duration_s"] for p in ((report.get("pauses") or {}).get("long_pauses") or [])}
     events = sorted([(w["start_s"], 1, w) for w in words if w["start_s"] >= start_s]
-                    + [(f["start_s"], 0, f) for f in occurrences if f.get("source") == "heard" and f["start_s"] >= start_s],
+                    + [(f["start_s"], 0, f) for f in occurrences if f.get("source") == HEARD and f["start_s"] >= start_s],
                     key=lambda e: e[:2])
     c = Console(highlight=False)
     c.print(f"[bold]{info.question_text}[/bold]  [dim]{info.id} · from {clock(start_s)} of {clock(audio.duration_s)}[/dim]")

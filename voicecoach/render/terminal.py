@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from voicecoach.analysis.fillers import HEARD
 from voicecoach.timefmt import clock
 
 STATUS_STYLE = {"covered": ("✔ covered", "green"), "partly": ("◐ partly", "yellow"), "missed": ("✘ missed", "red")}
@@ -61,8 +62,8 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
     f = r["fillers"]
     console.print(Text.assemble(("Fillers ", "bold"), f"{f['count']}  ({f['per_minute']:.1f}/min, {f['per_100_words']:.1f} per "
                                 f"100 words; {f['hesitation_count']} hesitations, {f['discourse_count']} discourse)"))
-    written = [x for x in f["occurrences"] if x["source"] != "heard"]
-    heard = [x for x in f["occurrences"] if x["source"] == "heard"]
+    written = [x for x in f["occurrences"] if x["source"] != HEARD]
+    heard = [x for x in f["occurrences"] if x["source"] == HEARD]
     if written:
         listed = ", ".join(f'"{x["text"]}" {clock(x["start_s"])}' for x in written[:MAX_LISTED])
         more = f" … and {len(written) - MAX_LISTED} more" if len(written) > MAX_LISTED else ""

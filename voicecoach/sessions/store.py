@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from voicecoach import atomic, paths
-from voicecoach.analysis.fillers import WRITTEN, WRITTEN_AND_HEARD
+from voicecoach.analysis.fillers import HEARD, WRITTEN, WRITTEN_AND_HEARD
 from voicecoach.errors import VoicecoachError
 
 RECORDING, SCORED, UNSCORED = "recording", "scored", "unscored"
@@ -117,14 +117,15 @@ def transcript_text(report: dict) -> str:
 
 def filler_method(report: dict | None) -> str | None:
     """How a stored report counted fillers: "written" or "written+heard" (FillerResult.method); None
-    if it has no filler figures. Reports older than schema 1.1 do not say: their occurrences carry a
-    "source" only if unwritten hesitations were being recovered, so without one they count as "written"."""
+    if it has no filler figures. Reports older than schema 1.1 do not say: every occurrence carries a
+    "source" ("transcript" since the first version), and one "heard" means hesitations were being
+    recovered; otherwise the report counts as "written"."""
     f = (report or {}).get("fillers")
     if not f:
         return None
     if f.get("method"):
         return f["method"]
-    return WRITTEN_AND_HEARD if any("source" in x for x in f.get("occurrences") or ()) else WRITTEN
+    return WRITTEN_AND_HEARD if any(x.get("source") == HEARD for x in f.get("occurrences") or ()) else WRITTEN
 
 
 def pid_alive(pid: int | None) -> bool:
