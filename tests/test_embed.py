@@ -25,3 +25,18 @@ def test_paraphrase_is_closer_than_unrelated():
 
 def test_empty_input():
     assert load_encoder().encode([]).shape == (0, 384)
+
+
+def test_remembered_texts_give_the_same_embeddings(data):
+    """A rubric embedded ahead of time (Scorer embeds it while the answer is transcribed) gives the
+    rows it would have got in one call with the answer's sentences."""
+    from voicecoach.analysis.embed import SentenceEncoder
+
+    enc = load_encoder()
+    fresh = SentenceEncoder(weights=enc.weights, tokenizer=enc.tokenizer, n_layers=enc.n_layers, n_heads=enc.n_heads)
+    sentences = json.loads((data / "minilm_reference.json").read_text())["sentences"]
+    together = fresh.encode(sentences)
+    fresh.remember(sentences[::2])
+    assert set(fresh.remembered) == set(sentences[::2])
+    mixed = fresh.encode(sentences)
+    assert np.allclose(mixed, together, atol=1e-5)

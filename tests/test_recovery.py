@@ -145,3 +145,33 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
             "--written-fillers-only")
     assert p.returncode == 0, p.stderr
     assert all(x["source"] == "transcript" for x in json.loads(p.stdout)["fillers"]["occurrences"])
+
+
+def test_probe_queue_hands_over_each_window_when_the_next_is_encoded():
+    """faster-whisper encodes a window, yields its segments, then encodes the next: the segments
+    between two encodings are one window, probed with the first encoding and its piece's offset."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voicecoach.asr.whisper import ProbeQueue
+
+    seen = []
+
+    def probe(segs, encoding, offset_s):
+        seen.append(offset_s)
+        return [f"{encoding}:{''.join(segs)}"]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        q = ProbeQueue(pool, probe)
+        q.encoded("language")  # the language check: nothing yielded from it
+        q.encoded("w1")
+        q.add("a")
+        q.add("b")
+        q.encoded("w2")  # skipped by faster-whisper (a hallucination in silence): no segments
+        q.encoded("w3")
+        q.add("c")
+        q.flush()  # end of a 5-minute piece
+        q.offset_s = 300.0
+        q.encoded("w4")
+        q.add("d")
+        assert q.cues() == ["w1:ab", "w3:c", "w4:d"]
+    assert seen == [0.0, 0.0, 300.0]

@@ -121,3 +121,51 @@ def test_tiny_en_model_also_scores(tell_me, data):
     report = Scorer(ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"))).score(data / "whisper_jfk.flac", tell_me)
     assert report.model == "tiny.en"
     assert wer(normalise_text((data / "whisper_jfk.txt").read_text()), normalise_text(report.transcript.text)) <= 0.1
+
+
+def test_thread_plan_changes_speed_not_results(data):
+    """Everything on one thread, and the default plan for two cores (the encoder on both, the
+    probe beside the decoder), give the same words and cues; and a first window is encoded once,
+    not once for the language check and again for the transcription."""
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr.whisper import ThreadPlan, WhisperTranscriber
+    from voicecoach.audio.load import Audio, load
+
+    assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1)
+    assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1)
+    assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4)
+    # 52 s (the reuse needs a full first window: faster-whisper's language check keeps one more
+    # spectrogram frame of a shorter clip than its transcription does)
+    audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
+    results = []
+    for threads in (1, 2):
+        t = WhisperTranscriber(TranscriptionOptions(cpu_threads=threads))
+        model = t.model
+        assert (model.encoder is None) == (threads == 1)
+        asked, encoded = [], []
+        outer, inner = model.encode, model.encoder
+
+        def counting_encode(features):
+            asked.append(1)
+            return outer(features)
+
+        class CountingEncoder:
+            def encode(self, *a, **k):
+                encoded.append(1)
+                return inner.encode(*a, **k)
+
+        model.encode = counting_encode
+        if inner is not None:
+            model.encoder = CountingEncoder()
+        try:
+            results.append(t.transcribe(audio))
+        finally:
+            del model.encode
+            model.encoder = inner
+        if threads == 2:
+            assert len(asked) >= 3 and len(encoded) == len(asked) - 1, (len(asked), len(encoded))
+    one, two = results
+    assert [(w.text, w.start_s, w.end_s) for w in one.words] == [(w.text, w.start_s, w.end_s) for w in two.words]
+    assert len(one.cues) >= 2, "the probe found no cue in two windows of hesitant speech"
+    assert [(c.start_s, c.end_s) for c in one.cues] == [(c.start_s, c.end_s) for c in two.cues]
+    assert [c.probability for c in one.cues] == pytest.approx([c.probability for c in two.cues], rel=1e-2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -51,6 +52,11 @@ class Scorer:
             self._encoder = load_encoder()
         return self._encoder
 
+    def _embed_rubric(self, question: Question) -> None:
+        from voicecoach.analysis.rubric import reference_texts
+
+        self.encoder.remember(reference_texts(question)[0])
+
     def score(self, path: str | Path, question: Question,
               on_progress: Callable[[str, float, float], None] | None = None, tolerant: bool = False) -> Report:
         """Score the recording at ``path`` as an answer to ``question``.
@@ -61,7 +67,12 @@ class Scorer:
         audio = load(path, self.options.max_duration_s, tolerant=tolerant)
         cb = (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s)) \
             if on_progress else None
-        transcript = self.transcriber.transcribe(audio, on_progress=cb)
+        # The rubric is embedded on the core the transcription leaves free. An error there (a
+        # damaged embedding model) is raised again below, and only if an answer needs the rubric.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-rubric") as pool:
+            if question.rubric:
+                pool.submit(self._embed_rubric, question)
+            transcript = self.transcriber.transcribe(audio, on_progress=cb)
         notices: tuple[str, ...] = ()
         lang = transcript.detected_language
         if lang and lang != "en" and not transcript.segments:

@@ -12,7 +12,7 @@ embeddings that sentence-transformers produced (cosine > 0.999).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,20 +53,28 @@ class SentenceEncoder:
     tokenizer: object
     n_layers: int
     n_heads: int
+    remembered: dict = field(default_factory=dict)  # text -> embedding, for texts passed to remember()
+
+    def remember(self, texts: list[str]) -> None:
+        """Embed ``texts`` now and reuse the result when :meth:`encode` meets them again (a
+        question's rubric is embedded while the answer is still being transcribed)."""
+        new = [t for t in dict.fromkeys(texts) if t not in self.remembered]
+        self.remembered.update(zip(new, self.encode(new)))
 
     def encode(self, sentences: list[str]) -> np.ndarray:
         """Unit-length embeddings, shape (len(sentences), 384)."""
-        if not sentences:
-            return np.zeros((0, self.weights["embeddings.word_embeddings.weight"].shape[1]), np.float32)
-        out = []
+        result = np.zeros((len(sentences), self.weights["embeddings.word_embeddings.weight"].shape[1]), np.float32)
+        todo = []
+        for i, text in enumerate(sentences):
+            if text in self.remembered:
+                result[i] = self.remembered[text]
+            else:
+                todo.append(i)
         # Sort by length so each batch pads little.
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        order = sorted(todo, key=lambda i: len(sentences[i]))
         for i in range(0, len(order), BATCH_SIZE):
             idx = order[i:i + BATCH_SIZE]
-            out.append((idx, self._encode_batch([sentences[j] for j in idx])))
-        result = np.zeros((len(sentences), out[0][1].shape[1]), np.float32)
-        for idx, emb in out:
-            result[idx] = emb
+            result[idx] = self._encode_batch([sentences[j] for j in idx])
         return result
 
     def _encode_batch(self, sentences: list[str]) -> np.ndarray:

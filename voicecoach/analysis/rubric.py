@@ -107,6 +107,18 @@ def _keyword_hits(item: RubricItem, text: str) -> tuple[str, ...]:
     return tuple(k for k in item.keywords if f" {k.lower()} " in low or (k == "%" and "%" in low))
 
 
+def reference_texts(question: Question) -> tuple[list[str], list[int]]:
+    """The texts an answer is compared with (each rubric item's description and examples), and the
+    index of the item each belongs to."""
+    refs: list[str] = []
+    owner: list[int] = []
+    for k, item in enumerate(question.rubric):
+        for text in (item.description, *item.examples):
+            refs.append(text)
+            owner.append(k)
+    return refs, owner
+
+
 def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder | None,
                    options: RubricOptions = RubricOptions()) -> RubricResult:
     """Coverage of ``question.rubric`` by ``transcript``; ``encoder`` embeds sentences."""
@@ -117,12 +129,7 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
     if not stretches or encoder is None:
         missed = tuple(ItemCoverage(i.id, i.description, MISSED, 0.0, 0.0, "", None, ()) for i in items)
         return RubricResult(items=missed, coverage=0.0)
-    refs: list[str] = []
-    owner: list[int] = []
-    for k, item in enumerate(items):
-        for text in (item.description, *item.examples):
-            refs.append(text)
-            owner.append(k)
+    refs, owner = reference_texts(question)
     n_sent = len(stretches) - len(pairs)
     emb = encoder.encode([s.text for s in stretches[:n_sent]] + refs)
     s_emb, r_emb = emb[:n_sent], emb[n_sent:]

@@ -113,14 +113,16 @@ class TranscriptionOptions:
             hears the audio. Off by default: on the real recordings it dropped ~30 words of a quiet
             stretch (WER 0.299 with it, 0.222 without; scripts/evaluate.py). Silero still runs
             either way to skip pieces with no speech at all, so silence and noise give no text.
-        cpu_threads: threads for CTranslate2 (0 = one per core).
+        cpu_threads: threads for CTranslate2 in all (0 = one per core): the decoder gets half,
+            the encoder all, the hesitation probe the other half (voicecoach.asr.whisper.ThreadPlan).
         compute_type: CTranslate2 quantisation; int8 is fastest on CPU.
         language: the language to transcribe; None lets a multilingual model detect it.
         initial_prompt: text to condition the first window on (None = nothing).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech that is confidently not ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
-            "um" or "uh" it did not write (``Transcript.cues``); costs one forced decoder pass.
+            "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per
+            window, run beside the transcription of the next window.
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
     """
 

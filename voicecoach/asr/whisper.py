@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
@@ -65,18 +67,70 @@ def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
 
 
 def _capturing_class():
-    """faster-whisper's WhisperModel, keeping the last window's encoder output for the hesitation
-    probe (voicecoach.asr.probe), so the probe costs a decoder pass and no second encoding."""
+    """faster-whisper's WhisperModel, handing each window's encoder output to ``on_encoded`` (the
+    hesitation probe reuses it, so the probe costs a decoder pass and no second encoding),
+    encoding with ``encoder`` when set (a model with more threads; see ThreadPlan), and encoding
+    the same features only once in a row."""
     from faster_whisper import WhisperModel
 
     class CapturingWhisperModel(WhisperModel):
-        last_encoding = None
+        encoder = None
+        on_encoded = None
+        _last = None  # (features, encoding) of the last call
 
         def encode(self, features):
-            self.last_encoding = super().encode(features)
-            return self.last_encoding
+            import numpy as np
+
+            if self._last is not None and self._last[0].shape == features.shape \
+                    and np.array_equal(self._last[0], features):
+                # faster-whisper 1.2 encodes the first window twice: to detect the language, then
+                # to transcribe it (0.4 s on 2 cores)
+                encoding = self._last[1]
+            elif self.encoder is None:
+                encoding = super().encode(features)
+            else:
+                from faster_whisper.transcribe import get_ctranslate2_storage
+
+                batch = features if features.ndim == 3 else np.expand_dims(features, 0)
+                encoding = self.encoder.encode(get_ctranslate2_storage(batch))
+            self._last = (features, encoding)
+            if self.on_encoded:
+                self.on_encoded(encoding)
+            return encoding
 
     return CapturingWhisperModel
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """CTranslate2 threads for each job of a transcription.
+
+    Measured on the 203-s lecture (2 cores): Whisper's beam search works on small matrices, and a
+    second thread slows it down (bare faster-whisper took 12.7 s with 1 thread, 14.8-16.7 s with 2),
+    while the encoder's large matrices use both (0.43 s per 30-s window against 0.72 s). So the
+    decoder gets half the cores, the encoder all of them, and the hesitation probe the other half,
+    reading window k while the decoder writes window k+1. Each job with its own thread count needs
+    its own CTranslate2 model on the same weights.
+    """
+
+    decode: int
+    encode: int
+    probe: int
+
+    @classmethod
+    def for_threads(cls, cpu_threads: int = 0) -> "ThreadPlan":
+        """The plan for ``cpu_threads`` in all (0 = one per core)."""
+        cores = max(1, cpu_threads or (os.cpu_count() or 1))
+        decode = max(1, cores // 2)
+        return cls(decode=decode, encode=cores, probe=max(1, cores - decode))
+
+
+@lru_cache(maxsize=4)
+def _load_helper(path: str, compute_type: str, threads: int):
+    """A CTranslate2 Whisper on the same weights with its own thread count (see ThreadPlan)."""
+    import ctranslate2
+
+    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads)
 
 
 @lru_cache(maxsize=2)
@@ -90,7 +144,7 @@ def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
     # (later calls in one process continue the sequence).
     ctranslate2.set_random_seed(RANDOM_SEED)
 
-    threads = cpu_threads or (os.cpu_count() or 1)
+    threads = ThreadPlan.for_threads(cpu_threads).decode
     try:
         if downloads:
             try:
@@ -106,6 +160,41 @@ def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
         raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
 
 
+class ProbeQueue:
+    """Hands each finished 30-s window to the hesitation probe, which runs in a thread beside the
+    transcription.
+
+    faster-whisper encodes a window, decodes it, yields its segments, then encodes the next one. So
+    when an encoding arrives, the segments added since the previous one are a finished window, and
+    its probe starts right then: it reads window k while the decoder writes window k+1, rather than
+    competing with the encoder for the cores.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, probe: Callable[[list, object, float], list]):
+        self._pool, self._probe = pool, probe
+        self._futures: list = []
+        self._window: list = []
+        self._encoding = None
+        self.offset_s = 0.0  # where the current piece starts in the recording
+
+    def encoded(self, encoding) -> None:
+        self.flush()
+        self._encoding = encoding
+
+    def add(self, segment) -> None:
+        self._window.append(segment)
+
+    def flush(self) -> None:
+        """The window so far is finished: probe it."""
+        if self._window and self._encoding is not None:
+            self._futures.append(self._pool.submit(self._probe, self._window, self._encoding, self.offset_s))
+        self._window = []
+
+    def cues(self) -> list:
+        self.flush()
+        return [c for f in self._futures for c in f.result()]
+
+
 class WhisperTranscriber:
     """Transcribes with word timestamps. Build once, call :meth:`transcribe` for many files."""
 
@@ -119,7 +208,16 @@ class WhisperTranscriber:
     def model(self):
         if self._model is None:
             o = self.options
-            self._model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
+            plan = ThreadPlan.for_threads(o.cpu_threads)
+            # The encoder's model loads beside the main one (a downloaded model's folder is known
+            # only once the main one is loaded).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                encoder = pool.submit(self._helper, plan.encode) \
+                    if plan.encode != plan.decode and not self.resolved.downloads else None
+                model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
+                if plan.encode != plan.decode and model.encoder is None:
+                    model.encoder = encoder.result() if encoder else self._helper(plan.encode)
+            self._model = model
         return self._model
 
     @staticmethod
@@ -149,82 +247,96 @@ class WhisperTranscriber:
         # confidently another language. Segments are generated lazily, so stopping costs nothing.
         detect = self.resolved.multilingual and (o.language is None or (o.language == ENGLISH and o.check_language))
         language, prob, detected = o.language or ENGLISH, 1.0, None
-        segments, cues = [], []
-        for a, b in chunk_bounds(audio.samples):
-            offset = a / SAMPLE_RATE
-            piece = audio.samples[a:b]
-            audible = None
-            if not o.vad_filter:
-                # Whisper hears the whole piece. A piece where Silero hears no speech is skipped, and a
-                # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
-                # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a
-                # quiet, hoarse voice in the MFA monologue that Whisper transcribed correctly.
-                if not self._has_speech(piece):
+        segments = []
+        bounds = chunk_bounds(audio.samples)
+        # One thread beside the transcription: Silero's speech check, then the hesitation probe.
+        aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
+        probes = ProbeQueue(aside, self._probe)
+        try:
+            # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
+            # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
+            # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a quiet,
+            # hoarse voice in the MFA monologue that Whisper transcribed correctly. It listens to
+            # the pieces while the model loads.
+            speech = [aside.submit(self._has_speech, audio.samples[a:b]) for a, b in bounds] \
+                if not o.vad_filter else None
+            model = self.model
+            model.on_encoded = probes.encoded if o.probe_hesitations else None
+            for k, (a, b) in enumerate(bounds):
+                offset = a / SAMPLE_RATE
+                probes.offset_s = offset
+                piece = audio.samples[a:b]
+                audible = None
+                if speech:
+                    if not speech[k].result():
+                        if on_progress:
+                            on_progress(b / SAMPLE_RATE)
+                        continue
+                    audible = _audible(piece)
+                segments_iter, info = self._run(piece, None if detect else language)
+                if detect:
+                    detect = False
+                    detected, prob = info.language, float(info.language_probability)
+                    if o.language is None:
+                        language = detected
+                    elif detected != ENGLISH:
+                        if prob >= OTHER_LANGUAGE_MIN_PROBABILITY:
+                            return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
+                                              language_probability=prob, detected_language=detected,
+                                              model=self.resolved.name)
+                        segments_iter, _ = self._run(piece, ENGLISH)  # unsure: English it is
+                probe = o.probe_hesitations and language == ENGLISH
+                for s in segments_iter:
+                    if probe:
+                        probes.add(s)
+                    words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
+                                       end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
+                                  for w in (s.words or []) if w.word.strip()
+                                  and (audible is None or audible(float(w.start), float(w.end))))
+                    if words:
+                        kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
+                        text = s.text.strip() if kept_all else " ".join(w.text for w in words)
+                        segments.append(Segment(text=text, start_s=round(offset + float(s.start), 3),
+                                                end_s=round(offset + float(s.end), 3), words=words))
                     if on_progress:
-                        on_progress(b / SAMPLE_RATE)
-                    continue
-                audible = _audible(piece)
-            segments_iter, info = self._run(piece, None if detect else language)
-            if detect:
-                detect = False
-                detected, prob = info.language, float(info.language_probability)
-                if o.language is None:
-                    language = detected
-                elif detected != ENGLISH:
-                    if prob >= OTHER_LANGUAGE_MIN_PROBABILITY:
-                        return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
-                                          language_probability=prob, detected_language=detected,
-                                          model=self.resolved.name)
-                    segments_iter, _ = self._run(piece, ENGLISH)  # unsure: English it is
-            window: list = []  # faster-whisper segments of the current 30-s window
-            pending: list = []  # (segments, encoding) of each finished window, probed together
-            encoding = None
-            probe = o.probe_hesitations and language == ENGLISH
-            for s in segments_iter:
-                if window and s.seek != window[0].seek:
-                    pending.append((window, encoding))
-                    window = []
-                if not window:
-                    encoding = self.model.last_encoding  # the window is encoded before its segments come
-                if probe:
-                    window.append(s)
-                words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
-                                   end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
-                              for w in (s.words or []) if w.word.strip()
-                              and (audible is None or audible(float(w.start), float(w.end))))
-                if words:
-                    kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
-                    text = s.text.strip() if kept_all else " ".join(w.text for w in words)
-                    segments.append(Segment(text=text, start_s=round(offset + float(s.start), 3),
-                                            end_s=round(offset + float(s.end), 3), words=words))
-                if on_progress:
-                    on_progress(offset + float(s.end))
-            if window:
-                pending.append((window, encoding))
-            cues.extend(self._probe(pending, offset))
+                        on_progress(offset + float(s.end))
+                probes.flush()
+            cues = probes.cues()
+        finally:
+            if self._model is not None:
+                self._model.on_encoded = None
+            aside.shutdown(cancel_futures=True)
         if on_progress:
             on_progress(audio.duration_s)
         return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
                           language_probability=prob, detected_language=detected, model=self.resolved.name,
                           cues=tuple(cues))
 
-    def _probe(self, pending: list, offset_s: float) -> list:
-        """Hesitation cues for the windows of one piece (see voicecoach.asr.probe)."""
+    def _helper(self, threads: int):
+        """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)."""
+        path = self.resolved.path
+        if self.resolved.downloads:  # the main model is loaded, so its files are in the local cache
+            from faster_whisper.utils import download_model
+
+            path = download_model(path, local_files_only=True)
+        return _load_helper(path, self.options.compute_type, threads)
+
+    def _probe(self, segs: list, encoding, offset_s: float) -> list:
+        """Hesitation cues for one 30-s window (see voicecoach.asr.probe)."""
         from faster_whisper.tokenizer import Tokenizer
 
         from voicecoach.asr.probe import hesitation_ids, probe_windows
 
+        if encoding is None:
+            return []
         m = self.model
         if self._probe_tools is None:
             tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=ENGLISH)
-            self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer))
-        tok, ids = self._probe_tools
+            self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer),
+                                 self._helper(ThreadPlan.for_threads(self.options.cpu_threads).probe))
+        tok, ids, prober = self._probe_tools
         fe = m.feature_extractor
-        windows = []
-        for segs, encoding in pending:
-            if encoding is None:
-                continue
-            start = segs[0].seek * fe.time_per_frame
-            windows.append((encoding, [t for s in segs for t in s.tokens],
-                            [w for s in segs for w in (s.words or [])], (start, start + fe.chunk_length), offset_s))
-        return probe_windows(m, tok, windows, ids)
+        start = segs[0].seek * fe.time_per_frame
+        window = (encoding, [t for s in segs for t in s.tokens], [w for s in segs for w in (s.words or [])],
+                  (start, start + fe.chunk_length), offset_s)
+        return probe_windows(prober, tok, [window], ids)
