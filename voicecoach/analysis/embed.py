@@ -24,6 +24,7 @@ MODEL_NAME = "minilm"
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 LAYER_NORM_EPS = 1e-12  # config.json: layer_norm_eps
 BATCH_SIZE = 32
+BATCH_TOKENS = 2048  # at most this many (padded) tokens per batch
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -70,11 +71,18 @@ class SentenceEncoder:
                 result[i] = self.remembered[text]
             else:
                 todo.append(i)
-        # Sort by length so each batch pads little.
-        order = sorted(todo, key=lambda i: len(sentences[i]))
-        for i in range(0, len(order), BATCH_SIZE):
-            idx = order[i:i + BATCH_SIZE]
-            result[idx] = self._encode_batch([sentences[j] for j in idx])
+        # Sorted by length so each batch pads little; a batch of long sentences is smaller, so the
+        # attention scores (batch x heads x tokens^2) stay small: an hour-long answer's longest
+        # sentences once took ~600 MB there.
+        lengths = {i: len(e.ids) for i, e in zip(todo, self.tokenizer.encode_batch([sentences[i] for i in todo]))}
+        batch: list[int] = []
+        for i in sorted(todo, key=lambda i: lengths[i]):
+            if batch and (len(batch) == BATCH_SIZE or (len(batch) + 1) * lengths[i] > BATCH_TOKENS):
+                result[batch] = self._encode_batch([sentences[j] for j in batch])
+                batch = []
+            batch.append(i)
+        if batch:
+            result[batch] = self._encode_batch([sentences[j] for j in batch])
         return result
 
     def _encode_batch(self, sentences: list[str]) -> np.ndarray:

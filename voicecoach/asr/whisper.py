@@ -75,6 +75,7 @@ def _capturing_class():
 
     class CapturingWhisperModel(WhisperModel):
         encoder = None
+        use_encoder = True
         on_encoded = None
         _last = None  # (features, encoding) of the last call
 
@@ -86,7 +87,7 @@ def _capturing_class():
                 # faster-whisper 1.2 encodes the first window twice: to detect the language, then
                 # to transcribe it (0.4 s on 2 cores)
                 encoding = self._last[1]
-            elif self.encoder is None:
+            elif self.encoder is None or not self.use_encoder:
                 encoding = super().encode(features)
             else:
                 from faster_whisper.transcribe import get_ctranslate2_storage
@@ -262,6 +263,9 @@ class WhisperTranscriber:
                 if not o.vad_filter else None
             model = self.model
             model.on_encoded = probes.encoded if o.probe_hesitations else None
+            # Past one piece, memory matters more than seconds: the encoder's own model and its
+            # buffers (~200 MB) took an hour-long file to 1.53 GB; on the decoder's model, 1.29 GB.
+            model.use_encoder = len(bounds) == 1
             for k, (a, b) in enumerate(bounds):
                 offset = a / SAMPLE_RATE
                 probes.offset_s = offset
