@@ -55,10 +55,10 @@ def _boundaries(tokenizer, tokens: list[int], words) -> list[tuple[int, int]]:
 
 
 def probe_windows(model, tokenizer, windows: list, ids: list[int]) -> list[HesitationCue]:
-    """Hesitation cues for several windows in one batched decoder pass.
+    """Hesitation cues for one or more windows in one decoder pass.
 
-    ``model``: a CTranslate2 ``Whisper`` on the transcribing model's weights; ``tokenizer``: its ``Tokenizer`` for this
-    transcription; ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
+    ``model``: a CTranslate2 ``Whisper`` on the transcribing model's weights; ``tokenizer``: its
+    ``Tokenizer`` for this transcription; ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
     window: its encoding, the text tokens written for it, faster-whisper's words for them, the
     window's span, and where the piece starts in the recording (other times are relative to it).
     """
@@ -75,12 +75,12 @@ def probe_windows(model, tokenizer, windows: list, ids: list[int]) -> list[Hesit
         return []
     # CTranslate2 returns logits for the forced steps too. Measured: the number of steps it runs is
     # about half of max_length, so this bound runs the forced tokens plus one or two more, instead of
-    # letting the decoder go on writing text nobody reads. Batching the windows uses both cores better.
+    # letting the decoder go on writing text nobody reads.
     longest = max(len(j[1]) for j in jobs)
     feats = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack([j[0] for j in jobs])))
     results = model.generate(feats, [j[5] for j in jobs], beam_size=1,
-                                   max_length=min(MAX_DECODER_TOKENS, 2 * (longest + 2)),
-                                   return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
+                             max_length=min(MAX_DECODER_TOKENS, 2 * (longest + 2)),
+                             return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
     cues = []
     for (_, tokens, words, span, offset, _), res in zip(jobs, results):
         if res.logits:

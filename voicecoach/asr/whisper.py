@@ -210,14 +210,14 @@ class WhisperTranscriber:
         if self._model is None:
             o = self.options
             plan = ThreadPlan.for_threads(o.cpu_threads)
+            own_encoder = plan.encode != plan.decode
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
-                encoder = pool.submit(self._helper, plan.encode) \
-                    if plan.encode != plan.decode and not self.resolved.downloads else None
+                early = pool.submit(self._helper, plan.encode) if own_encoder and not self.resolved.downloads else None
                 model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
-                if plan.encode != plan.decode and model.encoder is None:
-                    model.encoder = encoder.result() if encoder else self._helper(plan.encode)
+                if own_encoder and model.encoder is None:
+                    model.encoder = early.result() if early else self._helper(plan.encode)
             self._model = model
         return self._model
 
