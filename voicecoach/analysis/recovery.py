@@ -1,29 +1,28 @@
 """Recover the "um" and "uh" that Whisper heard but did not write.
 
 Input: the hesitation cues of the transcript (voicecoach.asr.probe: at each word boundary, the
-decoder's probability that a hesitation comes next) and the recording's samples. A cue becomes a
-filler, reported as "um/uh" with source "heard", when
+decoder's probability that a hesitation comes next, plain and primed with a disfluent previous
+text) and the recording's samples. A cue becomes a filler, reported as "um/uh" with source "heard",
+when the next word is not a written hesitation (there the probability is that filler's own: the
+probe feeds the written text) and
 
-- the probability is at least ``min_probability`` (0.005: on the real recordings in the README's
-  table, clean read speech never exceeds 0.001 and laughter, breaths and cut-off words stay below
-  that, while 12 of the 14 spoken hesitations between two written words score 0.008-0.08);
-- the written words leave a gap of at least ``min_gap_s`` there (a hesitation takes time; a high
-  probability between two touching words is the model guessing, as in "but there's" read fast,
-  p = 0.30) -- unless the model is more sure than not, ``no_gap_probability`` (0.5): then Whisper
-  has stretched a neighbouring word over the filler (mfa_uhuh: six "uh" spoken, four written and
-  stretched over the others; after the fourth, p = 0.58 before "forced"). A word longer than
-  ``max_word_s`` (2 s, the transcription gap of voicecoach.analysis.pauses) is such a stretch by
-  itself: a boundary next to one is treated as a gap (the "hm" inside a "lot" timed at 2.3 s in
-  mfa_cutoffprogressive, p = 0.015);
-- something is audible in the gap: its loudest 30-ms frame (50 ms clear of the words) is
-  ``min_above_floor_db`` over the recording's noise floor (a silent pause is not an "um"); with no
-  gap there is nothing apart from the words to listen to, and the probability decides alone;
-- the next word is not a written hesitation: there the probability is that filler's own (the
-  probe feeds the written text, so the boundary before a written "um" predicts that "um");
-- after a written hesitation the bar is ``min_probability_after_filler`` (0.05): the model expects
-  another filler after one. Measured: where one filler was spoken, the boundary after it scores
-  0.018 at most (below 0.001 after both "um" in mfa_crossword); after a run the speaker went on
-  with ("uh um uh hm hm um"), 0.11.
+- where the written words leave a gap of at least ``min_gap_s``: something is audible in the gap
+  (its loudest 30-ms frame, 50 ms clear of the words, is ``min_above_floor_db`` over the
+  recording's noise floor -- a silent pause is not an "um") and the *primed* probability is at
+  least ``min_primed_probability`` (0.15). Measured on the real recordings in the README's table:
+  where a hesitation was spoken between sentences it is 0.46-0.95, after a cut-off word or inside a
+  run 0.17-0.26, while laughter, breaths, cut-off words and silent pauses score 0.19 at most and
+  mostly under 0.04. The plain probability is weaker there: 0.002-0.08 for the real ones against
+  up to 0.033 for the false ones;
+- where the words touch (a high probability between two touching words is often the model
+  guessing, as in "but there's" read fast: plain 0.30, primed 0.13): the plain probability is at
+  least ``no_gap_probability`` (0.5), when Whisper has stretched a neighbouring word over the
+  filler (mfa_uhuh: six "uh" spoken, four written and stretched over the others; after the fourth,
+  p = 0.58 before "forced"). A word longer than ``max_word_s`` (2 s, the transcription gap of
+  voicecoach.analysis.pauses) is such a stretch by itself: next to one the plain probability needs
+  only ``min_probability`` (0.005; the "hm" inside a "lot" timed at 2.3 s in mfa_cutoffprogressive,
+  p = 0.015), or ``min_probability_after_filler`` (0.05) right after a written hesitation, where the
+  model expects another filler anyway.
 
 Overlapping cues (the last boundary of one 30-s window and the first of the next) count once, and
 so do two cues at the same instant.
@@ -48,23 +47,25 @@ class RecoveryOptions:
 
     Attributes:
         enabled: recover fillers at all.
-        min_probability: the decoder's probability of a hesitation at the boundary.
-        min_probability_after_filler: the same, right after a written hesitation.
-        min_gap_s: the written words must leave at least this much time there...
-        no_gap_probability: ...unless the probability is at least this.
-        max_word_s: a word longer than this hides speech (a transcription gap): a boundary next to
-            it counts as a gap.
-        min_above_floor_db: the gap's loudest frame above the recording's noise floor (its
-            10th-percentile 30-ms frame).
+        min_gap_s: a boundary where the written words leave at least this much time is a gap...
+        min_primed_probability: ...where the primed probability of a hesitation must be at least this
+        min_above_floor_db: ...and the gap's loudest frame this much above the recording's noise
+            floor (its 10th-percentile 30-ms frame).
+        no_gap_probability: between touching words, the plain probability must be at least this...
+        max_word_s: ...unless a neighbouring word is longer than this (it hides speech: a
+            transcription gap); then it must be at least
+        min_probability: this...
+        min_probability_after_filler: ...or, right after a written hesitation, this.
     """
 
     enabled: bool = True
-    min_probability: float = 0.005
-    min_probability_after_filler: float = 0.05
     min_gap_s: float = 0.25
+    min_primed_probability: float = 0.15
+    min_above_floor_db: float = 6.0
     no_gap_probability: float = 0.5
     max_word_s: float = PauseOptions.max_word_s
-    min_above_floor_db: float = 6.0
+    min_probability: float = 0.005
+    min_probability_after_filler: float = 0.05
 
 
 def recover_hesitations(transcript: Transcript, samples, options: RecoveryOptions = RecoveryOptions()) -> list[Filler]:
@@ -81,22 +82,22 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
     starts = {round(w.start_s, 3): w for w in words}
     ends = {round(w.end_s, 3): w for w in words}
     chosen = []
-    for cue in sorted(transcript.cues, key=lambda c: -c.probability):
+    for cue in sorted(transcript.cues, key=lambda c: (-c.primed_probability, -c.probability)):
         end = min(cue.end_s, transcript.duration_s)
         before, after = ends.get(round(cue.start_s, 3)), starts.get(round(cue.end_s, 3))
         if after and is_hesitation(after.text):
             continue
-        bar = options.min_probability_after_filler if before and is_hesitation(before.text) else options.min_probability
-        if cue.probability < bar:
-            continue
-        if end - cue.start_s < options.min_gap_s:
-            stretched = any(w and w.end_s - w.start_s > options.max_word_s for w in (before, after))
-            if not stretched and cue.probability < options.no_gap_probability:
+        if end - cue.start_s >= options.min_gap_s:
+            if cue.primed_probability < options.min_primed_probability:
                 continue
-        else:
             # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
             a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
             if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
+                continue
+        elif cue.probability < options.no_gap_probability:
+            stretched = any(w and w.end_s - w.start_s > options.max_word_s for w in (before, after))
+            bar = options.min_probability_after_filler if before and is_hesitation(before.text) else options.min_probability
+            if not stretched or cue.probability < bar:
                 continue
         if any((c.start_s < end and cue.start_s < c_end) or (c.start_s, c_end) == (cue.start_s, end)
                for c in chosen for c_end in [min(c.end_s, transcript.duration_s)]):
