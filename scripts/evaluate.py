@@ -9,7 +9,7 @@ has times (voicecoach/evaluation.py); false fillers per minute on clean read spe
 LibriSpeech, english_slow/fast); and pace against the reference timings where there are any.
 
 --held-out estimates how the recovery thresholds generalise: for each file, the thresholds
-(min_primed_probability x min_gap_s x min_above_floor_db, a small grid around the defaults) that give the
+(min_probability x min_gap_s x min_above_floor_db, a small grid around the defaults) that give the
 best hesitation F1 on the *other* files are applied to it, and the held-out results are summed.
 """
 
@@ -32,7 +32,7 @@ from voicecoach.pipeline import ScoreOptions, Scorer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-GRID = [RecoveryOptions(min_primed_probability=p, min_gap_s=g, min_above_floor_db=d)
+GRID = [RecoveryOptions(min_probability=p, min_gap_s=g, min_above_floor_db=d)
         for p in (0.05, 0.1, 0.15, 0.2, 0.3, 0.5) for g in (0.15, 0.25, 0.4) for d in (3.0, 6.0, 10.0)]
 
 

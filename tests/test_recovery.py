@@ -48,25 +48,23 @@ def make(cues, ws=WORDS, duration=3.5):
 
 
 def test_a_likely_hesitation_in_a_sounding_gap_is_recovered():
-    t = make([HesitationCue(1.0, 2.0, 0.002, primed_probability=0.6)])
+    t = make([HesitationCue(1.0, 2.0, 0.6)])
     got = recover_hesitations(t, audio(3.5, SPEECH + [(1.3, 1.7)]))
     assert [(f.text, f.kind, f.source, f.start_s, f.end_s) for f in got] == [("um/uh", "hesitation", "heard", 1.0, 2.0)]
 
 
 @pytest.mark.parametrize("why,cue,voiced", [
-    # in a gap the primed probability decides, however high the plain one
-    ("primed probability under the threshold", HesitationCue(1.0, 2.0, 0.3, 0.1), [(1.3, 1.7)]),
-    # between touching words the plain one decides (primed, "but there's" read fast scores 0.13)
-    ("no gap, and the model is not sure", HesitationCue(1.0, 1.0, 0.3, 0.9), [(1.3, 1.7)]),
-    ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.3, 0.9), [(1.0, 1.2)]),
-    ("a silent pause", HesitationCue(1.0, 2.0, 0.05, 0.9), []),
+    ("probability under the threshold", HesitationCue(1.0, 2.0, 0.1), [(1.3, 1.7)]),
+    ("no gap, and the model is not sure", HesitationCue(1.0, 1.0, 0.2), [(1.3, 1.7)]),
+    ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.2), [(1.0, 1.2)]),
+    ("a silent pause", HesitationCue(1.0, 2.0, 0.9), []),
 ])
 def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
 
 
-@pytest.mark.parametrize("probability,recovered", [(0.3, 0), (0.6, 1)])
-def test_with_no_gap_only_a_model_more_sure_than_not_counts(probability, recovered):
+@pytest.mark.parametrize("probability,recovered", [(0.15, 0), (0.5, 1)])
+def test_with_no_gap_the_bar_is_higher(probability, recovered):
     # "uh uh [uh] forced": Whisper stretched the written "uh" over the next one, leaving no gap
     ws = words(("uh", 0.0, 1.0), ("uh", 1.0, 2.0), ("forced", 2.0, 2.5))
     t = make([HesitationCue(2.0, 2.0, probability)], ws)
@@ -74,31 +72,15 @@ def test_with_no_gap_only_a_model_more_sure_than_not_counts(probability, recover
     assert [(f.start_s, f.end_s) for f in got] == [(2.0, 2.0)] * recovered
 
 
-@pytest.mark.parametrize("word_s,recovered", [(1.5, 0), (2.5, 1)])
-def test_a_word_stretched_over_seconds_counts_as_a_gap(word_s, recovered):
-    # "a [hm] lot": Whisper timed "lot" over the "hm" too; past 2 s a word is a transcription gap
-    ws = words(("a", 0.0, 0.2), ("lot,", 0.2, 0.2 + word_s), ("a", 3.0, 3.2))
-    t = make([HesitationCue(0.2, 0.2, 0.02)], ws)
-    assert len(recover_hesitations(t, audio(3.5, [(0.0, 3.2)]))) == recovered
-
-
 def test_before_a_written_hesitation_the_cue_is_that_filler_itself():
     ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it,", 0.6, 1.0), ("um,", 2.0, 2.4), ("and", 2.4, 2.7))
-    t = make([HesitationCue(1.0, 2.0, 0.9, 0.99)], ws)
+    t = make([HesitationCue(1.0, 2.0, 0.99)], ws)
     assert recover_hesitations(t, audio(3.5, [(0.0, 1.0), (1.3, 1.7), (2.0, 2.7)])) == []
-
-
-@pytest.mark.parametrize("probability,recovered", [(0.02, 0), (0.2, 1)])
-def test_after_a_written_hesitation_a_stretched_word_needs_a_higher_bar(probability, recovered):
-    # "um [uh] lot": the model expects another filler after a written one anyway
-    ws = words(("um,", 0.0, 0.4), ("lot,", 0.4, 2.9), ("a", 3.0, 3.2))
-    t = make([HesitationCue(0.4, 0.4, probability)], ws)
-    assert len(recover_hesitations(t, audio(3.5, [(0.0, 3.2)]))) == recovered
 
 
 def test_overlapping_cues_count_once_and_disabled_means_none():
     # the last boundary of one 30-s window and the first of the next describe the same gap
-    t = make([HesitationCue(1.0, 2.0, 0.02, 0.5), HesitationCue(1.0, 1.9, 0.03, 0.6)])
+    t = make([HesitationCue(1.0, 2.0, 0.5), HesitationCue(1.0, 1.9, 0.6)])
     x = audio(3.5, SPEECH + [(1.3, 1.7)])
     assert len(recover_hesitations(t, x)) == 1
     assert recover_hesitations(t, x, RecoveryOptions(enabled=False)) == []
@@ -138,7 +120,8 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
     heard = [x for x in report["fillers"]["occurrences"] if x["source"] == "heard"]
     written = [x for x in report["fillers"]["occurrences"] if x["source"] == "transcript" and x["kind"] == "hesitation"]
     # measured: 4 of the 5 heard (the fifth sits between touching words: "the uh acoustic"), none
-    # written; plain, the "um" after "acoustic corpus" (8.8-10.0 s) scores only 0.002, primed 0.65
+    # written; the "um" after "acoustic corpus" (8.8-10.0 s) scores 0.65 after the disfluent
+    # previous text, 0.002 without it
     assert 4 <= len(heard) <= 5 and not written, report["fillers"]
     assert any(x["start_s"] < 9.5 < x["end_s"] for x in heard), heard
     assert all(x["text"] == "um/uh" and x["kind"] == "hesitation" and x["end_s"] - x["start_s"] >= 0.25 for x in heard)

@@ -1,28 +1,23 @@
 """Recover the "um" and "uh" that Whisper heard but did not write.
 
 Input: the hesitation cues of the transcript (voicecoach.asr.probe: at each word boundary, the
-decoder's probability that a hesitation comes next, plain and primed with a disfluent previous
-text) and the recording's samples. A cue becomes a filler, reported as "um/uh" with source "heard",
-when the next word is not a written hesitation (there the probability is that filler's own: the
-probe feeds the written text) and
+decoder's probability that a hesitation comes next, read after a disfluent previous text) and the
+recording's samples. A cue becomes a filler, reported as "um/uh" with source "heard", when the next
+word is not a written hesitation (there the probability is that filler's own: the probe feeds the
+written text) and
 
-- where the written words leave a gap of at least ``min_gap_s``: something is audible in the gap
-  (its loudest 30-ms frame, 50 ms clear of the words, is ``min_above_floor_db`` over the
-  recording's noise floor -- a silent pause is not an "um") and the *primed* probability is at
-  least ``min_primed_probability`` (0.15). Measured on the real recordings in the README's table:
-  where a hesitation was spoken between sentences it is 0.46-0.95, after a cut-off word or inside a
-  run 0.17-0.26, while laughter, breaths, cut-off words and silent pauses score 0.19 at most and
-  mostly under 0.04. The plain probability is weaker there: 0.002-0.08 for the real ones against
-  up to 0.033 for the false ones;
-- where the words touch (a high probability between two touching words is often the model
-  guessing, as in "but there's" read fast: plain 0.30, primed 0.13): the plain probability is at
-  least ``no_gap_probability`` (0.5), when Whisper has stretched a neighbouring word over the
-  filler (mfa_uhuh: six "uh" spoken, four written and stretched over the others; after the fourth,
-  p = 0.58 before "forced"). A word longer than ``max_word_s`` (2 s, the transcription gap of
-  voicecoach.analysis.pauses) is such a stretch by itself: next to one the plain probability needs
-  only ``min_probability`` (0.005; the "hm" inside a "lot" timed at 2.3 s in mfa_cutoffprogressive,
-  p = 0.015), or ``min_probability_after_filler`` (0.05) right after a written hesitation, where the
-  model expects another filler anyway.
+- where the written words leave a gap of at least ``min_gap_s`` (0.25 s): the probability is at
+  least ``min_probability`` (0.15) and something is audible in the gap (its loudest 30-ms frame,
+  50 ms clear of the words, is ``min_above_floor_db`` over the recording's noise floor -- a silent
+  pause is not an "um"). Measured on the real recordings in the README's table: where a hesitation
+  was spoken between sentences the probability is 0.46-0.95, after a cut-off word or at the end of
+  a run 0.17-0.26, while laughter, breaths, cut-off words and silent pauses score 0.19 at most and
+  mostly under 0.04;
+- where the words touch: the probability is at least ``no_gap_probability`` (0.3). Whisper then
+  has stretched a neighbouring word over the filler (mfa_uhuh: six "uh" spoken, four written and
+  stretched over the others; after the fourth, 0.50 before "forced"), while two touching words read
+  fast score up to 0.13 ("but there's" in mfa_english_fast) and other touching words in clean read
+  speech under 0.07.
 
 Overlapping cues (the last boundary of one 30-s window and the first of the next) count once, and
 so do two cues at the same instant.
@@ -33,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach.analysis.fillers import HEARD, HESITATION, Filler, is_hesitation
-from voicecoach.analysis.pauses import PauseOptions
 from voicecoach.asr.types import Transcript
 from voicecoach.audio.levels import FRAME_S, frame_dbfs
 
@@ -48,24 +42,17 @@ class RecoveryOptions:
     Attributes:
         enabled: recover fillers at all.
         min_gap_s: a boundary where the written words leave at least this much time is a gap...
-        min_primed_probability: ...where the primed probability of a hesitation must be at least this
+        min_probability: ...where the probe's probability of a hesitation must be at least this
         min_above_floor_db: ...and the gap's loudest frame this much above the recording's noise
             floor (its 10th-percentile 30-ms frame).
-        no_gap_probability: between touching words, the plain probability must be at least this...
-        max_word_s: ...unless a neighbouring word is longer than this (it hides speech: a
-            transcription gap); then it must be at least
-        min_probability: this...
-        min_probability_after_filler: ...or, right after a written hesitation, this.
+        no_gap_probability: between touching words, the probability must be at least this.
     """
 
     enabled: bool = True
     min_gap_s: float = 0.25
-    min_primed_probability: float = 0.15
+    min_probability: float = 0.15
     min_above_floor_db: float = 6.0
-    no_gap_probability: float = 0.5
-    max_word_s: float = PauseOptions.max_word_s
-    min_probability: float = 0.005
-    min_probability_after_filler: float = 0.05
+    no_gap_probability: float = 0.3
 
 
 def recover_hesitations(transcript: Transcript, samples, options: RecoveryOptions = RecoveryOptions()) -> list[Filler]:
@@ -80,25 +67,21 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
     floor = float(np.percentile(db, 10))
     words = transcript.words
     starts = {round(w.start_s, 3): w for w in words}
-    ends = {round(w.end_s, 3): w for w in words}
     chosen = []
-    for cue in sorted(transcript.cues, key=lambda c: (-c.primed_probability, -c.probability)):
+    for cue in sorted(transcript.cues, key=lambda c: -c.probability):
         end = min(cue.end_s, transcript.duration_s)
-        before, after = ends.get(round(cue.start_s, 3)), starts.get(round(cue.end_s, 3))
+        after = starts.get(round(cue.end_s, 3))
         if after and is_hesitation(after.text):
             continue
         if end - cue.start_s >= options.min_gap_s:
-            if cue.primed_probability < options.min_primed_probability:
+            if cue.probability < options.min_probability:
                 continue
             # frames wholly inside the gap, EDGE_S clear of the words (whose ends Whisper places loosely)
             a, b = int(np.ceil((cue.start_s + EDGE_S) / FRAME_S)), int((end - EDGE_S) / FRAME_S)
             if b <= a or float(db[a:b].max()) < floor + options.min_above_floor_db:
                 continue
         elif cue.probability < options.no_gap_probability:
-            stretched = any(w and w.end_s - w.start_s > options.max_word_s for w in (before, after))
-            bar = options.min_probability_after_filler if before and is_hesitation(before.text) else options.min_probability
-            if not stretched or cue.probability < bar:
-                continue
+            continue
         if any((c.start_s < end and cue.start_s < c_end) or (c.start_s, c_end) == (cue.start_s, end)
                for c in chosen for c_end in [min(c.end_s, transcript.duration_s)]):
             continue

@@ -48,20 +48,18 @@ class HesitationCue:
 
     Whisper is trained on clean transcripts and rarely writes a hesitation, but its decoder still
     gives one probability at the place where it was spoken. voicecoach re-reads each window's own
-    transcript twice -- as it is, and after a verbatim, disfluent previous text (voicecoach.asr.probe)
-    -- and keeps both probabilities at every word boundary where either is not negligible.
+    transcript after a verbatim, disfluent previous text (voicecoach.asr.probe) and keeps that
+    probability at every word boundary where it is not negligible.
 
     Attributes:
         start_s: end of the word before the boundary (or the start of the window).
         end_s: start of the word after it (or the end of the last word in the window).
-        probability: P(next token is a hesitation | audio, text so far), 0..1.
-        primed_probability: the same, with the disfluent previous text before the window's text.
+        probability: P(next token is a hesitation | audio, disfluent previous text, text so far), 0..1.
     """
 
     start_s: float
     end_s: float
     probability: float
-    primed_probability: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -124,8 +122,8 @@ class TranscriptionOptions:
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech that is confidently not ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
-            "um" or "uh" it did not write (``Transcript.cues``); two forced decoder passes (plain
-            and primed) per window, run beside the transcription of the next window.
+            "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
+            after a disfluent previous text, run beside the transcription of the next window.
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
     """
 
