@@ -126,6 +126,10 @@ def main() -> None:
             print(f"held out ({o['model']}, leave one file out over {len(GRID)} threshold settings): hesitations "
                   f"P / R / F1 {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}); "
                   f"the defaults were chosen for {same} of {len(chosen)} files")
+            for ref, c in zip(refs, chosen):
+                if c != RecoveryOptions():
+                    print(f"  {ref.audio.name}: scored with min_probability {c.min_probability}, min_gap_s {c.min_gap_s}, "
+                          f"min_above_floor_db {c.min_above_floor_db}")
 
 
 if __name__ == "__main__":
