@@ -143,3 +143,15 @@ def test_help_and_version():
     assert p.returncode == 0 and "--question" in p.stdout and "--json" in p.stdout
     p = run("--version")
     assert p.stdout.startswith("voicecoach ")
+
+
+def test_malloc_arenas_are_capped_on_glibc():
+    """The CLI caps glibc's malloc arenas (voicecoach.allocator: 250 MB less at the peak of a
+    60-minute file); on this Debian/Ubuntu machine the call must take effect."""
+    import platform
+
+    from voicecoach.allocator import limit_malloc_arenas
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("not glibc")
+    assert limit_malloc_arenas() is True

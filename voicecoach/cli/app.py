@@ -56,6 +56,9 @@ def _main(
 def main() -> None:
     """Entry point. typer/click handle usage errors (exit 2) and SystemExit; voicecoach's own errors
     become one line on stderr and their exit code; anything else is an internal error."""
+    from voicecoach.allocator import limit_malloc_arenas
+
+    limit_malloc_arenas()
     try:
         app()
     except VoicecoachError as e:
