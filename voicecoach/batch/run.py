@@ -30,6 +30,11 @@ def score_job(job: Job, question, options) -> Row:
         try:
             scorer = _scorers.get(repr(options))
             if scorer is None:
+                # a worker process (Dask spawns its own) caps its malloc arenas as the CLI does,
+                # before the models start their threads
+                from voicecoach.allocator import limit_malloc_arenas
+
+                limit_malloc_arenas()
                 scorer = _scorers[repr(options)] = Scorer(options)
             return row_from_report(job, scorer.score(job.path, question))
         except VoicecoachError as e:
