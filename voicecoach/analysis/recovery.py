@@ -16,8 +16,8 @@ written text) and
 - where the words touch: the probability is at least ``no_gap_probability`` (0.3). Whisper then
   has stretched a neighbouring word over the filler (mfa_uhuh: six "uh" spoken, four written and
   stretched over the others; after the fourth, 0.50 before "forced"), while two touching words read
-  fast score up to 0.13 ("but there's" in mfa_english_fast) and other touching words in clean read
-  speech under 0.07.
+  fast score up to 0.13 ("but there's" in mfa_english_fast) and every other boundary in clean read
+  speech 0.022 at most.
 
 Overlapping cues (the last boundary of one 30-s window and the first of the next) count once, and
 so do two cues at the same instant.
