@@ -30,7 +30,7 @@ def score(
                                              help="Transcribe as English even if it sounds like another language."),
     written_only: bool = typer.Option(False, "--written-fillers-only",
                                       help="Count only the fillers Whisper wrote; skip recovering the um/uh it heard "
-                                           "but left out (about 15% faster, misses most hesitations)."),
+                                           "but left out (misses most hesitations; saves only ~2% of the time, as the check runs beside the transcription)."),
     save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
