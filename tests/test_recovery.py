@@ -137,29 +137,31 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
 
 def test_probe_queue_hands_over_each_window_when_the_next_is_encoded():
     """faster-whisper encodes a window, yields its segments, then encodes the next: the segments
-    between two encodings are one window, probed with the first encoding and its piece's offset."""
+    between two encodings are one window, probed with the first encoding and its piece's offset.
+    With group=2 (no idle core) windows go two at a time, the rest at the end, in the same order."""
     from concurrent.futures import ThreadPoolExecutor
 
     from voicecoach.asr.whisper import ProbeQueue
 
-    seen = []
+    for group, calls in ((1, [[0.0], [0.0], [300.0]]), (2, [[0.0, 0.0], [300.0]])):
+        seen = []
 
-    def probe(segs, encoding, offset_s):
-        seen.append(offset_s)
-        return [f"{encoding}:{''.join(segs)}"]
+        def probe(windows):
+            seen.append([offset for _, _, offset in windows])
+            return [f"{encoding}:{''.join(segs)}" for segs, encoding, _ in windows]
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        q = ProbeQueue(pool, probe)
-        q.encoded("language")  # the language check: nothing yielded from it
-        q.encoded("w1")
-        q.add("a")
-        q.add("b")
-        q.encoded("w2")  # skipped by faster-whisper (a hallucination in silence): no segments
-        q.encoded("w3")
-        q.add("c")
-        q.flush()  # end of a 5-minute piece
-        q.offset_s = 300.0
-        q.encoded("w4")
-        q.add("d")
-        assert q.cues() == ["w1:ab", "w3:c", "w4:d"]
-    assert seen == [0.0, 0.0, 300.0]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            q = ProbeQueue(pool, probe, group)
+            q.encoded("language")  # the language check: nothing yielded from it
+            q.encoded("w1")
+            q.add("a")
+            q.add("b")
+            q.encoded("w2")  # skipped by faster-whisper (a hallucination in silence): no segments
+            q.encoded("w3")
+            q.add("c")
+            q.flush()  # end of a 5-minute piece
+            q.offset_s = 300.0
+            q.encoded("w4")
+            q.add("d")
+            assert q.cues() == ["w1:ab", "w3:c", "w4:d"]
+        assert seen == calls

@@ -124,16 +124,17 @@ def test_tiny_en_model_also_scores(tell_me, data):
 
 
 def test_thread_plan_changes_speed_not_results(data):
-    """Everything on one thread, and the default plan for two cores (the encoder on both, the
-    probe beside the decoder), give the same words and cues; and a first window is encoded once,
+    """Everything on one thread (the probe reading both windows in one batched call), and the default
+    plan for two cores (the encoder on both, the probe beside the decoder, window by window), give
+    the same words and cues; and a first window is encoded once,
     not once for the language check and again for the transcription."""
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.whisper import ThreadPlan, WhisperTranscriber
     from voicecoach.audio.load import Audio, load
 
-    assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1)
-    assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1)
-    assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4)
+    assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8)
+    assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
+    assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
     # 52 s (the reuse needs a full first window: faster-whisper's language check keeps one more
     # spectrogram frame of a shorter clip than its transcription does)
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
@@ -157,6 +158,14 @@ def test_thread_plan_changes_speed_not_results(data):
         model.encode = counting_encode
         if inner is not None:
             model.encoder = CountingEncoder()
+        probe_calls = []
+        real_probe = t._probe
+
+        def counting_probe(windows):
+            probe_calls.append(len(windows))
+            return real_probe(windows)
+
+        t._probe = counting_probe
         try:
             results.append(t.transcribe(audio))
         finally:
@@ -164,6 +173,8 @@ def test_thread_plan_changes_speed_not_results(data):
             model.encoder = inner
         if threads == 2:
             assert len(asked) >= 3 and len(encoded) == len(asked) - 1, (len(asked), len(encoded))
+        # windows probed: one by one beside the decoder, or all in one call on one thread
+        assert probe_calls == ([2] if threads == 1 else [1, 1]), probe_calls
     one, two = results
     assert [(w.text, w.start_s, w.end_s) for w in one.words] == [(w.text, w.start_s, w.end_s) for w in two.words]
     assert len(one.cues) >= 2, "the probe found no cue in two windows of hesitant speech"
