@@ -63,6 +63,20 @@ def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
 
 
+def test_digital_silence_around_the_recording_does_not_lower_the_noise_floor():
+    """Padded with zeros (two thirds of the file), the gap's room noise is still not "audible":
+    the floor is the room's (-60 dBFS), not the zeros' -120 dBFS."""
+    pad = 3.5
+    ws = [Word(w.text, w.start_s + pad, w.end_s + pad) for w in WORDS]
+    t = Transcript(segments=Transcript.from_words(ws).segments, duration_s=3 * pad,
+                   cues=(HesitationCue(1.0 + pad, 2.0 + pad, 0.9),))
+    zeros = np.zeros(int(pad * SR), dtype=np.float32)
+    assert recover_hesitations(t, np.concatenate([zeros, audio(pad, SPEECH), zeros])) == []
+    # ...while a voice in that gap still is
+    voiced = np.concatenate([zeros, audio(pad, SPEECH + [(1.3, 1.7)]), zeros])
+    assert [(f.start_s, f.end_s) for f in recover_hesitations(t, voiced)] == [(1.0 + pad, 2.0 + pad)]
+
+
 @pytest.mark.parametrize("probability,recovered", [(0.15, 0), (0.5, 1)])
 def test_with_no_gap_the_bar_is_higher(probability, recovered):
     # "uh uh [uh] forced": Whisper stretched the written "uh" over the next one, leaving no gap

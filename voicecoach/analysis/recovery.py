@@ -8,8 +8,8 @@ written text) and
 
 - where the written words leave a gap of at least ``min_gap_s`` (0.25 s): the probability is at
   least ``min_probability`` (0.15) and something is audible in the gap (its loudest 30-ms frame,
-  50 ms clear of the words, is ``min_above_floor_db`` over the recording's noise floor -- a silent
-  pause is not an "um"). Measured on the real recordings in the README's table: where a hesitation
+  50 ms clear of the words, is ``min_above_floor_db`` over the recording's noise floor, where
+  stretches of digital silence do not count -- a silent pause is not an "um"). Measured on the real recordings in the README's table: where a hesitation
   was spoken between sentences the probability is 0.46-0.95, after a cut-off word or at the end of
   a run 0.17-0.26, while laughter, breaths, cut-off words and silent pauses score 0.19 at most and
   mostly under 0.04;
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from voicecoach.analysis.fillers import HEARD, HESITATION, Filler, is_hesitation
 from voicecoach.asr.types import Transcript
-from voicecoach.audio.levels import FRAME_S, frame_dbfs
+from voicecoach.audio.levels import FRAME_S, frame_dbfs, noise_floor_db
 
 RECOVERED_TEXT = "um/uh"
 EDGE_S = 0.05
@@ -44,7 +44,7 @@ class RecoveryOptions:
         min_gap_s: a boundary where the written words leave at least this much time is a gap...
         min_probability: ...where the probe's probability of a hesitation must be at least this
         min_above_floor_db: ...and the gap's loudest frame this much above the recording's noise
-            floor (its 10th-percentile 30-ms frame).
+            floor (its 10th-percentile 30-ms frame, not counting digital silence).
         no_gap_probability: between touching words, the probability must be at least this.
     """
 
@@ -62,9 +62,9 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
     if not options.enabled or not transcript.cues:
         return []
     db = frame_dbfs(samples, FRAME_S)
-    if not len(db):
+    floor = noise_floor_db(db)
+    if floor is None:
         return []
-    floor = float(np.percentile(db, 10))
     words = transcript.words
     starts = {round(w.start_s, 3): w for w in words}
     chosen = []
