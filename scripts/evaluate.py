@@ -36,12 +36,18 @@ GRID = [RecoveryOptions(min_probability=p, min_gap_s=g, min_above_floor_db=d)
         for p in (0.05, 0.1, 0.15, 0.2, 0.3, 0.5) for g in (0.15, 0.25, 0.4) for d in (3.0, 6.0, 10.0)]
 
 
+def defaults(model: str) -> RecoveryOptions:
+    """The recovery thresholds voicecoach uses for ``model``, spelled out as in GRID."""
+    o = RecoveryOptions()
+    return replace(o, min_probability=o.probability_bar(model))
+
+
 def held_out(refs, transcripts, q) -> tuple[Counts, list[RecoveryOptions]]:
     """Leave-one-file-out: each file scored with the GRID thresholds that are best on the others."""
     samples = [load(ref.audio).samples for ref in refs]
     counts = [[evaluate_file(ref, build_report(q, t, None, replace(AnalysisOptions(), recovery=o), samples=x))
                .fillers[HESITATION] for ref, t, x in zip(refs, transcripts, samples)] for o in GRID]
-    default = GRID.index(RecoveryOptions())
+    default = GRID.index(defaults(transcripts[0].model))
 
     def f1(k, files):
         c = Counts()
@@ -83,7 +89,7 @@ def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False,
     clean_min = sum(r.minutes for r in clean)
     paced = [r for r in results if r.ref_wpm and r.wpm]
     return {
-        "model": label, "wer": sum(r.errors for r in results) / sum(r.ref_words for r in results),
+        "model": label, "name": model, "wer": sum(r.errors for r in results) / sum(r.ref_words for r in results),
         "hes": tot[HESITATION], "disc": tot[DISCOURSE],
         "false_per_min": sum(r.heard_fillers for r in clean) / clean_min if clean_min else 0.0,
         "pace": "; ".join(f"{r.name}: {r.wpm:.0f} vs {r.ref_wpm:.0f} wpm" for r in paced), "seconds": elapsed,
@@ -122,12 +128,13 @@ def main() -> None:
     for o in rows:
         if o["held_out"]:
             h, chosen = o["held_out"]
-            same = sum(c == RecoveryOptions() for c in chosen)
+            mine = defaults(o["name"])
+            same = sum(c == mine for c in chosen)
             print(f"held out ({o['model']}, leave one file out over {len(GRID)} threshold settings): hesitations "
                   f"P / R / F1 {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}); "
                   f"the defaults were chosen for {same} of {len(chosen)} files")
             for ref, c in zip(refs, chosen):
-                if c != RecoveryOptions():
+                if c != mine:
                     print(f"  {ref.audio.name}: scored with min_probability {c.min_probability}, min_gap_s {c.min_gap_s}, "
                           f"min_above_floor_db {c.min_above_floor_db}")
 

@@ -63,6 +63,16 @@ def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
 
 
+@pytest.mark.parametrize("model,recovered", [("base", 1), ("", 1), ("/my/models/small-ct2", 1), ("tiny.en", 0)])
+def test_each_model_has_its_own_bar_in_a_gap(model, recovered):
+    """tiny.en's probabilities run higher where nothing was said, so its bar is 0.5 (base: 0.15)."""
+    t = Transcript(segments=make([]).segments, duration_s=3.5, model=model, cues=(HesitationCue(1.0, 2.0, 0.3),))
+    got = recover_hesitations(t, audio(3.5, SPEECH + [(1.3, 1.7)]))
+    assert len(got) == recovered
+    # a bar the caller sets is kept, whatever the model
+    assert len(recover_hesitations(t, audio(3.5, SPEECH + [(1.3, 1.7)]), RecoveryOptions(min_probability=0.2))) == 1
+
+
 def test_digital_silence_around_the_recording_does_not_lower_the_noise_floor():
     """Padded with zeros (two thirds of the file), the gap's room noise is still not "audible":
     the floor is the room's (-60 dBFS), not the zeros' -120 dBFS."""
@@ -117,6 +127,29 @@ def test_so_after_an_opening_hesitation_is_a_discourse_filler():
     got = [(f.text, f.kind) for f in find_fillers(transcript("uh so this is the sick corpus"))]
     assert got == [("uh", "hesitation"), ("so", "discourse")]
     assert [f.text for f in find_fillers(transcript("I was there so I went"))] == []
+
+
+@pytest.mark.model
+def test_tiny_en_hears_no_second_hesitation_after_a_written_one(data, tell_me):
+    """mfa_uh and mfa_um hold one hesitation each, which tiny.en writes. Its probe then gives
+    0.27-0.45 in the next gap (base's bar, 0.15, makes that a second, false "um"); tiny.en's bar
+    (0.5) does not."""
+    from dataclasses import replace
+
+    from voicecoach.analysis.score import AnalysisOptions
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.pipeline import ScoreOptions, Scorer
+
+    def hesitations(name, recovery):
+        options = ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"),
+                               analysis=replace(AnalysisOptions(), recovery=recovery))
+        report = Scorer(options).score(data / "mfa" / f"mfa_{name}.flac", tell_me)
+        return [(f.text, f.source) for f in report.fillers.fillers if f.kind == "hesitation"]
+
+    for name in ("uh", "um"):
+        got = hesitations(name, RecoveryOptions())
+        assert len(got) == 1 and got[0][1] == "transcript", (name, got)
+        assert len(hesitations(name, RecoveryOptions(min_probability=0.15))) == 2, name
 
 
 @pytest.mark.model
