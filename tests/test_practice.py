@@ -30,9 +30,17 @@ def wav16(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A shell starts a command with Ctrl-C (SIGINT) at its default. A test run started in the
+    background (`bash .ci/run &` without job control) hands SIGINT down *ignored*, and Python keeps
+    an ignored SIGINT ignored, so the Ctrl-C test would wait forever: give the child the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_practice(*args, env=None, stdin=subprocess.PIPE):
     return subprocess.Popen([EXE, "practice", *map(str, args)], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env or os.environ.copy())
+                            stderr=subprocess.PIPE, text=True, env=env or os.environ.copy(),
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
 
 
 def wait_for_recording(home: Path, timeout_s: float = 60) -> Path:
