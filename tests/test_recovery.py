@@ -114,6 +114,19 @@ def test_overlapping_cues_count_once_and_disabled_means_none():
     assert len(recover_hesitations(t, audio(3.5, [(0.0, 2.5)]))) == 1
 
 
+def test_gaps_parted_only_by_words_without_duration_are_one_hesitation():
+    # "it [...] oh [...] oh [...] and": Whisper could not place the two "oh" (zero length), so the
+    # three gaps are one stretch of audio; a word with a duration between gaps keeps them apart.
+    ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it.", 0.6, 1.0), ("oh,", 1.4, 1.4), ("oh,", 1.7, 1.7),
+               ("and", 2.0, 2.3), ("shipped", 2.3, 2.7), ("it.", 2.7, 3.0))
+    cues = [HesitationCue(1.0, 1.4, 0.3), HesitationCue(1.4, 1.7, 0.3), HesitationCue(1.7, 2.0, 0.3)]
+    x = audio(3.5, SPEECH + [(1.1, 1.3), (1.45, 1.65), (1.75, 1.95)])
+    assert [(f.start_s, f.end_s) for f in recover_hesitations(make(cues, ws), x)] == [(1.0, 2.0)]
+    ws = [*ws[:3], Word("oh,", 1.4, 1.5), *ws[4:]]
+    cues = [HesitationCue(1.0, 1.4, 0.3), HesitationCue(1.5, 1.7, 0.3), HesitationCue(1.7, 2.0, 0.3)]
+    assert [(f.start_s, f.end_s) for f in recover_hesitations(make(cues, ws), x)] == [(1.0, 1.4), (1.5, 2.0)]
+
+
 def test_drawn_out_spellings_are_hesitations_and_letters_are_not():
     for w in ["ummmmm,", "Uhhh...", "Hmmm.", "mm", "erm", "Ahh"]:
         assert is_hesitation(w), w

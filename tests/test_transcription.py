@@ -180,3 +180,22 @@ def test_thread_plan_changes_speed_not_results(data):
     assert len(one.cues) >= 2, "the probe found no cue in two windows of hesitant speech"
     assert [(c.start_s, c.end_s) for c in one.cues] == [(c.start_s, c.end_s) for c in two.cues]
     assert [c.probability for c in one.cues] == pytest.approx([c.probability for c in two.cues], rel=1e-2)
+
+
+def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
+    """Whisper samples when a window decodes badly (mfa_uhuh does), and CTranslate2's decoder threads
+    keep one random sequence. Without new decoder threads after a file that sampled, mfa_um read
+    "Montreal forced a liner." after mfa_uhuh and "Montreal, forced, ummmmmmmmmmm a liner." alone
+    (measured when this test was written), so a batch and `voicecoach score` disagreed."""
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.audio.load import load
+
+    t = WhisperTranscriber(TranscriptionOptions(model="base"))
+    um, uhuh = load(data / "mfa" / "mfa_um.flac"), load(data / "mfa" / "mfa_uhuh.flac")
+    alone = t.transcribe(um)
+    t.transcribe(uhuh)
+    assert t.model.sampled  # the case this test is about
+    after = t.transcribe(um)
+    assert [(w.text, w.start_s, w.end_s) for w in after.words] == [(w.text, w.start_s, w.end_s) for w in alone.words]
+    assert after.cues == alone.cues

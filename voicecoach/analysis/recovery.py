@@ -25,7 +25,8 @@ The probabilities are the probing model's own. tiny.en's run higher where no hes
 and chosen on the other files for each file held out, 0.5 won for all 27).
 
 Overlapping cues (the last boundary of one 30-s window and the first of the next) count once, and
-so do two cues at the same instant.
+so do two cues at the same instant. Heard gaps that meet, with no word or only words Whisper gave
+no duration between them, are one stretch of audio and count once (``_one_per_stretch``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from voicecoach.audio.levels import FRAME_S, frame_dbfs, noise_floor_db
 
 RECOVERED_TEXT = "um/uh"
 EDGE_S = 0.05
+ZERO_LENGTH_S = 0.02  # a word shorter than this has no audio of its own (Whisper could not place it)
 DEFAULT_MIN_PROBABILITY = 0.15
 MIN_PROBABILITY_FOR_MODEL = {"tiny.en": 0.5}  # by the model's name as voicecoach knows it (--model)
 
@@ -101,6 +103,21 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
                for c in chosen for c_end in [min(c.end_s, transcript.duration_s)]):
             continue
         chosen.append(cue)
-    return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=c.start_s,
-                   end_s=min(c.end_s, transcript.duration_s), source=HEARD)
-            for c in sorted(chosen, key=lambda c: c.start_s)]
+    spans = [(c.start_s, min(c.end_s, transcript.duration_s)) for c in sorted(chosen, key=lambda c: c.start_s)]
+    return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=a, end_s=b, source=HEARD)
+            for a, b in _one_per_stretch(spans)]
+
+
+def _one_per_stretch(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Join heard spans that no timed word separates: gaps that meet (a segment's end and the next
+    one's first word leave two cues in one silence) or are parted only by words Whisper gave no
+    duration (words it could not place in the audio). One stretch of audio is one hesitation.
+    Measured: mfa_cutoffprogressive, transcribed "Fort forced. oh, oh, Uh," over cut-off words and
+    one "hm", gave three heard hesitations in 5.96-7.30 s joined by two zero-length "oh"."""
+    out: list[tuple[float, float]] = []
+    for a, b in spans:
+        if out and a - out[-1][1] < ZERO_LENGTH_S:  # only words without duration fit between
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out

@@ -79,6 +79,13 @@ def _capturing_class():
         use_encoder = True
         on_encoded = None
         _last = None  # (features, encoding) of the last call
+        sampled = False  # a window fell back to sampling since the decoder's threads started
+
+        def generate_with_fallback(self, *args, **kwargs):
+            result = super().generate_with_fallback(*args, **kwargs)
+            if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
+                self.sampled = True
+            return result
 
         def encode(self, features):
             import numpy as np
@@ -148,8 +155,8 @@ def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
     WhisperModel = _capturing_class()
     # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
     # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
-    # the model starts its threads, so a fresh process gives the same transcript for the same file
-    # (later calls in one process continue the sequence).
+    # the thread first samples, so the same file gives the same transcript; after a file that
+    # sampled, WhisperTranscriber restarts the decoder's threads (see _fresh_decoder).
     ctranslate2.set_random_seed(RANDOM_SEED)
 
     threads = ThreadPlan.for_threads(cpu_threads).decode
@@ -267,6 +274,7 @@ class WhisperTranscriber:
         language, prob, detected = o.language or ENGLISH, 1.0, None
         segments = []
         bounds = chunk_bounds(audio.samples)
+        self._fresh_decoder()
         # One thread beside the transcription: Silero's speech check, then the hesitation probe.
         aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
         probes = ProbeQueue(aside, self._probe, ThreadPlan.for_threads(o.cpu_threads).probe_windows)
@@ -333,14 +341,36 @@ class WhisperTranscriber:
                           language_probability=prob, detected_language=detected, model=self.resolved.name,
                           cues=tuple(cues))
 
-    def _helper(self, threads: int):
-        """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)."""
+    def _local_path(self) -> str:
         path = self.resolved.path
         if self.resolved.downloads:  # the main model is loaded, so its files are in the local cache
             from faster_whisper.utils import download_model
 
             path = download_model(path, local_files_only=True)
-        return _load_helper(path, self.options.compute_type, threads)
+        return path
+
+    def _helper(self, threads: int):
+        """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)."""
+        return _load_helper(self._local_path(), self.options.compute_type, threads)
+
+    def _fresh_decoder(self) -> None:
+        """Give the decoder new threads if the last file fell back to sampling.
+
+        Each CTranslate2 worker thread draws from its own random generator, seeded once. Without
+        this, a file scored after one that sampled would continue that sequence and could be heard
+        differently than when scored alone: of the 27 real recordings scored in one process, 3 read
+        differently from a fresh process (one "uh" more or less). New threads start from the seed,
+        as in a fresh process; it costs a reload of the decoder's weights (0.2 s for base), and
+        only after a file that sampled."""
+        model = self._model
+        if model is None or not model.sampled:
+            return
+        import ctranslate2
+
+        model.model = ctranslate2.models.Whisper(
+            self._local_path(), device="cpu", compute_type=self.options.compute_type,
+            intra_threads=ThreadPlan.for_threads(self.options.cpu_threads).decode)
+        model.sampled = False
 
     def _probe(self, windows: list) -> list:
         """Hesitation cues for finished 30-s windows, (segments, encoder output, offset_s) each, in
