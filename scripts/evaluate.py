@@ -8,7 +8,7 @@ class) and for discourse fillers (like, you know, I mean...), matched by time wh
 has times (voicecoach/evaluation.py); false fillers per minute on clean read speech (JFK,
 LibriSpeech, english_slow/fast; --clean names others); and pace against the reference timings
 where there are any. Recordings without a reference, and recordings that cannot be scored, are
-named on stderr and left out.
+named on stderr and left out (exit status 1 when any recording could not be scored).
 
 --held-out estimates how the recovery thresholds generalise: for each file, the thresholds
 (min_probability x min_gap_s x min_above_floor_db, a small grid around the defaults) that give the
@@ -165,6 +165,8 @@ def main() -> None:
                              clean_globs=tuple(a.clean))
             for m in a.models for rec in ((False, True) if a.compare else (True,))]
     scored = max(len(o["refs"]) for o in rows)
+    if not scored:
+        raise SystemExit(f"evaluate: none of the {len(refs)} recordings with a reference could be scored")
     print(f"\n{scored} recordings" + (f" ({len(refs) - scored} could not be scored)" if scored < len(refs) else "")
           + f", {a.folder}")
     print("\n| model | WER | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) | false fillers/min, clean | time |")
@@ -190,6 +192,8 @@ def main() -> None:
                 if c != mine:
                     print(f"  {ref.audio.name}: scored with min_probability {c.min_probability}, min_gap_s {c.min_gap_s}, "
                           f"min_above_floor_db {c.min_above_floor_db}")
+    if scored < len(refs):
+        raise SystemExit(1)  # the table stands for the recordings that could be scored; say that some could not
 
 
 if __name__ == "__main__":
