@@ -4,9 +4,9 @@
 
 1. Bare transcription: faster-whisper on each file with voicecoach's settings (base, int8, beam 5,
    word timestamps, hallucination_silence_threshold 2 s), model loaded once, audio decoded: the
-   transcription itself, on as many threads as voicecoach's decoder. Like voicecoach, it gives the decoder new threads after a file that fell
-   back to sampling, so both decode every file alike; that reload is not timed here (it is
-   voicecoach's overhead).
+   transcription itself, on as many threads as voicecoach's decoder. Like voicecoach, it gives the
+   decoder new threads after a file that fell back to sampling, so both decode every file alike;
+   that reload is not timed here (it is voicecoach's overhead).
 2. `voicecoach batch --jobs 1`, `--jobs 2` and `--scheduler local --jobs 2` on the same files, each
    into a fresh results file: wall time, audio minutes per wall-clock minute, and the peak RSS of
    each process doing the work (sampled every 0.2 s with psutil).

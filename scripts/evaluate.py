@@ -139,10 +139,11 @@ def in_fresh_process(fn, *args, **kwargs):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "audio" / "real")
-    ap.add_argument("--models", nargs="+", default=["base", "tiny.en"])
+    ap.add_argument("folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "audio" / "real",
+                    help="recordings with verbatim references, searched recursively (default: ../shared/audio/real)")
+    ap.add_argument("--models", nargs="+", default=["base", "tiny.en"], help="models to evaluate (default: base tiny.en)")
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (e.g. a disfluent one)")
-    ap.add_argument("--per-file", action="store_true")
+    ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     ap.add_argument("--compare", action="store_true",
                     help="also run each model without recovering unwritten hesitations (voicecoach --written-fillers-only)")

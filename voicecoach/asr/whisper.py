@@ -140,12 +140,17 @@ class ThreadPlan:
                    probe_windows=1 if cores > 1 else PROBE_BATCH)
 
 
-@lru_cache(maxsize=4)
-def _load_helper(path: str, compute_type: str, threads: int):
-    """A CTranslate2 Whisper on the same weights with its own thread count (see ThreadPlan)."""
+def _ct2_whisper(path: str, compute_type: str, threads: int):
+    """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own."""
     import ctranslate2
 
     return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads)
+
+
+@lru_cache(maxsize=4)
+def _load_helper(path: str, compute_type: str, threads: int):
+    """A CTranslate2 Whisper on the same weights with its own thread count (see ThreadPlan)."""
+    return _ct2_whisper(path, compute_type, threads)
 
 
 @lru_cache(maxsize=2)
@@ -365,12 +370,9 @@ class WhisperTranscriber:
         model = self._model
         if model is None or not model.sampled:
             return
-        import ctranslate2
-
         model.model = None  # the old weights go first: two copies at once raised the peak by ~100 MB
-        model.model = ctranslate2.models.Whisper(
-            self._local_path(), device="cpu", compute_type=self.options.compute_type,
-            intra_threads=ThreadPlan.for_threads(self.options.cpu_threads).decode)
+        model.model = _ct2_whisper(self._local_path(), self.options.compute_type,
+                                   ThreadPlan.for_threads(self.options.cpu_threads).decode)
         model.sampled = False
 
     def _probe(self, windows: list) -> list:
