@@ -199,3 +199,23 @@ def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
     after = t.transcribe(um)
     assert [(w.text, w.start_s, w.end_s) for w in after.words] == [(w.text, w.start_s, w.end_s) for w in alone.words]
     assert after.cues == alone.cues
+
+
+def test_the_thread_count_does_not_change_what_is_heard(data):
+    """A batch worker decodes on one thread, `voicecoach score` on half the cores, and the batch's
+    settings key leaves the thread count out (voicecoach.batch.jobs.settings_key), so a file must
+    read the same whatever the thread count, even where Whisper samples (mfa_um does: the random
+    sequence belongs to the decoding thread, not to CTranslate2's worker threads). Measured on the
+    27 real recordings: 2 and 4 threads gave the same words, times and cues for every one."""
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.audio.load import load
+
+    um = load(data / "mfa" / "mfa_um.flac")
+    heard = []
+    for threads in (1, 4):  # a batch worker's plan (1/1/1) and a 4-core score's (decode 2, encode 4, probe 2)
+        t = WhisperTranscriber(TranscriptionOptions(model="base", cpu_threads=threads))
+        tr = t.transcribe(um)
+        assert t.model.sampled  # the case this test is about
+        heard.append(([(w.text, w.start_s, w.end_s) for w in tr.words], tr.cues))
+    assert heard[0] == heard[1]
