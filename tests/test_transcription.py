@@ -135,8 +135,7 @@ def test_thread_plan_changes_speed_not_results(data):
     assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8)
     assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
     assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
-    # 52 s (the reuse needs a full first window: faster-whisper's language check keeps one more
-    # spectrogram frame of a shorter clip than its transcription does)
+    # 52 s: two windows
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
     results = []
     for threads in (1, 2):
@@ -180,6 +179,34 @@ def test_thread_plan_changes_speed_not_results(data):
     assert len(one.cues) >= 2, "the probe found no cue in two windows of hesitant speech"
     assert [(c.start_s, c.end_s) for c in one.cues] == [(c.start_s, c.end_s) for c in two.cues]
     assert [c.probability for c in one.cues] == pytest.approx([c.probability for c in two.cues], rel=1e-2)
+
+
+def test_a_short_clip_is_encoded_once(data):
+    """faster-whisper's language check reads one spectrogram frame more than its transcription of a
+    clip under 30 s, so the two first windows differed and the 11-s JFK clip was encoded twice
+    (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
+    found is still English."""
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.audio.load import load
+
+    t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
+    model = t.model
+    inner, encoded = model.encoder, []
+
+    class CountingEncoder:
+        def encode(self, *a, **k):
+            encoded.append(1)
+            return inner.encode(*a, **k)
+
+    model.encoder = CountingEncoder()
+    try:
+        tr = t.transcribe(load(data / "whisper_jfk.flac"))
+    finally:
+        model.encoder = inner
+    assert encoded == [1]
+    assert tr.detected_language == "en" and tr.language_probability > 0.9
+    assert "ask not what your country can do for you" in tr.text.lower()
 
 
 def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
