@@ -132,7 +132,7 @@ def test_thread_plan_changes_speed_not_results(data):
     from voicecoach.asr.whisper import ThreadPlan, WhisperTranscriber
     from voicecoach.audio.load import Audio, load
 
-    assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8)
+    assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8, probe_own_model=False)
     assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
     assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
     # 52 s: two windows
