@@ -406,7 +406,7 @@ class WhisperTranscriber:
             self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer),
                                  self._helper(plan.probe) if plan.probe_own_model else None)
         tok, ids, own = self._probe_tools
-        prober = own or m.model  # the decoder's model as it is now (_fresh_decoder replaces it)
+        prober = own if own is not None else m.model  # the decoder's model as it is now (_fresh_decoder replaces it)
         fe = m.feature_extractor
         jobs = []
         for segs, encoding, offset_s in windows:
