@@ -149,7 +149,7 @@ def find_references(folder: Path) -> list[Reference]:
             continue
         if utterances:
             refs[audio] = Reference(audio, tuple(utterances))
-    return list(refs.values())  # in this order: Whisper's sampling fallback makes later files depend on it
+    return list(refs.values())
 
 
 def recordings_without_reference(folder: Path, refs: list[Reference]) -> list[Path]:

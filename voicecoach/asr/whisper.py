@@ -247,6 +247,7 @@ class WhisperTranscriber:
 
     def __init__(self, options: TranscriptionOptions = TranscriptionOptions()):
         self.options = options
+        self.plan = ThreadPlan.for_threads(options.cpu_threads)
         self.resolved: ResolvedModel = resolve(options.model)
         self._model = None
         self._probe_tools = None
@@ -255,7 +256,7 @@ class WhisperTranscriber:
     def model(self):
         if self._model is None:
             o = self.options
-            plan = ThreadPlan.for_threads(o.cpu_threads)
+            plan = self.plan
             own_encoder = plan.encode != plan.decode
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
@@ -299,7 +300,7 @@ class WhisperTranscriber:
         self._fresh_decoder()
         # One thread beside the transcription: Silero's speech check, then the hesitation probe.
         aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
-        probes = ProbeQueue(aside, self._probe, ThreadPlan.for_threads(o.cpu_threads).probe_windows)
+        probes = ProbeQueue(aside, self._probe, self.plan.probe_windows)
         try:
             # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
             # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
@@ -388,8 +389,7 @@ class WhisperTranscriber:
         if model is None or not model.sampled:
             return
         model.model = None  # the old weights go first: two copies at once raised the peak by ~100 MB
-        model.model = _ct2_whisper(self._local_path(), self.options.compute_type,
-                                   ThreadPlan.for_threads(self.options.cpu_threads).decode)
+        model.model = _ct2_whisper(self._local_path(), self.options.compute_type, self.plan.decode)
         model.sampled = False
 
     def _probe(self, windows: list) -> list:
@@ -401,10 +401,9 @@ class WhisperTranscriber:
 
         m = self.model
         if self._probe_tools is None:
-            plan = ThreadPlan.for_threads(self.options.cpu_threads)
             tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=ENGLISH)
             self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer),
-                                 self._helper(plan.probe) if plan.probe_own_model else None)
+                                 self._helper(self.plan.probe) if self.plan.probe_own_model else None)
         tok, ids, own = self._probe_tools
         prober = own if own is not None else m.model  # the decoder's model as it is now (_fresh_decoder replaces it)
         fe = m.feature_extractor
