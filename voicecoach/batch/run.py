@@ -75,7 +75,11 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int) -> It
                     yield row_failed(pending.pop(i), f"a worker process died while scoring it ({MAX_ATTEMPTS} attempts)")
             log.warning("batch: a worker process died; %d files go to new workers", len(pending))
         finally:
-            ex.shutdown(wait=False, cancel_futures=True)
+            # Done: wait for the idle workers, so the pool's manager thread has ended before Python
+            # exits (with wait=False, Python 3.11's exit hook could wake it on a closed pipe and print
+            # "OSError: [Errno 9] Bad file descriptor" after a finished batch; seen once). Files
+            # still pending (a broken pool, or the caller stopped early) are not waited for.
+            ex.shutdown(wait=not pending, cancel_futures=True)
 
 
 def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int) -> Iterator[Row]:
