@@ -59,10 +59,16 @@ def test_score_terminal_report(data):
 
 
 @pytest.mark.model
-def test_silence_gives_a_plain_report(tmp_path):
+def test_silence_is_one_line_and_exit_3(tmp_path):
+    """Nothing to score is an input problem: one line on stderr, exit 3; --json still prints the
+    report (score null, the reason in notices) and --out still writes it."""
     path = write_audio(tmp_path / "silence.wav", np.zeros(30 * 16000, np.float32))
     p = run("score", path)
-    assert p.returncode == 0 and "No speech was detected" in p.stdout
+    assert p.returncode == 3 and p.stdout == ""
+    assert p.stderr.strip().count("\n") == 0 and "silence.wav: No speech was detected" in p.stderr, p.stderr
+    p = run("score", path, "--json", "--out", tmp_path / "r.json")
+    assert p.returncode == 3 and json.loads(p.stdout)["score"] is None
+    assert "No speech" in json.loads((tmp_path / "r.json").read_text())["notices"][0]
 
 
 @pytest.mark.model

@@ -114,6 +114,21 @@ def test_non_english_speech_is_reported(scorer, tell_me, tmp_path):
     assert report.score is None and "German" in report.notices[0]
 
 
+def test_speech_that_ranks_another_language_first_is_not_scored(scorer, tell_me, tmp_path):
+    """Four seconds of Russian that language detection is unsure of (no language reaches 50%: on
+    base German ranks first at 0.22) and finds English hardly at all (0.03). Before, voicecoach
+    transcribed such speech as English and scored it (espeak-ng's German at 175 wpm: "Rotentark, if
+    I survive, and if I die tonight...", 35/100) without a word of doubt."""
+    path = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
+                  wpm=150, voice="ru")
+    report = scorer.score(path, tell_me)
+    tr = report.transcript
+    assert tr.language_probability < 0.5 and tr.detected_language != "en", (tr.detected_language, tr.language_probability)
+    assert tr.english_probability is not None and tr.english_probability < tr.language_probability
+    assert report.score is None and not tr.segments
+    assert "does not sound like English" in report.notices[0] and "--skip-language-check" in report.notices[0]
+
+
 def test_tiny_en_model_also_scores(tell_me, data):
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.pipeline import ScoreOptions, Scorer
@@ -205,7 +220,7 @@ def test_a_short_clip_is_encoded_once(data):
     finally:
         model.encoder = inner
     assert encoded == [1]
-    assert tr.detected_language == "en" and tr.language_probability > 0.9
+    assert tr.detected_language == "en" and tr.language_probability > 0.9 and tr.english_probability == tr.language_probability
     assert "ask not what your country can do for you" in tr.text.lower()
 
 

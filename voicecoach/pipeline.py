@@ -16,7 +16,26 @@ LANGUAGE_NAMES = {
     "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
     "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "hi": "Hindi",
     "pl": "Polish", "tr": "Turkish", "sv": "Swedish", "uk": "Ukrainian", "cs": "Czech", "el": "Greek",
+    "th": "Thai", "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "fa": "Persian", "he": "Hebrew",
+    "bn": "Bengali", "ta": "Tamil", "ur": "Urdu", "ro": "Romanian", "hu": "Hungarian", "fi": "Finnish",
+    "da": "Danish", "no": "Norwegian", "nn": "Norwegian Nynorsk", "ca": "Catalan", "cy": "Welsh", "la": "Latin",
 }
+
+
+SURE = 0.5  # language detection this sure of another language "seems" it; below, it only ranks first
+
+
+def not_english_notice(lang: str, probability: float, english: float | None) -> str:
+    """Why a recording was not scored, when language detection ranked ``lang`` above English."""
+    name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
+    if probability >= SURE:
+        said = f"This recording seems to be in {name} (language detection {probability:.0%} sure), not English."
+    else:  # unsure of every language, but English is not even the likeliest
+        eng = f" and English at {english:.0%}" if english is not None else ""
+        said = (f"This recording does not sound like English: language detection ranks {name} first "
+                f"({probability:.0%}){eng}.")
+    return (f"{said} voicecoach scores English answers only, so it was not scored. "
+            "If it is English, score it anyway with --skip-language-check.")
 
 
 @dataclass(frozen=True)
@@ -76,10 +95,7 @@ class Scorer:
         notices: tuple[str, ...] = ()
         lang = transcript.detected_language
         if lang and lang != "en" and not transcript.segments:
-            name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
-            notices = (f"This recording seems to be in {name} (language detection {transcript.language_probability:.0%} "
-                       "sure), not English. voicecoach scores English answers only, so it was not scored. "
-                       "If it is English, score it anyway with --skip-language-check.",)
+            notices = (not_english_notice(lang, transcript.language_probability, transcript.english_probability),)
         encoder = self.encoder if transcript.segments and question.rubric else None
         return build_report(question, transcript, encoder, self.options.analysis,
                             audio_path=str(path), notices=notices, samples=audio.samples)

@@ -72,6 +72,7 @@ class Transcript:
         language: the language the engine transcribed ("en").
         language_probability: how sure the engine was of that language (1.0 when forced).
         detected_language: what language detection heard, if it ran (may differ from ``language``).
+        english_probability: how likely language detection found English, if it ran (0..1).
         model: the name of the model that produced it.
         cues: hesitation probabilities at word boundaries (empty unless the engine probes them).
     """
@@ -81,6 +82,7 @@ class Transcript:
     language: str = "en"
     language_probability: float = 1.0
     detected_language: str | None = None
+    english_probability: float | None = None
     model: str = ""
     cues: tuple[HesitationCue, ...] = ()
 
@@ -120,7 +122,7 @@ class TranscriptionOptions:
         language: the language to transcribe; None lets a multilingual model detect it.
         initial_prompt: text to condition the first window on (None = nothing).
         check_language: with a multilingual model, detect the language first and decline to
-            transcribe speech that is confidently not ``language``.
+            transcribe speech where another language ranks above ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
             after a disfluent previous text, run beside the transcription of the next window.

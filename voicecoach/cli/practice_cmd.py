@@ -155,8 +155,11 @@ def practice(
         raise typer.Exit(8 if rec.error else 3)
     if as_json:
         sys.stdout.write(json_report.dumps(result.report) + "\n")
-    else:
+    elif result.report.score is not None:
         terminal.render(json_report.to_dict(result.report), Console())
+    if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
+        print(f"voicecoach: error: {' '.join(result.report.notices[0].split())}", file=sys.stderr)
+        raise typer.Exit(8 if rec.error else 3)
     if rec.error:
         raise typer.Exit(8)
 

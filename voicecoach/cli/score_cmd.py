@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from voicecoach.atomic import check_target
+from voicecoach.errors import AudioError
 
 
 def score(
@@ -75,8 +76,10 @@ def score(
         json_report.write_atomic(out, json_report.dumps(report) + "\n")
     if as_json:
         sys.stdout.write(json_report.dumps(report) + "\n")
-    else:
+    elif report.score is not None:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
+    if report.score is None:  # silence, noise, another language: one line and exit 3 (--json still has the report)
+        raise AudioError(f"{file}: {' '.join(report.notices[0].split())}")
 
 
 def check_wpm(min_wpm: float, max_wpm: float) -> None:
