@@ -189,3 +189,24 @@ def test_a_session_scored_again_without_a_score_keeps_no_old_figures(home):
     info = store.finish(info, {"score": None, "fillers": None}, 180)
     again = store.get(info.id)
     assert again.status == "unscored" and (again.score, again.wpm, again.fillers_per_min, again.coverage) == (None,) * 4
+
+
+@pytest.mark.model
+def test_a_declined_answer_is_kept_and_can_be_scored_as_english(home, tmp_path):
+    """Speech that language detection does not rank English is not scored (exit 3) but the session
+    is kept, and `sessions rescore --skip-language-check` scores it as English after all (for an
+    accent the detection misjudges)."""
+    from helpers import espeak
+
+    path = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
+                  wpm=150, voice="ru")
+    p = subprocess.run([EXE, "score", path, "--save"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 3 and "does not sound like English" in p.stderr, p.stderr
+    [info] = SessionStore().list()
+    assert info.score is None
+    r = subprocess.run([EXE, "sessions", "rescore", info.id, "--skip-language-check"], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    [info] = SessionStore().list()
+    assert info.status == SCORED and info.score is not None
+    assert json.loads((SessionStore().folder(info.id) / "report.json").read_text())["transcript"]["text"]

@@ -55,6 +55,8 @@ def practice(
     output_device: Optional[str] = typer.Option(None, "--output-device", metavar="DEV", help="Speaker for the question."),
     margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
     model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
+    skip_language_check: bool = typer.Option(False, "--skip-language-check",
+                                             help="Transcribe the answer as English even if it sounds like another language."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
 ) -> None:
@@ -92,7 +94,7 @@ def practice(
     opts = PracticeOptions(speak=speak, voice=voice, rate_wpm=rate, margin_s=margin,
                            input_device=devices.resolve(device, "input"),
                            output_device=devices.resolve(output_device, "output"))
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, check_language=not skip_language_check)))
     console = Console(stderr=as_json)
     interrupted = store.interrupted()
     if interrupted:
@@ -158,7 +160,10 @@ def practice(
     elif result.report.score is not None:
         terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
-        print(f"voicecoach: error: {' '.join(result.report.notices[0].split())}", file=sys.stderr)
+        why = " ".join(result.report.notices[0].split())
+        if result.report.transcript.detected_language not in (None, "en"):
+            why += f" The session is kept: `voicecoach sessions rescore {result.session.id} --skip-language-check` scores it as English."
+        print(f"voicecoach: error: {why}", file=sys.stderr)
         raise typer.Exit(8 if rec.error else 3)
     if rec.error:
         raise typer.Exit(8)

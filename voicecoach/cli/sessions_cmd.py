@@ -189,7 +189,9 @@ def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", h
 def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Sessions to score again (id, prefix, number, or last)."),
             all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
             question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
-            model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
+            model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model."),
+            skip_language_check: bool = typer.Option(False, "--skip-language-check",
+                                                     help="Transcribe as English even if it sounds like another language.")) -> None:
     """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
 
     The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
@@ -210,7 +212,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
         typer.echo("No sessions to rescore.")
         return
     before = {s.id: (s.score, s.fillers_per_min, filler_method(store.report(s))) for s in chosen}
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, check_language=not skip_language_check)))
     failed = 0
     for r in run(store, scorer, questions.load_all(), chosen,
                  on_session=lambda i: typer.echo(f"rescoring {i.id} ({i.question_id}) …")):
