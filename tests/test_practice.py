@@ -147,6 +147,22 @@ def test_stop_key_in_a_real_terminal(pulse, home, tmp_path):
     assert "stopped" in text and ("EXIT 0" if info["status"] == "scored" else "EXIT 3") in text, text
 
 
+def test_an_answer_in_another_language_is_kept_not_scored(pulse, home, tmp_path):
+    """Russian played into the microphone: one error line naming the command that scores the kept
+    session as English anyway, exit 3."""
+    src = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
+                 wpm=150, voice="ru")
+    p, player, _, _ = answer_with(pulse, home, wav16(src, tmp_path / "ru16.wav"))
+    player.wait(60)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    [info] = sessions(home)
+    assert p.returncode == 3, out + err
+    assert "so it was not scored" in err and f"sessions rescore {info['id']} --skip-language-check" in err, err
+    assert len(err.strip().splitlines()) == 1 and info["status"] == "unscored"
+
+
 def test_ctrl_c_keeps_the_recording(pulse, home, data, tmp_path):
     p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
     player.wait(60)
