@@ -148,11 +148,13 @@ def test_stop_key_in_a_real_terminal(pulse, home, tmp_path):
 
 
 def test_an_answer_in_another_language_is_kept_not_scored(pulse, home, tmp_path):
-    """Russian played into the microphone: one error line naming the command that scores the kept
-    session as English anyway, exit 3."""
-    src = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
-                 wpm=150, voice="ru")
-    p, player, _, _ = answer_with(pulse, home, wav16(src, tmp_path / "ru16.wav"))
+    """German played into the microphone: one error line naming the command that scores the kept
+    session as English anyway, exit 3. (espeak-ng's short Russian, which detection is unsure of when
+    read from the file, once ranked English first after the trip through the microphone.)"""
+    src = espeak("Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
+                 "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.", tmp_path / "de.wav",
+                 voice="de")
+    p, player, _, _ = answer_with(pulse, home, wav16(src, tmp_path / "de16.wav"))
     player.wait(60)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
