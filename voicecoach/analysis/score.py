@@ -90,6 +90,13 @@ class Report:
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
 
+    @property
+    def why_not_scored(self) -> str | None:
+        """Why the recording was not scored, on one line (None when it was scored)."""
+        if self.score is not None:
+            return None
+        return " ".join((self.notices[0] if self.notices else "no speech").split())
+
 
 def _lin(x: float, good: float, zero: float) -> float:
     """100 at ``good``, 0 at ``zero``, linear between, clamped."""

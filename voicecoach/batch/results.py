@@ -52,8 +52,7 @@ def row_from_report(job, report) -> Row:
     base = dict(file=job.path, question=job.question, speaker=job.speaker, key=job.key,
                 duration_s=r2(report.transcript.duration_s))
     if report.score is None:
-        reason = " ".join((report.notices[0] if report.notices else "no speech").split())
-        return Row(**base, status=UNSCORED, error=reason)
+        return Row(**base, status=UNSCORED, error=report.why_not_scored)
     return Row(**base, wpm=r2(report.pace.wpm, 1), fillers_per_min=r2(report.fillers.per_minute),
                pauses=report.pauses.count, coverage=r2(report.rubric.coverage if report.rubric else None, 3),
                score=int(report.score), status=OK)

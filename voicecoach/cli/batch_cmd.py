@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import check_wpm, make_options
+from voicecoach.cli.score_cmd import check_wpm, make_options, skip_language_option
 
 
 def _default_jobs() -> int:
@@ -38,7 +38,7 @@ def batch(
     beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width."),
     min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace."),
     max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace."),
-    skip_language_check: bool = typer.Option(False, "--skip-language-check", help="Transcribe everything as English."),
+    skip_language_check: bool = skip_language_option("every file"),
     written_only: bool = typer.Option(False, "--written-fillers-only",
                                       help="Count only the fillers Whisper wrote (misses most hesitations; saves a batch "
                                            "3% of its time on short clips, 13% of its CPU on a 3-minute answer)."),

@@ -11,6 +11,8 @@ from typing import Optional
 
 import typer
 
+from voicecoach.cli.score_cmd import skip_language_option
+
 
 def _key_reader(stop: threading.Event) -> None:
     """Set ``stop`` on Enter or q. On a terminal single keys count; otherwise a line of input does."""
@@ -55,8 +57,7 @@ def practice(
     output_device: Optional[str] = typer.Option(None, "--output-device", metavar="DEV", help="Speaker for the question."),
     margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
     model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
-    skip_language_check: bool = typer.Option(False, "--skip-language-check",
-                                             help="Transcribe the answer as English even if it sounds like another language."),
+    skip_language_check: bool = skip_language_option("the answer"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
 ) -> None:
@@ -160,7 +161,7 @@ def practice(
     elif result.report.score is not None:
         terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
-        why = " ".join(result.report.notices[0].split())
+        why = result.report.why_not_scored
         if result.report.transcript.detected_language not in (None, "en"):
             why += f" The session is kept: `voicecoach sessions rescore {result.session.id} --skip-language-check` scores it as English."
         print(f"voicecoach: error: {why}", file=sys.stderr)

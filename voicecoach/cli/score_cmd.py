@@ -12,6 +12,12 @@ from voicecoach.atomic import check_target
 from voicecoach.errors import AudioError
 
 
+def skip_language_option(what: str = "it"):
+    """--skip-language-check, as every command that transcribes takes it."""
+    return typer.Option(False, "--skip-language-check",
+                        help=f"Transcribe {what} as English even if language detection ranks another language first.")
+
+
 def score(
     file: Path = typer.Argument(..., help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
                                 show_default=False, metavar="FILE"),
@@ -27,8 +33,7 @@ def score(
     beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
     min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace (words per minute)."),
     max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace (words per minute)."),
-    skip_language_check: bool = typer.Option(False, "--skip-language-check",
-                                             help="Transcribe as English even if it sounds like another language."),
+    skip_language_check: bool = skip_language_option(),
     written_only: bool = typer.Option(False, "--written-fillers-only",
                                       help="Count only the fillers Whisper wrote; skip recovering the um/uh it heard "
                                            "but left out (misses most hesitations; saves only ~2% of the time, as the check runs beside the transcription)."),
@@ -79,7 +84,7 @@ def score(
     elif report.score is not None:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
     if report.score is None:  # silence, noise, another language: one line and exit 3 (--json still has the report)
-        raise AudioError(f"{file}: {' '.join(report.notices[0].split())}")
+        raise AudioError(f"{file}: {report.why_not_scored}")
 
 
 def check_wpm(min_wpm: float, max_wpm: float) -> None:

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from voicecoach.cli.score_cmd import skip_language_option
+
 app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -190,8 +192,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
             all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
             question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
             model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model."),
-            skip_language_check: bool = typer.Option(False, "--skip-language-check",
-                                                     help="Transcribe as English even if it sounds like another language.")) -> None:
+            skip_language_check: bool = skip_language_option("the answers")) -> None:
     """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
 
     The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
