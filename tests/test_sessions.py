@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import voicecoach
 from voicecoach.sessions.store import RECORDING, SCORED, SessionError, SessionStore
 
 EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
@@ -173,6 +174,17 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
     assert store.report(again)["fillers"]["method"] == "written+heard"
     assert again.fillers_per_min == pytest.approx(new.fillers_per_min, abs=0.5)
     assert "counted only the fillers" not in progress()
+    assert "scored by an earlier voicecoach" not in progress()
+
+    # a session scored by an earlier release (its report says so): progress says the figures may
+    # differ, and rescoring it with this version makes the note go
+    path = store.folder(new.id) / "report.json"
+    path.write_text(path.read_text().replace(f'"voicecoach_version": "{voicecoach.__version__}"',
+                                             '"voicecoach_version": "0.0.9"'))
+    assert "1 of these 2 sessions were scored by an earlier voicecoach" in progress()
+    r = subprocess.run([EXE, "sessions", "rescore", new.id], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "scored by an earlier voicecoach" not in progress()
 
     # a session whose recording is gone: one line, exit 1, the session left as it was
     (store.folder(new.id) / "answer.flac").unlink()

@@ -245,6 +245,7 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from rich.console import Console
     from rich.table import Table
 
+    from voicecoach import __version__
     from voicecoach.analysis.fillers import WRITTEN
     from voicecoach.sessions.store import SCORED, filler_method
 
@@ -282,8 +283,14 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     f = [s.fillers_per_min for s in sessions if s.fillers_per_min is not None]
     if len(f) >= 2:
         c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
-    written = sum(filler_method(store.report(s)) == WRITTEN for s in sessions)
+    reports = [store.report(s) or {} for s in sessions]
+    written = sum(filler_method(r) == WRITTEN for r in reports)
+    older = sum(r.get("voicecoach_version") != __version__ for r in reports)
     if 0 < written < len(sessions):
         c.print(f"[yellow]{written} of these {len(sessions)} sessions counted only the fillers Whisper wrote "
                 f"(scored before voicecoach counted the um/uh it heard), so their fillers per minute read low. "
                 f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]")
+    elif 0 < older < len(sessions):
+        c.print(f"[yellow]{older} of these {len(sessions)} sessions were scored by an earlier voicecoach, whose "
+                f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
+                f"scores them again with this one, so the trend compares like with like.[/yellow]")
