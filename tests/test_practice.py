@@ -162,6 +162,7 @@ def test_an_answer_in_another_language_is_kept_not_scored(pulse, home, tmp_path)
     [info] = sessions(home)
     assert p.returncode == 3, out + err
     assert "so it was not scored" in err and f"sessions rescore {info['id']} --skip-language-check" in err, err
+    assert "score it anyway" not in err, err  # the command for a kept session replaces score's hint
     assert len(err.strip().splitlines()) == 1 and info["status"] == "unscored"
 
 

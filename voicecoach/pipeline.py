@@ -22,6 +22,7 @@ LANGUAGE_NAMES = {
 }
 
 
+SCORE_ANYWAY = "If it is English, score it anyway with --skip-language-check."
 SURE = 0.5  # language detection this sure of another language "seems" it; below, it only ranks first
 
 
@@ -34,8 +35,7 @@ def not_english_notice(lang: str, probability: float, english: float | None) -> 
         eng = f" and English at {english:.0%}" if english is not None else ""
         said = (f"This recording does not sound like English: language detection ranks {name} first "
                 f"({probability:.0%}){eng}.")
-    return (f"{said} voicecoach scores English answers only, so it was not scored. "
-            "If it is English, score it anyway with --skip-language-check.")
+    return f"{said} voicecoach scores English answers only, so it was not scored. {SCORE_ANYWAY}"
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def practice(
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.audio import devices
     from voicecoach.errors import QuestionError
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import SCORE_ANYWAY, ScoreOptions, Scorer
     from voicecoach.practice import PracticeOptions, max_length_s
     from voicecoach.practice import practice as run
     from voicecoach.render import json_report, terminal
@@ -162,8 +162,9 @@ def practice(
         terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
         why = result.report.why_not_scored
-        if result.report.transcript.detected_language not in (None, "en"):
-            why += f" The session is kept: `voicecoach sessions rescore {result.session.id} --skip-language-check` scores it as English."
+        if result.report.transcript.detected_language not in (None, "en"):  # name the command for a session
+            why = why.replace(SCORE_ANYWAY, f"The session is kept; if it is English, "
+                              f"`voicecoach sessions rescore {result.session.id} --skip-language-check` scores it.")
         print(f"voicecoach: error: {why}", file=sys.stderr)
         raise typer.Exit(8 if rec.error else 3)
     if rec.error:
