@@ -161,10 +161,9 @@ def practice(
     elif result.report.score is not None:
         terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
-        why = result.report.why_not_scored
-        if result.report.transcript.detected_language not in (None, "en"):  # name the command for a session
-            why = why.replace(SCORE_ANYWAY, f"The session is kept; if it is English, "
-                              f"`voicecoach sessions rescore {result.session.id} --skip-language-check` scores it.")
+        # a language notice ends in score's hint; for a kept session, name the command that scores it
+        why = result.report.why_not_scored.replace(SCORE_ANYWAY, f"The session is kept; if it is English, "
+                                                   f"`voicecoach sessions rescore {result.session.id} --skip-language-check` scores it.")
         print(f"voicecoach: error: {why}", file=sys.stderr)
         raise typer.Exit(8 if rec.error else 3)
     if rec.error:
