@@ -91,22 +91,25 @@ def score_all(scorer: Scorer, refs, q, label: str) -> tuple[list, list]:
 
 
 def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False, recover: bool = True,
-        lofo: bool = False, clean_globs: tuple[str, ...] = CLEAN_GLOBS) -> dict:
+        lofo: bool = False, clean_globs: tuple[str, ...] = CLEAN_GLOBS, window_prompt: str | None = None,
+        condition: bool = True, label: str | None = None) -> dict:
     scorer = Scorer(ScoreOptions(
-        transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad, probe_hesitations=recover),
+        transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad, probe_hesitations=recover,
+                                           window_prompt=window_prompt, condition_on_previous_text=condition),
         analysis=replace(AnalysisOptions(), recovery=RecoveryOptions(enabled=recover))))
     q = questions.get("tell-me-about-yourself")
-    label = model if recover else f"{model}, written fillers only"
+    label = label or (model if recover else f"{model}, written fillers only")
     t0 = time.perf_counter()
     refs, reports = score_all(scorer, refs, q, label)
     results = [evaluate_file(ref, r, clean_globs) for ref, r in zip(refs, reports)]
     elapsed = time.perf_counter() - t0
     if per_file:
-        print(f"\n### {label}\n\n| file | WER | hes. TP/FP/FN | disc. TP/FP/FN | wpm (ref) |\n|---|---|---|---|---|")
+        print(f"\n### {label}\n\n| file | WER | WER w/o hes. | hes. TP/FP/FN | disc. TP/FP/FN | wpm (ref) |\n"
+              "|---|---|---|---|---|---|")
         for r in results:
             h, d = r.fillers[HESITATION], r.fillers[DISCOURSE]
             pace = f"{r.wpm:.0f} ({r.ref_wpm:.0f})" if r.ref_wpm and r.wpm else ""
-            print(f"| {r.name} | {r.wer:.2f} | {h.tp}/{h.fp}/{h.fn} | {d.tp}/{d.fp}/{d.fn} | {pace} |")
+            print(f"| {r.name} | {r.wer:.2f} | {r.plain_wer:.2f} | {h.tp}/{h.fp}/{h.fn} | {d.tp}/{d.fp}/{d.fn} | {pace} |")
     tot = {HESITATION: Counts(), DISCOURSE: Counts()}
     for r in results:
         for k in tot:
@@ -116,6 +119,7 @@ def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False,
     paced = [r for r in results if r.ref_wpm and r.wpm]
     return {
         "model": label, "name": model, "wer": sum(r.errors for r in results) / max(sum(r.ref_words for r in results), 1),
+        "plain_wer": sum(r.plain_errors for r in results) / max(sum(r.plain_ref_words for r in results), 1),
         "hes": tot[HESITATION], "disc": tot[DISCOURSE],
         "false_per_min": sum(r.heard_fillers for r in clean) / clean_min if clean_min else None,
         "clean": f"{len(clean)} file{'' if len(clean) == 1 else 's'}, {clean_min * 60:.0f} s",
@@ -142,7 +146,11 @@ def main() -> None:
     ap.add_argument("folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "audio" / "real",
                     help="recordings with verbatim references, searched recursively (default: ../shared/audio/real)")
     ap.add_argument("--models", nargs="+", default=["base", "tiny.en"], help="models to evaluate (default: base tiny.en)")
-    ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (e.g. a disfluent one)")
+    ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (reaches the first 30-s window only)")
+    ap.add_argument("--window-prompt", default=None, metavar="TEXT",
+                    help="a prompt placed before every 30-s window (faster-whisper's hotwords), e.g. a verbatim one")
+    ap.add_argument("--no-condition", action="store_true",
+                    help="do not feed each window the text of the one before it (condition_on_previous_text=False)")
     ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     ap.add_argument("--compare", action="store_true",
@@ -163,19 +171,20 @@ def main() -> None:
         print(f"evaluate: {len(alone)} recording(s) without a reference left out: "
               + ", ".join(p.name for p in alone[:5]) + (" ..." if len(alone) > 5 else ""), file=sys.stderr)
     rows = [in_fresh_process(run, m, refs, a.prompt, a.per_file, vad=a.vad, recover=rec, lofo=a.held_out,
-                             clean_globs=tuple(a.clean))
+                             clean_globs=tuple(a.clean), window_prompt=a.window_prompt, condition=not a.no_condition)
             for m in a.models for rec in ((False, True) if a.compare else (True,))]
     scored = max(len(o["refs"]) for o in rows)
     if not scored:
         raise SystemExit(f"evaluate: none of the {len(refs)} recordings with a reference could be scored")
     print(f"\n{scored} recordings" + (f" ({len(refs) - scored} could not be scored)" if scored < len(refs) else "")
           + f", {a.folder}")
-    print("\n| model | WER | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) | false fillers/min, clean | time |")
-    print("|---|---|---|---|---|---|")
+    print("\n| model | WER | WER w/o hes. | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) "
+          "| false fillers/min, clean | time |")
+    print("|---|---|---|---|---|---|---|")
     for o in rows:
         h, d = o["hes"], o["disc"]
         fpm = "—" if o["false_per_min"] is None else f"{o['false_per_min']:.2f} ({o['clean']})"
-        print(f"| {o['model']} | {o['wer']:.3f} | {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}) "
+        print(f"| {o['model']} | {o['wer']:.3f} | {o['plain_wer']:.3f} | {h.precision:.3f} / {h.recall:.3f} / {h.f1:.3f} ({h.tp}/{h.fp}/{h.fn}) "
               f"| {d.precision:.2f} / {d.recall:.2f} / {d.f1:.2f} ({d.tp}/{d.fp}/{d.fn}) | {fpm} "
               f"| {o['seconds']:.0f} s |")
     for o in rows:

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voicecoach.analysis.fillers import DISCOURSE, HESITATION, find_fillers
+from voicecoach.analysis.fillers import DISCOURSE, HESITATION, find_fillers, is_hesitation
 from voicecoach.analysis.tokens import normalise_text
 from voicecoach.asr.types import Transcript, Word
 
@@ -171,6 +171,11 @@ def wer_words(text: str) -> list[str]:
     return [next((w for p, w in _SPELLINGS if p.match(t)), t) for t in normalise_text(text)]
 
 
+def without_hesitations(words: list[str]) -> list[str]:
+    """``wer_words`` output with every hesitation (um, uh, er, ah, hmm...) left out."""
+    return [w for w in words if not is_hesitation(w)]
+
+
 def edit_distance(ref: list[str], hyp: list[str]) -> int:
     prev = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
@@ -252,9 +257,15 @@ def reference_wpm(ref: Reference) -> float | None:
 
 @dataclass
 class FileResult:
+    """One recording against its reference. ``errors``/``ref_words`` compare every word, fillers
+    included; ``plain_errors``/``plain_ref_words`` leave hesitations out on both sides (the words
+    a listener would read: a verbatim prompt must not cost content words)."""
+
     name: str
     ref_words: int
     errors: int
+    plain_ref_words: int = 0
+    plain_errors: int = 0
     fillers: dict[str, Counts] = field(default_factory=dict)
     minutes: float = 0.0
     clean: bool = False
@@ -266,14 +277,20 @@ class FileResult:
     def wer(self) -> float:
         return self.errors / max(self.ref_words, 1)
 
+    @property
+    def plain_wer(self) -> float:
+        return self.plain_errors / max(self.plain_ref_words, 1)
+
 
 def evaluate_file(ref: Reference, report, clean_globs: tuple[str, ...] = CLEAN_GLOBS) -> FileResult:
     """Compare one scored Report with its reference."""
     hyp = wer_words(report.transcript.text)
     want = wer_words(ref.text)
     heard = [(f.kind, f.start_s, f.end_s) for f in (report.fillers.fillers if report.fillers else ())]
+    plain_hyp, plain_want = without_hesitations(hyp), without_hesitations(want)
     return FileResult(
         name=ref.audio.name, ref_words=len(want), errors=edit_distance(want, hyp),
+        plain_ref_words=len(plain_want), plain_errors=edit_distance(plain_want, plain_hyp),
         fillers=match_fillers(ref, heard), minutes=report.transcript.duration_s / 60, clean=ref.clean(clean_globs),
         heard_fillers=len(heard), wpm=report.pace.wpm if report.pace else None, ref_wpm=reference_wpm(ref),
     )

@@ -120,7 +120,14 @@ class TranscriptionOptions:
             the encoder all, the hesitation probe the other half (voicecoach.asr.whisper.ThreadPlan).
         compute_type: CTranslate2 quantisation; int8 is fastest on CPU.
         language: the language to transcribe; None lets a multilingual model detect it.
-        initial_prompt: text to condition the first window on (None = nothing).
+        initial_prompt: text to condition the first window on (None = nothing). faster-whisper
+            drops it after the first 30-s window (or scrolls it out of the context), so it does not
+            reach the rest of a long answer; see ``window_prompt``.
+        window_prompt: text placed before *every* 30-s window's own text (faster-whisper's
+            ``hotwords``), e.g. a verbatim prompt that makes Whisper write the fillers it hears
+            (None = nothing).
+        condition_on_previous_text: feed each window the text written for the one before it
+            (Whisper's default).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
@@ -136,6 +143,8 @@ class TranscriptionOptions:
     compute_type: str = "int8"
     language: str | None = "en"
     initial_prompt: str | None = None
+    window_prompt: str | None = None
+    condition_on_previous_text: bool = True
     check_language: bool = True
     probe_hesitations: bool = True
     extra: dict = field(default_factory=dict)

@@ -278,7 +278,9 @@ class WhisperTranscriber:
         if not o.vad_filter:
             extra.setdefault("hallucination_silence_threshold", HALLUCINATION_SILENCE_S)
         return self.model.transcribe(samples, language=language, beam_size=o.beam_size, word_timestamps=True,
-                                     vad_filter=o.vad_filter, initial_prompt=o.initial_prompt, **extra)
+                                     vad_filter=o.vad_filter, initial_prompt=o.initial_prompt,
+                                     hotwords=o.window_prompt, condition_on_previous_text=o.condition_on_previous_text,
+                                     **extra)
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
         """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as segments finish.
