@@ -24,7 +24,7 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -49,30 +49,33 @@ class Method:
     initial_prompt: str | None = None  # before the first window only
     probe: bool = True  # recover unwritten hesitations (the primed probe)
     condition: bool = True  # condition_on_previous_text
+    skip_after_written: bool = False  # the probe ignores boundaries right after a written hesitation
 
 
 METHODS = {m.name: m for m in (
     Method("a: today's default (probe)"),
     Method("b: erm prompt, every window", window_prompt=ERM, probe=False),
     Method("c: erm prompt, every window + probe", window_prompt=ERM),
+    Method("b': erm prompt, every window, no conditioning", window_prompt=ERM, probe=False, condition=False),
+    Method("c': erm prompt, every window, no conditioning + probe", window_prompt=ERM, condition=False),
+    Method("c'': erm prompt, every window, no conditioning + probe away from written fillers", window_prompt=ERM,
+           condition=False, skip_after_written=True),
     Method("d2: disfluent prompt, every window", window_prompt=DISFLUENT, probe=False),
     Method("d2: disfluent prompt, every window + probe", window_prompt=DISFLUENT),
+    Method("d2': disfluent prompt, every window, no conditioning", window_prompt=DISFLUENT, probe=False, condition=False),
     Method("d3: short prompt, every window", window_prompt=SHORT, probe=False),
     Method("d3: short prompt, every window + probe", window_prompt=SHORT),
+    Method("d3': short prompt, every window, no conditioning", window_prompt=SHORT, probe=False, condition=False),
     Method("e: erm as erm runs it (initial prompt, no conditioning)", initial_prompt=ERM, probe=False, condition=False),
 )}
 
 
 def _scorer(model: str, m: Method):
-    from voicecoach.analysis.recovery import RecoveryOptions
-    from voicecoach.analysis.score import AnalysisOptions
-    from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import Scorer
 
-    return Scorer(ScoreOptions(
-        transcription=TranscriptionOptions(model=model, window_prompt=m.window_prompt, initial_prompt=m.initial_prompt,
-                                           probe_hesitations=m.probe, condition_on_previous_text=m.condition),
-        analysis=replace(AnalysisOptions(), recovery=RecoveryOptions(enabled=m.probe))))
+    return Scorer(evaluate.options_for(model, "written+heard" if m.probe else "written", prompt=m.initial_prompt,
+                                       window_prompt=m.window_prompt, condition=m.condition,
+                                       skip_after_written=m.skip_after_written))
 
 
 def _write(path: Path, parts: list) -> list[tuple[float, float]]:
@@ -128,7 +131,10 @@ def extras(model: str, m: Method) -> dict:
         for name in ("quiet", "noise", "pauses"):
             path, spans = checks[name]
             r = scorer.score(path, q)
-            words = [w for w in r.transcript.words if any(a - 0.3 < w.start_s < b - 0.2 for a, b in spans)]
+            # a word counts as invented when its middle lies in the quiet span, half a second clear of
+            # the speech around it (Whisper places the first word after a pause up to ~0.3 s early)
+            words = [w for w in r.transcript.words
+                     if any(a + 0.5 < (w.start_s + w.end_s) / 2 < b - 0.5 for a, b in spans)]
             fillers = len(r.fillers.fillers) if r.fillers else 0
             out[name] = (len(words), " ".join(w.text for w in words)[:80], fillers)
         path, spans = checks["long"]
@@ -153,13 +159,14 @@ def main() -> None:
     chosen = [m for m in METHODS.values() if m.name in a.methods or m.name.split(":")[0] in a.methods]
     refs = evaluate.find_references(REAL)
     lines = ["| method | model | WER | WER w/o hes. | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 "
-             "| false fillers/min clean | invented words: quiet / noise / pauses | long: min 1 / min 3 (acoustic) / "
-             "min 3 (cold) / lecture, found (written) | time 27 files / long |", "|" + "---|" * 10]
+             "| false fillers/min clean | invented words: quiet / noise / pauses | long: min 1 (acoustic) / lecture / "
+             "min 3 (acoustic) / min 3 (cold), found (written) | time 27 files / long |", "|" + "---|" * 10]
     print(lines[0] + "\n" + lines[1], flush=True)
     for model in a.models:
         for m in chosen:
-            o = evaluate.in_fresh_process(evaluate.run, model, refs, m.initial_prompt, False, recover=m.probe,
-                                          window_prompt=m.window_prompt, condition=m.condition, label=m.name)
+            o = evaluate.in_fresh_process(evaluate.run, model, refs, False, "written+heard" if m.probe else "written",
+                                          label=m.name, prompt=m.initial_prompt, window_prompt=m.window_prompt,
+                                          condition=m.condition, skip_after_written=m.skip_after_written)
             x = evaluate.in_fresh_process(extras, model, m)
             h, d = o["hes"], o["disc"]
             inv = " / ".join(f"{x[k][0]}" for k in ("quiet", "noise", "pauses"))

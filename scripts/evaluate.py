@@ -1,6 +1,11 @@
 """Evaluate voicecoach on real recordings with verbatim references (../shared/audio/real by default).
 
-    .venv/bin/python scripts/evaluate.py [DIR] [--models base tiny.en] [--compare] [--prompt TEXT] [--per-file] [--held-out]
+    .venv/bin/python scripts/evaluate.py [DIR] [--models base tiny.en] [--fillers METHOD...] [--per-file] [--held-out]
+        [--window-prompt TEXT] [--no-condition] [--prompt TEXT]
+
+--fillers names the ways of counting fillers to measure (voicecoach's --fillers; default: verbatim,
+the default of voicecoach score). --window-prompt and --no-condition override what the method sets,
+to try other prompt wordings (scripts/compare_fillers.py runs the whole comparison).
 
 Prints per file (with --per-file) and in total, for each model: word error rate with a normaliser
 that keeps fillers; precision, recall and F1 for hesitation fillers (um, uh, er, ah, hmm as one
@@ -28,10 +33,9 @@ from voicecoach.analysis.fillers import DISCOURSE, HESITATION
 from voicecoach.analysis.recovery import RecoveryOptions
 from voicecoach.analysis.score import AnalysisOptions, build_report
 from voicecoach.audio.load import load
-from voicecoach.asr.types import TranscriptionOptions
 from voicecoach.errors import VoicecoachError
 from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference
-from voicecoach.pipeline import ScoreOptions, Scorer
+from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, Scorer, score_options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,15 +94,30 @@ def score_all(scorer: Scorer, refs, q, label: str) -> tuple[list, list]:
     return kept, reports
 
 
-def run(model: str, refs, prompt: str | None, per_file: bool, vad: bool = False, recover: bool = True,
-        lofo: bool = False, clean_globs: tuple[str, ...] = CLEAN_GLOBS, window_prompt: str | None = None,
-        condition: bool = True, label: str | None = None) -> dict:
-    scorer = Scorer(ScoreOptions(
-        transcription=TranscriptionOptions(model=model, initial_prompt=prompt, vad_filter=vad, probe_hesitations=recover,
-                                           window_prompt=window_prompt, condition_on_previous_text=condition),
-        analysis=replace(AnalysisOptions(), recovery=RecoveryOptions(enabled=recover))))
+KEEP = object()  # leave the method's own setting
+
+
+def options_for(model: str, method: str = DEFAULT_FILLER_METHOD, prompt: str | None = None, vad: bool = False,
+                window_prompt=KEEP, condition=KEEP, skip_after_written=KEEP) -> ScoreOptions:
+    """voicecoach's options for ``method`` on ``model``, with the overrides an experiment names."""
+    o = score_options(method, model=model, initial_prompt=prompt, vad_filter=vad)
+    t, rec = o.transcription, o.analysis.recovery
+    if window_prompt is not KEEP:
+        t = replace(t, window_prompt=window_prompt)
+    if condition is not KEEP:
+        t = replace(t, condition_on_previous_text=condition)
+    if skip_after_written is not KEEP:
+        rec = replace(rec, skip_after_written=skip_after_written)
+    return replace(o, transcription=t, analysis=replace(o.analysis, recovery=rec))
+
+
+def run(model: str, refs, per_file: bool = False, method: str = DEFAULT_FILLER_METHOD, lofo: bool = False,
+        clean_globs: tuple[str, ...] = CLEAN_GLOBS, label: str | None = None, **overrides) -> dict:
+    options = options_for(model, method, **overrides)
+    recover = options.analysis.recovery.enabled
+    scorer = Scorer(options)
     q = questions.get("tell-me-about-yourself")
-    label = label or (model if recover else f"{model}, written fillers only")
+    label = label or f"{model}, --fillers {method}"
     t0 = time.perf_counter()
     refs, reports = score_all(scorer, refs, q, label)
     results = [evaluate_file(ref, r, clean_globs) for ref, r in zip(refs, reports)]
@@ -146,15 +165,17 @@ def main() -> None:
     ap.add_argument("folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "audio" / "real",
                     help="recordings with verbatim references, searched recursively (default: ../shared/audio/real)")
     ap.add_argument("--models", nargs="+", default=["base", "tiny.en"], help="models to evaluate (default: base tiny.en)")
+    ap.add_argument("--fillers", nargs="+", default=[DEFAULT_FILLER_METHOD], choices=FILLER_METHODS, metavar="METHOD",
+                    help=f"ways of counting fillers to measure, a row each ({', '.join(FILLER_METHODS)}; "
+                         f"default: {DEFAULT_FILLER_METHOD})")
+    ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (reaches the first 30-s window only)")
-    ap.add_argument("--window-prompt", default=None, metavar="TEXT",
-                    help="a prompt placed before every 30-s window (faster-whisper's hotwords), e.g. a verbatim one")
+    ap.add_argument("--window-prompt", default=KEEP, metavar="TEXT",
+                    help="the prompt placed before every 30-s window (faster-whisper's hotwords), instead of the "
+                         "method's ('' for none)")
     ap.add_argument("--no-condition", action="store_true",
                     help="do not feed each window the text of the one before it (condition_on_previous_text=False)")
-    ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
-    ap.add_argument("--compare", action="store_true",
-                    help="also run each model without recovering unwritten hesitations (voicecoach --written-fillers-only)")
     ap.add_argument("--clean", nargs="+", metavar="GLOB", default=list(CLEAN_GLOBS),
                     help="file names of clean read speech, where every filler heard is a false one "
                          f"(default: {' '.join(CLEAN_GLOBS)})")
@@ -170,9 +191,13 @@ def main() -> None:
     if alone:
         print(f"evaluate: {len(alone)} recording(s) without a reference left out: "
               + ", ".join(p.name for p in alone[:5]) + (" ..." if len(alone) > 5 else ""), file=sys.stderr)
-    rows = [in_fresh_process(run, m, refs, a.prompt, a.per_file, vad=a.vad, recover=rec, lofo=a.held_out,
-                             clean_globs=tuple(a.clean), window_prompt=a.window_prompt, condition=not a.no_condition)
-            for m in a.models for rec in ((False, True) if a.compare else (True,))]
+    overrides = {"prompt": a.prompt, "vad": a.vad}
+    if a.window_prompt is not KEEP:
+        overrides["window_prompt"] = a.window_prompt or None
+    if a.no_condition:
+        overrides["condition"] = False
+    rows = [in_fresh_process(run, m, refs, a.per_file, method, lofo=a.held_out, clean_globs=tuple(a.clean), **overrides)
+            for m in a.models for method in a.fillers]
     scored = max(len(o["refs"]) for o in rows)
     if not scored:
         raise SystemExit(f"evaluate: none of the {len(refs)} recordings with a reference could be scored")

@@ -39,7 +39,7 @@ def test_score_json_matches_schema_and_out_file(data, tmp_path):
     p = run("score", data / "whisper_jfk.flac", "--question", "tell-me-about-yourself", "--json", "--out", out)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
-    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.1.json").read_text())
+    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.2.json").read_text())
     jsonschema.validate(report, schema)
     assert json.loads(out.read_text()) == report
     assert report["question"]["id"] == "tell-me-about-yourself"

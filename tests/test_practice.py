@@ -260,8 +260,10 @@ def test_replay_plays_the_answer_with_its_transcript(pulse, home, data, tmp_path
 
 
 def test_replay_shows_the_um_heard_in_a_gap(pulse, home, data):
-    """The hoarse monologue half: from 0:15 its last "uh" (heard, not written) comes before "And here's"."""
-    subprocess.run([EXE, "score", data / "mfa_cold_corpus.flac", "--save"], check=True, capture_output=True, timeout=180)
+    """The hoarse monologue half counted as in 0.2 (--fillers written+heard): from 0:15 its last "uh"
+    (heard, not written) comes before "And here's"."""
+    subprocess.run([EXE, "score", data / "mfa_cold_corpus.flac", "--save", "--fillers", "written+heard"], check=True,
+                   capture_output=True, timeout=180)
     r = subprocess.run([EXE, "sessions", "replay", "1", "--from", "0:15"], capture_output=True, text=True, timeout=60,
                        env={**os.environ, "COLUMNS": "200"})
     assert r.returncode == 0, r.stderr

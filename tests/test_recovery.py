@@ -149,13 +149,11 @@ def test_tiny_en_hears_no_second_hesitation_after_a_written_one(data, tell_me):
     (0.5) does not."""
     from dataclasses import replace
 
-    from voicecoach.analysis.score import AnalysisOptions
-    from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import Scorer, score_options
 
     def hesitations(name, recovery):
-        options = ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"),
-                               analysis=replace(AnalysisOptions(), recovery=recovery))
+        options = score_options("written+heard", model="tiny.en")
+        options = replace(options, analysis=replace(options.analysis, recovery=recovery))
         report = Scorer(options).score(data / "mfa" / f"mfa_{name}.flac", tell_me)
         return [(f.text, f.source) for f in report.fillers.fillers if f.kind == "hesitation"]
 
@@ -167,15 +165,17 @@ def test_tiny_en_hears_no_second_hesitation_after_a_written_one(data, tell_me):
 
 @pytest.mark.model
 def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
-    """The hoarse half of the MFA monologue: Whisper writes none of its 5 um/uh (reference)."""
+    """The hoarse half of the MFA monologue counted as voicecoach 0.2 did (--fillers written+heard):
+    in a plain transcript Whisper writes none of its 5 um/uh (reference)."""
     import jsonschema
 
     out = tmp_path / "r.json"
-    p = run("score", data / "mfa_cold_corpus.flac", "-q", "tell-me-about-yourself", "--out", out)
+    p = run("score", data / "mfa_cold_corpus.flac", "-q", "tell-me-about-yourself", "--out", out,
+            "--fillers", "written+heard")
     assert p.returncode == 0, p.stderr
     assert "um/uh (heard, not transcribed)" in p.stdout
     report = json.loads(out.read_text())
-    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.1.json").read_text())
+    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.2.json").read_text())
     jsonschema.validate(report, schema)
     heard = [x for x in report["fillers"]["occurrences"] if x["source"] == "heard"]
     written = [x for x in report["fillers"]["occurrences"] if x["source"] == "transcript" and x["kind"] == "hesitation"]

@@ -145,19 +145,22 @@ def test_filler_method_of_old_and_new_reports():
 
 @pytest.mark.model
 def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
-    """A session scored counting written fillers only (as before recovery) and one scored the current
-    way: progress says they differ; rescore brings the old one up to date and keeps its old report."""
+    """A session scored counting a plain transcript's fillers only (as before 0.2) and one scored the
+    current way (verbatim): progress says they differ; rescore brings the old one up to date and keeps
+    its old report."""
     clip = data / "mfa_cold_corpus.flac"
     for extra in (["--written-fillers-only"], []):
         r = subprocess.run([EXE, "score", clip, "--save", *extra], capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
     store = SessionStore()
     old, new = store.list()
-    assert store.report(old)["fillers"]["method"] == "written" and store.report(new)["fillers"]["method"] == "written+heard"
-    assert old.fillers_per_min < new.fillers_per_min  # Whisper writes none of this clip's um/uh
+    assert store.report(old)["fillers"]["method"] == "written" and store.report(new)["fillers"]["method"] == "verbatim"
+    assert old.fillers_per_min < new.fillers_per_min  # in a plain transcript Whisper writes none of this clip's um/uh
     progress = lambda: subprocess.run([EXE, "progress"], capture_output=True, text=True, timeout=60,  # noqa: E731
                                       env={**os.environ, "COLUMNS": "200"}).stdout
-    assert "1 of these 2 sessions counted only the fillers Whisper wrote" in progress()
+    said = " ".join(progress().split())  # rich wraps long lines
+    assert "1 of these 2 sessions counted fillers another way than this version's default" in said, said
+    assert "1 counted only the fillers Whisper wrote in a plain transcript" in said, said
 
     # bad invocations change nothing
     for args in ([], ["1", "--all"], ["--question", "tell-me-about-yourself", "1"]):
@@ -167,13 +170,13 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
 
     r = subprocess.run([EXE, "sessions", "rescore", old.id], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert "(counted written → written+heard)" in r.stdout
+    assert "(counted written → verbatim)" in r.stdout
     kept = list(store.folder(old.id).glob("report.*.json"))
     assert len(kept) == 1 and kept[0].read_text() == old_report
     again = store.get(old.id)
-    assert store.report(again)["fillers"]["method"] == "written+heard"
+    assert store.report(again)["fillers"]["method"] == "verbatim"
     assert again.fillers_per_min == pytest.approx(new.fillers_per_min, abs=0.5)
-    assert "counted only the fillers" not in progress()
+    assert "counted fillers another way" not in progress()
     assert "scored by an earlier voicecoach" not in progress()
 
     # a session scored by an earlier release (its report says so): progress says the figures may

@@ -1,5 +1,6 @@
 """The real Whisper model on real speech (tests/data, see PROVENANCE.md) and on espeak-ng speech."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,13 @@ from helpers import espeak, speech_span_s, write_audio
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
 from voicecoach.evaluation import edit_distance
+from voicecoach.pipeline import score_options
 
 pytestmark = pytest.mark.model
+
+# The engine's mechanics (threads, the probe, sampling) as voicecoach 0.2 ran them by default: a plain
+# transcript with the hesitation probe (--fillers written+heard).
+PROBED = score_options("written+heard").transcription
 
 
 def wer(ref: list[str], hyp: list[str]) -> float:
@@ -22,10 +28,16 @@ def test_clean_speech_matches_reference(scorer, tell_me, data, name):
     path = next(p for p in data.glob(name + ".*") if p.suffix in (".flac", ".wav"))
     report = scorer.score(path, tell_me)
     ref = normalise_text((data / f"{name}.txt").read_text())
-    hyp = normalise_text(report.transcript.text)
+    hyp = [w for w in normalise_text(report.transcript.text) if w not in HESITATIONS]
     assert wer(ref, hyp) <= 0.05, (ref, hyp)
     # clean read speech: no filler may be invented
-    assert report.fillers.count == 0, report.fillers.fillers
+    fillers = report.fillers.fillers
+    if name == "mfa_english_fast":
+        # Except one: after "but" the fast reader holds a voiced sound for 0.5 s (2.66-3.15 s, steady
+        # 100 -> 95 Hz, a vowel then a 10-dB quieter murmur) that the slow reading does not have and
+        # the script-text reference leaves out; Whisper writes "but, um, there's" (docs/evaluation.md).
+        fillers = [f for f in fillers if not (f.kind == "hesitation" and 2.5 <= f.start_s <= 3.2)]
+    assert not fillers, report.fillers.fillers
     words = report.transcript.words
     assert all(a.start_s <= a.end_s <= b.start_s + 1e-6 for a, b in zip(words, words[1:]))
 
@@ -38,14 +50,13 @@ def _mfa_refs(data: Path) -> dict[Path, str]:
     return refs
 
 
-# Measured when this test was written (fresh process, fixed order; Whisper samples when a window
-# decodes badly, and the seed set at model load makes a fresh process reproducible):
-# - Whisper base alone wrote 12 of the 24 reference hesitations, 0 of 8 on the two monologue halves;
-# - with recovery (analysis.recovery) 20 of 24 (mfa_uhuh 5 of 6 since a no-gap boundary counts when
-#   p >= 0.5), and 6 of the 8 on the monologue halves, all "heard".
+# Measured with the default, --fillers verbatim (fresh process, fixed order; docs/fillers.md):
+# Whisper base under the verbatim prompt wrote 18 of the 24 reference hesitations (mfa_uhuh 2 of 6,
+# mfa_uhum 4 of 6: runs are written shorter) and all 8 of the two monologue halves. voicecoach 0.2's
+# way (a plain transcript plus the probe) found 15 of 24 on the same machine, 7 of the 8.
 # The floors sit one under the measurement: they catch a regression, not noise.
-MIN_HESITATIONS_FOUND = 19
-MIN_HEARD_ON_MONOLOGUE = 5
+MIN_HESITATIONS_FOUND = 17
+MIN_WRITTEN_ON_MONOLOGUE = 7
 
 COUNT_SCRIPT = """
 import json, sys
@@ -55,7 +66,7 @@ s, q = Scorer(), questions.get("tell-me-about-yourself")
 out = []
 for p in sys.argv[1:]:
     f = s.score(p, q).fillers
-    out.append([f.hesitation_count, sum(x.source == "heard" for x in f.fillers)])
+    out.append([f.hesitation_count, sum(x.source == "transcript" and x.kind == "hesitation" for x in f.fillers)])
 print(json.dumps(out))
 """
 
@@ -70,20 +81,20 @@ def test_hesitation_counts_against_verbatim_references(data, capsys):
     out = subprocess.run([sys.executable, "-c", COUNT_SCRIPT, *map(str, paths)], capture_output=True, text=True,
                          timeout=600, check=True).stdout
     counts = json.loads(out)
-    rows, found, expected, heard_monologue = [], 0, 0, 0
-    for path, (got, heard) in zip(paths, counts):
+    rows, found, expected, written_monologue = [], 0, 0, 0
+    for path, (got, written) in zip(paths, counts):
         want = sum(w in HESITATIONS for w in normalise_text(refs[path]))
         if want == 0:
             assert got == 0, f"{path.name}: {got} hesitations found where the reference has none"
-        rows.append(f"{path.name:28s} reference {want}  found {got} ({heard} heard, not written)")
+        rows.append(f"{path.name:28s} reference {want}  found {got} ({written} written)")
         found += min(got, want)
         expected += want
         if "corpus" in path.name:
-            heard_monologue += min(heard, want)
+            written_monologue += min(written, want)
     with capsys.disabled():
         print("\n" + "\n".join(rows) + f"\nhesitations found {found}/{expected} = {found / expected:.2f}")
     assert found >= MIN_HESITATIONS_FOUND
-    assert heard_monologue >= MIN_HEARD_ON_MONOLOGUE
+    assert written_monologue >= MIN_WRITTEN_ON_MONOLOGUE
 
 
 @pytest.mark.parametrize("wpm", [120, 160, 200])
@@ -154,7 +165,7 @@ def test_thread_plan_changes_speed_not_results(data):
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
     results = []
     for threads in (1, 2):
-        t = WhisperTranscriber(TranscriptionOptions(cpu_threads=threads))
+        t = WhisperTranscriber(replace(PROBED, cpu_threads=threads))
         model = t.model
         assert (model.encoder is None) == (threads == 1)
         asked, encoded = [], []
@@ -233,7 +244,7 @@ def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
     from voicecoach.asr.whisper import WhisperTranscriber
     from voicecoach.audio.load import load
 
-    t = WhisperTranscriber(TranscriptionOptions(model="base"))
+    t = WhisperTranscriber(PROBED)
     um, uhuh = load(data / "mfa" / "mfa_um.flac"), load(data / "mfa" / "mfa_uhuh.flac")
     alone = t.transcribe(um)
     t.transcribe(uhuh)
@@ -256,7 +267,7 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     um = load(data / "mfa" / "mfa_um.flac")
     heard = []
     for threads in (1, 4):  # a batch worker's plan (1/1/1) and a 4-core score's (decode 2, encode 4, probe 2)
-        t = WhisperTranscriber(TranscriptionOptions(model="base", cpu_threads=threads))
+        t = WhisperTranscriber(replace(PROBED, cpu_threads=threads))
         tr = t.transcribe(um)
         assert t.model.sampled  # the case this test is about
         heard.append(([(w.text, w.start_s, w.end_s) for w in tr.words], tr.cues))

@@ -18,6 +18,7 @@ HESITATION = "hesitation"
 DISCOURSE = "discourse"
 # how a FillerResult was counted (see FillerResult.method)
 WRITTEN, WRITTEN_AND_HEARD = "written", "written+heard"
+VERBATIM, VERBATIM_AND_HEARD = "verbatim", "verbatim+heard"  # written under a verbatim prompt (0.3.0)
 # where a Filler came from (see Filler.source)
 TRANSCRIPT, HEARD = "transcript", "heard"
 
@@ -116,8 +117,10 @@ class FillerResult:
         by_word: count per filler text, most frequent first.
         fillers: each occurrence in time order.
         method: WRITTEN (the transcript's fillers only) or WRITTEN_AND_HEARD (plus the hesitations
-            heard but not written, voicecoach.analysis.recovery). Reports made before voicecoach
-            recovered hesitations carry no method: they are WRITTEN.
+            heard but not written, voicecoach.analysis.recovery); VERBATIM and VERBATIM_AND_HEARD
+            the same for a transcript Whisper wrote under a verbatim prompt on every window
+            (Transcript.verbatim). Reports made before voicecoach recovered hesitations carry no
+            method: they are WRITTEN.
     """
 
     count: int

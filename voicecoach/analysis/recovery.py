@@ -56,6 +56,9 @@ class RecoveryOptions:
         min_above_floor_db: ...and the gap's loudest frame this much above the recording's noise
             floor (its 10th-percentile 30-ms frame, not counting digital silence).
         no_gap_probability: between touching words, the probability must be at least this.
+        skip_after_written: no cue right after a written hesitation counts. There the probe's
+            probability measures the run Whisper already wrote as much as the audio (after a
+            written "uh" a second one is always likely).
     """
 
     enabled: bool = True
@@ -63,6 +66,7 @@ class RecoveryOptions:
     min_probability: float | None = None
     min_above_floor_db: float = 6.0
     no_gap_probability: float = 0.3
+    skip_after_written: bool = False
 
     def probability_bar(self, model: str) -> float:
         """The probability a cue in a gap needs, for a transcript made by ``model``."""
@@ -84,11 +88,15 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
     bar = options.probability_bar(transcript.model)
     words = transcript.words
     starts = {round(w.start_s, 3): w for w in words}
+    ends = {round(w.end_s, 3): w for w in words}
     chosen = []
     for cue in sorted(transcript.cues, key=lambda c: -c.probability):
         end = min(cue.end_s, transcript.duration_s)
         after = starts.get(round(cue.end_s, 3))
         if after and is_hesitation(after.text):
+            continue
+        before = ends.get(round(cue.start_s, 3))
+        if options.skip_after_written and before and is_hesitation(before.text):
             continue
         if end - cue.start_s >= options.min_gap_s:
             if cue.probability < bar:

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach import __version__
-from voicecoach.analysis.fillers import (WRITTEN, WRITTEN_AND_HEARD, FillerOptions, FillerResult, find_fillers,
-                                         summarise)
+from voicecoach.analysis.fillers import (VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD, FillerOptions,
+                                         FillerResult, find_fillers, summarise)
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
 from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
 from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
@@ -28,7 +28,7 @@ from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question
 from voicecoach.timefmt import clock
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 WEIGHTS = {"coverage": 35, "fillers": 20, "length": 15, "pace": 15, "pauses": 15}
 FILLERS_FREE_PER_MIN = 2.0
 FILLERS_ZERO_PER_MIN = 12.0
@@ -45,7 +45,9 @@ class AnalysisOptions:
     pace: PaceOptions = PaceOptions()
     pauses: PauseOptions = PauseOptions()
     fillers: FillerOptions = FillerOptions()
-    recovery: RecoveryOptions = RecoveryOptions()
+    # off by default since 0.3.0: Whisper writes the fillers under a verbatim prompt instead
+    # (voicecoach.pipeline.FILLER_METHODS); the transcript then has no cues to recover from
+    recovery: RecoveryOptions = RecoveryOptions(enabled=False)
     rubric: RubricOptions = RubricOptions()
 
 
@@ -240,10 +242,10 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
     length = analyse_length(answer_s, transcript.duration_s, question.target_min_s, question.target_max_s)
     found = find_fillers(transcript, options.fillers)
-    method = WRITTEN
+    method = VERBATIM if transcript.verbatim else WRITTEN
     if samples is not None and options.recovery.enabled:
         found += recover_hesitations(transcript, samples, options.recovery)
-        method = WRITTEN_AND_HEARD
+        method = VERBATIM_AND_HEARD if transcript.verbatim else WRITTEN_AND_HEARD
     fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0), method)
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)

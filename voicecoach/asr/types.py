@@ -75,6 +75,8 @@ class Transcript:
         english_probability: how likely language detection found English, if it ran (0..1).
         model: the name of the model that produced it.
         cues: hesitation probabilities at word boundaries (empty unless the engine probes them).
+        verbatim: written with a verbatim prompt before every window (``TranscriptionOptions.window_prompt``),
+            so Whisper wrote the fillers it heard.
     """
 
     segments: tuple[Segment, ...]
@@ -85,6 +87,7 @@ class Transcript:
     english_probability: float | None = None
     model: str = ""
     cues: tuple[HesitationCue, ...] = ()
+    verbatim: bool = False
 
     @property
     def words(self) -> list[Word]:
@@ -102,6 +105,13 @@ class Transcript:
         seg = Segment(text=" ".join(w.text for w in words), start_s=words[0].start_s if words else 0.0,
                       end_s=end, words=words)
         return cls(segments=(seg,) if words else (), duration_s=end if duration_s is None else duration_s, **kw)
+
+
+# Placed before every 30-s window (faster-whisper's hotwords) so that Whisper, trained mostly on clean
+# transcripts, writes the fillers it hears. The wording of the peer tool erm 0.4.0 (MIT); three
+# wordings were measured (docs/fillers.md).
+VERBATIM_PROMPT = ("Um, uh, er, erm, ah, hmm. Like, you know, I mean, sort of. "
+                   "Verbatim transcription including all filler words and disfluencies.")
 
 
 @dataclass(frozen=True)
@@ -124,15 +134,17 @@ class TranscriptionOptions:
             drops it after the first 30-s window (or scrolls it out of the context), so it does not
             reach the rest of a long answer; see ``window_prompt``.
         window_prompt: text placed before *every* 30-s window's own text (faster-whisper's
-            ``hotwords``), e.g. a verbatim prompt that makes Whisper write the fillers it hears
-            (None = nothing).
-        condition_on_previous_text: feed each window the text written for the one before it
-            (Whisper's default).
+            ``hotwords``): by default VERBATIM_PROMPT, which makes Whisper write the fillers it
+            hears (None = a plain transcript).
+        condition_on_previous_text: feed each window the text written for the one before it.
+            Off by default: measured on a 3:19 answer, a verbatim prompt with the clean text of
+            earlier windows behind it wrote none of minute 3's hesitations (docs/fillers.md).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
-            after a disfluent previous text, run beside the transcription of the next window.
+            after a disfluent previous text, run beside the transcription of the next window. Off
+            by default since 0.3.0 (the verbatim prompt finds more; voicecoach.pipeline.FILLER_METHODS).
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
     """
 
@@ -143,8 +155,8 @@ class TranscriptionOptions:
     compute_type: str = "int8"
     language: str | None = "en"
     initial_prompt: str | None = None
-    window_prompt: str | None = None
-    condition_on_previous_text: bool = True
+    window_prompt: str | None = VERBATIM_PROMPT
+    condition_on_previous_text: bool = False
     check_language: bool = True
-    probe_hesitations: bool = True
+    probe_hesitations: bool = False
     extra: dict = field(default_factory=dict)

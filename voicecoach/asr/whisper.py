@@ -365,7 +365,7 @@ class WhisperTranscriber:
             on_progress(audio.duration_s)
         return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
                           language_probability=prob, detected_language=detected, english_probability=english,
-                          model=self.resolved.name, cues=tuple(cues))
+                          model=self.resolved.name, cues=tuple(cues), verbatim=bool(o.window_prompt))
 
     def _local_path(self) -> str:
         path = self.resolved.path

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import skip_language_option
+from voicecoach.cli.score_cmd import filler_method, filler_method_option, skip_language_option
 
 
 def _key_reader(stop: threading.Event) -> None:
@@ -58,6 +58,7 @@ def practice(
     margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
     model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
     skip_language_check: bool = skip_language_option("the answer"),
+    fillers: str = filler_method_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
 ) -> None:
@@ -70,16 +71,16 @@ def practice(
     from rich.text import Text
 
     from voicecoach import questions
-    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.audio import devices
     from voicecoach.errors import QuestionError
-    from voicecoach.pipeline import SCORE_ANYWAY, ScoreOptions, Scorer
+    from voicecoach.pipeline import SCORE_ANYWAY, Scorer, score_options
     from voicecoach.practice import PracticeOptions, max_length_s
     from voicecoach.practice import practice as run
     from voicecoach.render import json_report, terminal
     from voicecoach.sessions import SessionStore
     from voicecoach.timefmt import clock
 
+    method = filler_method(fillers)
     qs = questions.load_all(bank)
     if random_q:
         pool = [q for q in qs.values() if not category or q.category == category]
@@ -95,7 +96,7 @@ def practice(
     opts = PracticeOptions(speak=speak, voice=voice, rate_wpm=rate, margin_s=margin,
                            input_device=devices.resolve(device, "input"),
                            output_device=devices.resolve(output_device, "output"))
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, check_language=not skip_language_check)))
+    scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     console = Console(stderr=as_json)
     interrupted = store.interrupted()
     if interrupted:

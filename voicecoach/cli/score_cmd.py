@@ -18,6 +18,33 @@ def skip_language_option(what: str = "it"):
                         help=f"Transcribe {what} as English even if language detection ranks another language first.")
 
 
+FILLER_METHOD_HELP = ("How fillers are counted: verbatim (Whisper writes them, prompted on every 30-s window; the default), "
+                     "verbatim+heard (plus um/uh heard in gaps), written+heard (a plain transcript plus um/uh heard; "
+                     "voicecoach 0.2), written (a plain transcript's fillers only).")
+
+
+def filler_method_option():
+    """--fillers METHOD, as every command that scores takes it."""
+    return typer.Option("verbatim", "--fillers", metavar="METHOD", help=FILLER_METHOD_HELP)
+
+
+def written_only_option():
+    return typer.Option(False, "--written-fillers-only", help="Same as --fillers written.")
+
+
+def filler_method(method: str, written_only: bool = False) -> str:
+    """The --fillers value checked (before any model loads); --written-fillers-only means 'written'."""
+    from voicecoach.pipeline import FILLER_METHODS
+
+    if method not in FILLER_METHODS:
+        raise typer.BadParameter(f"--fillers must be one of {', '.join(FILLER_METHODS)}, not {method!r}")
+    if written_only:
+        if method not in ("verbatim", "written"):
+            raise typer.BadParameter(f"--fillers {method} contradicts --written-fillers-only (--fillers written)")
+        return "written"
+    return method
+
+
 def score(
     file: Path = typer.Argument(..., help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
                                 show_default=False, metavar="FILE"),
@@ -26,7 +53,7 @@ def score(
     model: str = typer.Option("base", "--model", "-m", metavar="NAME",
                               help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
                                    "or a faster-whisper name (downloads; needs internet)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON (schema 1.1) instead of the summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON (schema 1.2) instead of the summary."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
@@ -34,9 +61,8 @@ def score(
     min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace (words per minute)."),
     max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace (words per minute)."),
     skip_language_check: bool = skip_language_option(),
-    written_only: bool = typer.Option(False, "--written-fillers-only",
-                                      help="Count only the fillers Whisper wrote; skip recovering the um/uh it heard "
-                                           "but left out (misses most hesitations; saves only ~2% of the time, as the check runs beside the transcription)."),
+    fillers: str = filler_method_option(),
+    written_only: bool = written_only_option(),
     save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
@@ -50,11 +76,12 @@ def score(
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
     check_wpm(min_wpm, max_wpm)
+    method = filler_method(fillers, written_only)
     check_path(file)
     q = questions.get(question, bank)
     if out is not None:
         check_target(out)
-    scorer = Scorer(make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, written_only, max_minutes))
+    scorer = Scorer(make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, method, max_minutes))
     err = Console(stderr=True)
     if err.is_terminal and not as_json:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -93,20 +120,11 @@ def check_wpm(min_wpm: float, max_wpm: float) -> None:
 
 
 def make_options(model: str, beam_size: int, min_wpm: float, max_wpm: float, skip_language_check: bool,
-                 written_only: bool, max_minutes: float, cpu_threads: int = 0):
+                 method: str, max_minutes: float, cpu_threads: int = 0):
     """The ScoreOptions the score and batch commands build from their shared flags."""
-    from dataclasses import replace
-
     from voicecoach.analysis.pace import PaceOptions
-    from voicecoach.analysis.recovery import RecoveryOptions
-    from voicecoach.analysis.score import AnalysisOptions
-    from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.pipeline import ScoreOptions
+    from voicecoach.pipeline import score_options
 
-    return ScoreOptions(
-        transcription=TranscriptionOptions(model=model, beam_size=beam_size, cpu_threads=cpu_threads,
-                                           check_language=not skip_language_check, probe_hesitations=not written_only),
-        analysis=replace(AnalysisOptions(), pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm),
-                         recovery=RecoveryOptions(enabled=not written_only)),
-        max_duration_s=max_minutes * 60,
-    )
+    return score_options(method, pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm), max_duration_s=max_minutes * 60,
+                         model=model, beam_size=beam_size, cpu_threads=cpu_threads,
+                         check_language=not skip_language_check)

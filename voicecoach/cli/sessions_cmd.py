@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import skip_language_option
+from voicecoach.cli.score_cmd import filler_method, filler_method_option, skip_language_option
 
 app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
 
@@ -168,12 +168,20 @@ def export(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     typer.echo(str(store.export(info, target)))
 
 
+# How a stored report counted its fillers, for progress's note (FillerResult.method).
+HOW_COUNTED = {
+    "written": "counted only the fillers Whisper wrote in a plain transcript (before 0.2; reads low)",
+    "written+heard": "counted a plain transcript's fillers plus the um/uh heard in gaps (0.2)",
+    "verbatim+heard": "counted the verbatim transcript's fillers plus the um/uh heard in gaps",
+    "verbatim": "counted the fillers of a verbatim transcript",
+}
+
+
 @app.command("recover")
 def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
     """Find recordings interrupted by a crash or kill, score them and keep them as sessions."""
     from voicecoach import questions
-    from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import Scorer, score_options
     from voicecoach.practice import recover as run
     from voicecoach.timefmt import clock
 
@@ -181,7 +189,7 @@ def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", h
     if not store.interrupted():
         typer.echo("No interrupted recordings.")
         return
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model)))
+    scorer = Scorer(score_options(model=model))
     for r in run(store, scorer, questions.load_all(), on_session=lambda i: typer.echo(f"recovering {i.id} …")):
         what = f"score {r.session.score:.0f}" if r.session.score is not None else f"kept unscored ({r.score_error})"
         typer.echo(f"{r.session.id}: {clock(r.recording.duration_s)} recovered, {what}")
@@ -192,17 +200,18 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
             all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
             question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
             model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model."),
-            skip_language_check: bool = skip_language_option("the answers")) -> None:
+            skip_language_check: bool = skip_language_option("the answers"),
+            fillers: str = filler_method_option()) -> None:
     """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
 
     The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
     """
     from voicecoach import questions
-    from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.pipeline import Scorer, score_options
     from voicecoach.practice import rescore as run
     from voicecoach.sessions.store import RECORDING, filler_method
 
+    method = filler_method(fillers)
     store = _store()
     if bool(refs) == all_:
         raise typer.BadParameter("give session ids or --all (not both)")
@@ -213,7 +222,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
         typer.echo("No sessions to rescore.")
         return
     before = {s.id: (s.score, s.fillers_per_min, filler_method(store.report(s))) for s in chosen}
-    scorer = Scorer(ScoreOptions(transcription=TranscriptionOptions(model=model, check_language=not skip_language_check)))
+    scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     failed = 0
     for r in run(store, scorer, questions.load_all(), chosen,
                  on_session=lambda i: typer.echo(f"rescoring {i.id} ({i.question_id}) …")):
@@ -245,8 +254,10 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from rich.console import Console
     from rich.table import Table
 
+    from collections import Counter
+
     from voicecoach import __version__
-    from voicecoach.analysis.fillers import WRITTEN
+    from voicecoach.pipeline import DEFAULT_FILLER_METHOD
     from voicecoach.sessions.store import SCORED, filler_method
 
     store = _store()
@@ -284,11 +295,12 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     if len(f) >= 2:
         c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
     reports = [store.report(s) or {} for s in sessions]
-    written = sum(filler_method(r) == WRITTEN for r in reports)
+    other = [m for m in (filler_method(r) for r in reports) if m and m != DEFAULT_FILLER_METHOD]
     older = sum(r.get("voicecoach_version") != __version__ for r in reports)
-    if 0 < written < len(sessions):
-        c.print(f"[yellow]{written} of these {len(sessions)} sessions counted only the fillers Whisper wrote "
-                f"(scored before voicecoach counted the um/uh it heard), so their fillers per minute read low. "
+    if 0 < len(other) < len(sessions):  # mixed: the trend would compare two ways of counting
+        ways = ", ".join(f"{n} {HOW_COUNTED[m]}" for m, n in Counter(other).most_common())
+        c.print(f"[yellow]{len(other)} of these {len(sessions)} sessions counted fillers another way than this "
+                f"version's default ({ways}), so their fillers per minute are not comparable. "
                 f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]")
     elif 0 < older < len(sessions):
         c.print(f"[yellow]{older} of these {len(sessions)} sessions were scored by an earlier voicecoach, whose "

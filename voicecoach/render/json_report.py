@@ -1,4 +1,4 @@
-"""The report as JSON: a documented, versioned schema (voicecoach/schema/report-1.1.json).
+"""The report as JSON: a documented, versioned schema (voicecoach/schema/report-1.2.json).
 
 Times are seconds (floats, 3 decimals); rates are per minute; scores are 0-100.
 Version policy: a new optional field bumps the minor version; a removed or changed field bumps

@@ -1,4 +1,4 @@
-"""The report on a terminal, with rich. It renders the JSON form (schema 1.1), so a fresh report
+"""The report on a terminal, with rich. It renders the JSON form (schema 1.2), so a fresh report
 and one stored in a session look the same."""
 
 from __future__ import annotations

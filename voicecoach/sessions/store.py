@@ -6,7 +6,7 @@ Layout under ``<VOICECOACH_HOME>``::
     sessions/<id>/session.json       metadata: the source of truth for the index
     sessions/<id>/answer.flac        the answer (streamed to disk while recording)
     sessions/<id>/question.wav       the question as spoken (practice only)
-    sessions/<id>/report.json        the full report (schema 1.1), transcript with word timings included
+    sessions/<id>/report.json        the full report (schema 1.2), transcript with word timings included
     sessions/<id>/transcript.txt     the transcript as text, one timed line per segment
 
 A session whose ``status`` is "recording" and whose recorder process is gone was interrupted;
