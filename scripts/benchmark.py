@@ -5,12 +5,13 @@
 1. `voicecoach --help` wall time (median of 5).
 2. End to end (`voicecoach score FILE --json`, a fresh process: start-up, decoding, model load,
    transcription, analysis, embeddings, JSON) against faster-whisper's bare transcription of the
-   same file with the same settings (model already loaded, audio already decoded), interleaved.
-   The bare transcription runs twice: with voicecoach's transcription threads (half the cores; the
-   hesitation probe has the other half) and with one thread per core (faster-whisper's usual
-   setting); the ratio is taken against the faster of the two.
-3. The cost of recovering unwritten hesitations: end to end with recovery (the default) against
-   `--written-fillers-only`, interleaved in the same loop (target: at most 25% more).
+   same file with the same settings (the verbatim prompt on every window, no conditioning; model
+   already loaded, audio already decoded), interleaved. The bare transcription runs with
+   voicecoach's decoder threads (half the cores) and with one thread per core (faster-whisper's
+   usual setting); the ratio is taken against the faster of the two. A plain bare transcription
+   (no prompt, faster-whisper's defaults) shows what the prompt itself costs.
+3. voicecoach 0.2's way of counting (`--fillers written+heard`: a plain transcript and the
+   hesitation probe beside it), interleaved in the same loop.
 4. With --long: peak RSS of scoring a 60-minute file (the lecture looped to an hour).
 Numbers go in the README; the machine is shared and noisy, so compare the ratio, not the seconds.
 """
@@ -36,13 +37,16 @@ DEFAULT_AUDIO = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mo
 BARE = r"""
 import sys, time, json
 from voicecoach.asr.models import resolve
+from voicecoach.asr.types import VERBATIM_PROMPT
 from voicecoach.audio import load
 from faster_whisper import WhisperModel
 m = WhisperModel(resolve(sys.argv[2]).path, device="cpu", compute_type="int8", cpu_threads=int(sys.argv[3]))
 audio = load(sys.argv[1]).samples
+verbatim = sys.argv[4] == "verbatim"
 t = time.perf_counter()
 segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
-                              hallucination_silence_threshold=2.0)
+                              hallucination_silence_threshold=2.0,
+                              hotwords=VERBATIM_PROMPT if verbatim else None, condition_on_previous_text=not verbatim)
 n = sum(len(s.words) for s in segments)
 print(json.dumps({"seconds": time.perf_counter() - t, "words": n}))
 """
@@ -79,27 +83,32 @@ def main() -> None:
     print(f"voicecoach --help: median {statistics.median(helps):.3f} s (min {min(helps):.3f})")
 
     half, cores = ThreadPlan.for_threads().decode, os.cpu_count() or 1
-    bare_half, bare_all, e2e, plain = [], [], [], []
+    bare_half, bare_all, bare_plain, e2e, old = [], [], [], [], []
     for i in range(a.repeats):
-        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(half)])
+        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(half), "verbatim"])
         bare_half.append(json.loads(p.stdout)["seconds"])
-        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(cores)])
+        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(cores), "verbatim"])
         bare_all.append(json.loads(p.stdout)["seconds"])
+        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(cores), "plain"])
+        bare_plain.append(json.loads(p.stdout)["seconds"])
         s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json"])
         e2e.append(s)
         report = json.loads(p.stdout)
         words = len(report["transcript"]["text"].split())
-        heard = sum(x["source"] == "heard" for x in report["fillers"]["occurrences"])
-        s, _ = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json", "--written-fillers-only"])
-        plain.append(s)
+        hes = report["fillers"]["hesitation_count"]
+        s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json", "--fillers", "written+heard"])
+        old.append(s)
+        old_hes = json.loads(p.stdout)["fillers"]["hesitation_count"]
         print(f"  run {i + 1}: bare transcription {bare_half[-1]:.2f} s ({half} thread(s)) / {bare_all[-1]:.2f} s "
-              f"({cores} threads), end to end {e2e[-1]:.2f} s ({words} words, "
-              f"{heard} hesitations heard), written fillers only {plain[-1]:.2f} s")
-    bh, ba = statistics.median(bare_half), statistics.median(bare_all)
-    b, e, w = min(bh, ba), statistics.median(e2e), statistics.median(plain)
+              f"({cores} threads), plain bare {bare_plain[-1]:.2f} s; end to end {e2e[-1]:.2f} s ({words} words, "
+              f"{hes} hesitations), --fillers written+heard {old[-1]:.2f} s ({old_hes} hesitations)")
+    bh, ba, bp = statistics.median(bare_half), statistics.median(bare_all), statistics.median(bare_plain)
+    b, e, w = min(bh, ba), statistics.median(e2e), statistics.median(old)
     print(f"{a.audio.name}: bare faster-whisper {bh:.2f} s ({half} thread(s)) / {ba:.2f} s ({cores} threads), "
           f"voicecoach score end to end {e:.2f} s, ratio {e / b:.2f} against the faster (target <= 1.20)")
-    print(f"recovering unwritten hesitations: {e:.2f} s against {w:.2f} s without, +{(e / w - 1):.0%} (target <= +25%)")
+    print(f"the verbatim prompt: bare {ba:.2f} s against {bp:.2f} s plain ({ba / bp - 1:+.0%}); end to end against "
+          f"plain bare {e / bp:.2f}")
+    print(f"voicecoach 0.2's way (--fillers written+heard): {w:.2f} s end to end, {w / b:.2f} x the bare time")
 
     if a.long:
         with tempfile.TemporaryDirectory() as tmp:
