@@ -139,6 +139,9 @@ class TranscriptionOptions:
         condition_on_previous_text: feed each window the text written for the one before it.
             Off by default: measured on a 3:19 answer, a verbatim prompt with the clean text of
             earlier windows behind it wrote none of minute 3's hesitations (docs/fillers.md).
+        refill: transcribe again, on its own, any stretch of at least 2 s where Silero hears speech
+            and Whisper wrote no word (it can jump its timestamps past speech: under the verbatim
+            prompt base skipped 14 s of the 203-s lecture; voicecoach.asr.whisper.untranscribed).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         probe_hesitations: re-read each window's transcript to find where the model expected an
@@ -157,6 +160,7 @@ class TranscriptionOptions:
     initial_prompt: str | None = None
     window_prompt: str | None = VERBATIM_PROMPT
     condition_on_previous_text: bool = False
+    refill: bool = True
     check_language: bool = True
     probe_hesitations: bool = False
     extra: dict = field(default_factory=dict)

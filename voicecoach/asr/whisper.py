@@ -28,6 +28,36 @@ MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
 PROBE_BATCH = 8  # windows per probe call when no core is idle (each holds a 3-MB encoder output)
+# Speech Whisper passed over: at least this long with no word in it is transcribed again on its own
+# (WhisperTranscriber._refill), with this much audio either side.
+UNTRANSCRIBED_S = 2.0
+REFILL_PAD_S = 0.3
+SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
+
+
+def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
+                  min_s: float = UNTRANSCRIBED_S) -> list[tuple[float, float]]:
+    """Stretches of speech (Silero's ``spans``, joined across gaps under SPEECH_JOIN_S) that no word
+    (``words``: start, end) covers for at least ``min_s``. Times in seconds, sorted."""
+    joined: list[list[float]] = []
+    for a, b in sorted(spans):
+        if joined and a - joined[-1][1] < SPEECH_JOIN_S:
+            joined[-1][1] = max(joined[-1][1], b)
+        else:
+            joined.append([a, b])
+    covered = sorted(words)
+    out = []
+    for a, b in joined:
+        t = a
+        for w0, w1 in covered:
+            if w1 <= t or w0 >= b:
+                continue
+            if w0 - t >= min_s:
+                out.append((t, w0))
+            t = max(t, w1)
+        if b - t >= min_s:
+            out.append((t, b))
+    return out
 
 
 def _audible(samples):
@@ -266,11 +296,43 @@ class WhisperTranscriber:
         return self._model
 
     @staticmethod
-    def _has_speech(samples) -> bool:
-        """Does Silero VAD hear any speech in this piece? (Whisper invents text in silence and noise.)"""
+    def _speech_spans(samples) -> list[tuple[float, float]]:
+        """Where Silero VAD hears speech in this piece, in seconds (none: Whisper would only invent
+        text in its silence or noise)."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        return bool(get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS)))
+        return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE)
+                for t in get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS))]
+
+    def _refill(self, piece, offset_s: float, language: str, spans, words, audible) -> list[Segment]:
+        """Transcribe again, alone, each stretch of speech Whisper passed over without a word.
+
+        Whisper can jump its timestamps past speech: under the verbatim prompt, without the previous
+        window's text, base skipped 59.8-73.9 s of the 203-s lecture (bare faster-whisper alike).
+        Each stretch of at least UNTRANSCRIBED_S where Silero hears speech and no word lies is decoded
+        on its own (a short window Whisper reads through) and its words are put in place."""
+        out = []
+        model = self.model
+        hook, model.on_encoded = model.on_encoded, None  # refills are not probed: their windows overlap
+        try:
+            for a_s, b_s in untranscribed(spans, [(w.start_s - offset_s, w.end_s - offset_s) for w in words]):
+                lo = max(0, int((a_s - REFILL_PAD_S) * SAMPLE_RATE))
+                hi = min(len(piece), int((b_s + REFILL_PAD_S) * SAMPLE_RATE))
+                shift = lo / SAMPLE_RATE
+                segs, _ = self._run(piece[lo:hi], language)
+                for seg in segs:
+                    ws = tuple(Word(text=w.word.strip(), start_s=round(offset_s + shift + float(w.start), 3),
+                                    end_s=round(offset_s + shift + float(w.end), 3), probability=round(float(w.probability), 4))
+                               for w in (seg.words or []) if w.word.strip()
+                               and (audible is None or audible(shift + float(w.start), shift + float(w.end))))
+                    if ws:
+                        out.append(Segment(text=" ".join(w.text for w in ws), start_s=ws[0].start_s, end_s=ws[-1].end_s,
+                                           words=ws))
+                log.info("re-transcribed %.1f-%.1f s, which Whisper had passed over: %d word(s)",
+                         offset_s + a_s, offset_s + b_s, sum(len(x.words) for x in out))
+        finally:
+            model.on_encoded = hook
+        return out
 
     def _run(self, samples, language: str | None):
         o = self.options
@@ -307,7 +369,7 @@ class WhisperTranscriber:
             # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a quiet,
             # hoarse voice in the MFA monologue that Whisper transcribed correctly. It listens to
             # the pieces while the model loads.
-            speech = [aside.submit(self._has_speech, audio.samples[a:b]) for a, b in bounds] \
+            speech = [aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
                 if not o.vad_filter else None
             model = self.model
             model.on_encoded = probes.encoded if o.probe_hesitations else None
@@ -318,6 +380,7 @@ class WhisperTranscriber:
                 offset = a / SAMPLE_RATE
                 probes.offset_s = offset
                 piece = audio.samples[a:b]
+                first = len(segments)
                 audible = None
                 if speech:
                     if not speech[k].result():
@@ -356,6 +419,11 @@ class WhisperTranscriber:
                     if on_progress:
                         on_progress(offset + float(s.end))
                 probes.flush()
+                if speech and o.refill:
+                    piece_words = [w for seg in segments[first:] for w in seg.words]
+                    refilled = self._refill(piece, offset, language, speech[k].result(), piece_words, audible)
+                    if refilled:
+                        segments[first:] = sorted(segments[first:] + refilled, key=lambda x: x.start_s)
             cues = probes.cues()
         finally:
             if self._model is not None:
