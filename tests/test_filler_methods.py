@@ -71,3 +71,19 @@ def test_the_default_writes_the_hoarse_monologue_hesitations(data, tmp_path):
     words = {(w["start_s"], w["end_s"]) for s in report["transcript"]["segments"] for w in s["words"]}
     assert all((x["start_s"], x["end_s"]) in words for x in hes)
     assert "(heard, not transcribed)" not in r.stdout and "uh" in r.stdout
+
+
+def test_untranscribed_speech_is_found_between_words():
+    """Where Silero hears speech and Whisper wrote no word for 2 s or more (it can jump its
+    timestamps past speech), voicecoach transcribes that stretch again (WhisperTranscriber._refill)."""
+    from voicecoach.asr.whisper import untranscribed
+
+    # speech 0-20 s (two spans 0.2 s apart are one stretch); words cover 0-5 s and 18-19 s
+    assert untranscribed([(0, 10), (10.2, 20)], [(0, 1), (1.1, 5), (18, 19)]) == [(5, 18)]
+    assert untranscribed([(0, 3)], []) == [(0, 3)]
+    # ordinary pauses between words, and speech after the last word shorter than 2 s, are not gaps
+    assert untranscribed([(0, 3)], [(0.5, 1.0), (1.5, 2.9)]) == []
+    assert untranscribed([(0, 10)], [(0, 8.5)]) == []
+    assert untranscribed([(0, 10)], [(0, 7.5)]) == [(7.5, 10)]
+    # words outside any speech span change nothing; a span with none of them is untranscribed whole
+    assert untranscribed([(30, 33)], [(0, 10)]) == [(30, 33)]
