@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import (check_wpm, filler_method, filler_method_option, make_options, skip_language_option,
+from voicecoach.cli.score_cmd import (check_wpm, checked_filler_method, filler_method_option, make_options, skip_language_option,
                                       written_only_option)
 
 
@@ -56,7 +56,7 @@ def batch(
     from voicecoach.batch.results import FAILED, ResultFile, format_for
 
     check_wpm(min_wpm, max_wpm)
-    method = filler_method(fillers, written_only)
+    method = checked_filler_method(fillers, written_only)
     fmt = format_for(out, fmt)
     if fmt not in ("csv", "jsonl"):
         raise typer.BadParameter(f"--format must be csv or jsonl, not {fmt!r}")

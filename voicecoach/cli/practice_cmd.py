@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import filler_method, filler_method_option, skip_language_option
+from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
 
 
 def _key_reader(stop: threading.Event) -> None:
@@ -80,7 +80,7 @@ def practice(
     from voicecoach.sessions import SessionStore
     from voicecoach.timefmt import clock
 
-    method = filler_method(fillers)
+    method = checked_filler_method(fillers)
     qs = questions.load_all(bank)
     if random_q:
         pool = [q for q in qs.values() if not category or q.category == category]

@@ -32,7 +32,7 @@ def written_only_option():
     return typer.Option(False, "--written-fillers-only", help="Same as --fillers written.")
 
 
-def filler_method(method: str, written_only: bool = False) -> str:
+def checked_filler_method(method: str, written_only: bool = False) -> str:
     """The --fillers value checked (before any model loads); --written-fillers-only means 'written'."""
     from voicecoach.pipeline import FILLER_METHODS
 
@@ -76,7 +76,7 @@ def score(
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
     check_wpm(min_wpm, max_wpm)
-    method = filler_method(fillers, written_only)
+    method = checked_filler_method(fillers, written_only)
     check_path(file)
     q = questions.get(question, bank)
     if out is not None:

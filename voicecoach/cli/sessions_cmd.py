@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import filler_method, filler_method_option, skip_language_option
+from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
 
 app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
 
@@ -211,7 +211,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
     from voicecoach.practice import rescore as run
     from voicecoach.sessions.store import RECORDING, filler_method
 
-    method = filler_method(fillers)
+    method = checked_filler_method(fillers)
     store = _store()
     if bool(refs) == all_:
         raise typer.BadParameter("give session ids or --all (not both)")
