@@ -12,15 +12,18 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_home(tmp_path_factory):
-    """One voicecoach home for the session (the assembled base model is prepared here once)."""
+    """One voicecoach home for the session, and one model cache (the assembled base model is
+    prepared there once, as it is once per user outside the tests)."""
     home = tmp_path_factory.mktemp("voicecoach-home")
-    old = os.environ.get("VOICECOACH_HOME")
-    os.environ["VOICECOACH_HOME"] = str(home)
+    env = {"VOICECOACH_HOME": str(home), "VOICECOACH_MODELS": str(tmp_path_factory.mktemp("voicecoach-models"))}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     yield home
-    if old is None:
-        os.environ.pop("VOICECOACH_HOME", None)
-    else:
-        os.environ["VOICECOACH_HOME"] = old
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture
@@ -62,10 +65,8 @@ def pulse(tmp_path_factory):
 
 @pytest.fixture
 def home(tmp_path, monkeypatch, _session_home):
-    """A fresh voicecoach home for one test (sessions land here); the prepared models are shared."""
+    """A fresh voicecoach home for one test (sessions land here); the model cache is shared."""
     h = tmp_path / "home"
     h.mkdir()
-    (_session_home / "models").mkdir(exist_ok=True)
-    (h / "models").symlink_to(_session_home / "models")
     monkeypatch.setenv("VOICECOACH_HOME", str(h))
     return h

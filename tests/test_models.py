@@ -37,7 +37,7 @@ def test_downloadable_name_is_marked():
 
 
 def test_corrupt_assembled_model_is_detected_and_repaired(tmp_path, monkeypatch):
-    monkeypatch.setenv("VOICECOACH_HOME", str(tmp_path))
+    monkeypatch.setenv("VOICECOACH_MODELS", str(tmp_path))
     entry = models.registry()["base"]
     folder = models.registry_folder(entry)
     cfg = folder / "config.json"
@@ -49,7 +49,7 @@ def test_corrupt_assembled_model_is_detected_and_repaired(tmp_path, monkeypatch)
 
 
 def test_corrupt_package_model_is_detected(tmp_path, monkeypatch):
-    monkeypatch.setenv("VOICECOACH_HOME", str(tmp_path))
+    monkeypatch.setenv("VOICECOACH_MODELS", str(tmp_path))
     entry = models.registry()["tiny.en"]
     src = models.registry_folder(entry)
     copy = tmp_path / "tiny"

@@ -107,6 +107,11 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     assert info["status"] == "scored" and info["score"] == report["score"] and info["source"] == "practice"
     folder = answer.parent
     assert {"answer.flac", "question.wav", "report.json", "session.json", "transcript.txt"} <= {f.name for f in folder.iterdir()}
+    # private to the user: the recording of their voice, the report, the index, the folders
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in folder.iterdir()} == \
+        {f.name: "0o600" for f in folder.iterdir()}
+    assert oct(folder.stat().st_mode & 0o777) == oct(home.stat().st_mode & 0o777) == "0o700"
+    assert oct((home / "sessions.db").stat().st_mode & 0o777) == "0o600"
     lines = (folder / "transcript.txt").read_text().splitlines()
     assert lines and all(line.startswith("[0:") for line in lines)
     assert normalise_text(" ".join(line.split("] ", 1)[1] for line in lines)) == hyp
@@ -303,8 +308,6 @@ def test_disk_full_keeps_the_audio_and_recover_finishes_it(pulse, data, tmp_path
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=120k", "tmpfs", str(mnt)], capture_output=True).returncode:
         pytest.skip("mounting a tmpfs is not permitted here")
     try:
-        (_session_home / "models").mkdir(exist_ok=True)
-        (mnt / "models").symlink_to(_session_home / "models")
         monkeypatch.setenv("VOICECOACH_HOME", str(mnt))
         p, player, _, _ = answer_with(pulse, mnt, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
         out, err = p.communicate(timeout=120)

@@ -49,11 +49,11 @@ def test_migrations_recorded_and_wal(home):
     store = SessionStore()
     make(store, 1)
     db = sqlite3.connect(home / "sessions.db")
-    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == ["001_sessions"]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == ["001_sessions", "002_private"]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
     SessionStore().list()  # reopening does not re-run migrations
-    assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 2
 
 
 def test_damaged_index_is_rebuilt_from_folders(home):

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from voicecoach import paths
 from voicecoach.audio import load
 from voicecoach.audio.recorder import Recorder, RecorderOptions, RecorderStatus, Recording
 from voicecoach.errors import AudioError
@@ -159,7 +160,7 @@ def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],
             try:
                 audio = load(answer, tolerant=True)
                 # rewrite the FLAC so its header is complete (a killed writer never finished it)
-                tmp = answer.with_name(".answer.recovered.flac")
+                tmp = paths.private_file(answer.with_name(".answer.recovered.flac"))
                 sf.write(tmp, audio.samples, 16000, format="FLAC", subtype="PCM_16")
                 tmp.replace(answer)
                 duration = audio.duration_s

@@ -87,5 +87,6 @@ def render(text: str, path: str | Path, rate_wpm: int = 160, voice: str | None =
     if not tmp.exists() or tmp.stat().st_size <= 44:
         tmp.unlink(missing_ok=True)
         raise SpeechError("text-to-speech produced no audio")
+    os.chmod(tmp, 0o600)  # kept in a session folder, private like the rest (voicecoach.paths)
     os.replace(tmp, path)
     return path

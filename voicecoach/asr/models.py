@@ -2,7 +2,7 @@
 
 A name is looked up in the registry (``models/registry.toml``, shipped as ``voicecoach._models``).
 Registry weights come from pinned pip packages; a model split into parts is joined once into
-``<VOICECOACH_HOME>/models/<name>/``. Every file's SHA-256 is checked before first use, and a stamp
+``<models_dir>/<name>/`` (the per-user cache, ``$VOICECOACH_MODELS``; see voicecoach.paths). Every file's SHA-256 is checked before first use, and a stamp
 (size and modification time of each checked file) makes later runs skip the hashing.
 A name that is a folder is used as a local CTranslate2 model. Any other name is passed to
 faster-whisper, which downloads it: that needs the internet, and ``resolve`` says so.

@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from voicecoach import paths
 from voicecoach.audio.devices import DeviceError, sounddevice
 from voicecoach.audio.load import SAMPLE_RATE
 from voicecoach.errors import VoicecoachError
@@ -107,6 +108,7 @@ class Recorder:
         sd = sounddevice()
         o = self.options
         try:
+            paths.private_file(self.path)  # a recording of the user's voice: 0600 from the first byte
             self._file = sf.SoundFile(self.path, "w", samplerate=o.sample_rate_hz, channels=1,
                                       format="FLAC", subtype="PCM_16")
         except (OSError, RuntimeError) as e:

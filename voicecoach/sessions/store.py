@@ -9,6 +9,9 @@ Layout under ``<VOICECOACH_HOME>``::
     sessions/<id>/report.json        the full report (schema 1.2), transcript with word timings included
     sessions/<id>/transcript.txt     the transcript as text, one timed line per segment
 
+Everything here is private to the user: folders 0700, files 0600 (voicecoach.paths); a data
+folder made by an earlier version is tightened once, by the migration "002_private".
+
 A session whose ``status`` is "recording" and whose recorder process is gone was interrupted;
 :meth:`SessionStore.interrupted` finds those so they can be scored and kept.
 """
@@ -24,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from voicecoach import atomic, paths
 from voicecoach.analysis.fillers import HEARD, WRITTEN, WRITTEN_AND_HEARD
@@ -74,8 +78,18 @@ class SessionInfo:
 
 COLUMNS = [f.name for f in fields(SessionInfo)]
 
-# Ordered, named migrations; each runs once and is recorded in the migrations table.
-MIGRATIONS: list[tuple[str, str]] = [
+def _make_private(db: sqlite3.Connection, home: Path) -> None:
+    """Before 0.4 recordings, reports and the index were 0644 in 0755 folders."""
+    import logging
+
+    n = paths.tighten(home)
+    if n:
+        logging.getLogger("voicecoach").info("made %d file(s) and folder(s) in %s private to you", n, home)
+
+
+# Ordered, named migrations; each runs once and is recorded in the migrations table. A migration is
+# SQL, or a function of (connection, home folder) for changes to the files.
+MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection, Path], None]]] = [
     ("001_sessions", """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
@@ -88,6 +102,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX sessions_question ON sessions(question_id, created_at);
     """),
+    ("002_private", _make_private),
 ]
 
 
@@ -162,16 +177,23 @@ class SessionStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.home)
+            paths.private_file(self.db_path)  # SQLite gives its -wal and -shm files the same mode
             db = sqlite3.connect(self.db_path, timeout=10)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             done = {r[0] for r in db.execute("SELECT name FROM migrations")}
-            for name, sql in MIGRATIONS:
-                if name not in done:
+            for name, step in MIGRATIONS:
+                if name in done:
+                    continue
+                if callable(step):
+                    step(db, self.home)
                     with db:
-                        db.executescript("BEGIN;" + sql + f"INSERT INTO migrations VALUES ('{name}', datetime('now'));COMMIT;")
+                        db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", [name])
+                else:
+                    with db:
+                        db.executescript("BEGIN;" + step + f"INSERT INTO migrations VALUES ('{name}', datetime('now'));COMMIT;")
             return db
         except sqlite3.DatabaseError as e:
             raise SessionError(
@@ -201,7 +223,8 @@ class SessionStore:
     def check_writable(self) -> None:
         """Fail early, before any recording starts, if sessions cannot be saved."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.home)
+            paths.private_dir(self.root)
             probe = self.root / f".probe-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
@@ -215,7 +238,7 @@ class SessionStore:
         info = SessionInfo(id=sid, created_at=created, question_id=question_id, question_text=question_text,
                            source=source, pid=os.getpid())
         try:
-            self.folder(sid).mkdir(parents=True)
+            self.folder(sid).mkdir(mode=paths.PRIVATE_DIR)
         except OSError as e:
             raise SessionError(f"cannot create session folder {self.folder(sid)}: {e.strerror or e}") from e
         self.save(info)
@@ -378,7 +401,8 @@ def keep_recording(path: Path, question, report: dict, duration_s: float, store:
     store = store or SessionStore()
     info = store.create(question.id, question.text, source="score --save")
     try:
-        sf.write(store.folder(info.id) / ANSWER, load(path).samples, 16000, format="FLAC", subtype="PCM_16")
+        target = paths.private_file(store.folder(info.id) / ANSWER)
+        sf.write(target, load(path).samples, 16000, format="FLAC", subtype="PCM_16")
     except (OSError, RuntimeError) as e:
         store.delete(info)
         raise SessionError(f"cannot save the recording as a session: {e}") from e
