@@ -154,7 +154,6 @@ def test_thread_plan_changes_speed_not_results(data):
     plan for two cores (the encoder on both, the probe beside the decoder, window by window), give
     the same words and cues; and a first window is encoded once,
     not once for the language check and again for the transcription."""
-    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.whisper import ThreadPlan, WhisperTranscriber
     from voicecoach.audio.load import Audio, load
 
@@ -240,15 +239,18 @@ def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
     keep one random sequence. Without new decoder threads after a file that sampled, mfa_um read
     "Montreal forced a liner." after mfa_uhuh and "Montreal, forced, ummmmmmmmmmm a liner." alone
     (measured when this test was written), so a batch and `voicecoach score` disagreed."""
-    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr import engine
     from voicecoach.asr.whisper import WhisperTranscriber
     from voicecoach.audio.load import load
 
-    t = WhisperTranscriber(PROBED)
+    t, other = WhisperTranscriber(PROBED), WhisperTranscriber(PROBED)  # two in one process share a decoder
     um, uhuh = load(data / "mfa" / "mfa_um.flac"), load(data / "mfa" / "mfa_uhuh.flac")
+    other.model
     alone = t.transcribe(um)
     t.transcribe(uhuh)
-    assert t.model.sampled  # the case this test is about
+    assert engine.has_sampled(t.model)  # the case this test is about
+    heard_by_other = other.transcribe(um)
+    assert [(w.text, w.start_s) for w in heard_by_other.words] == [(w.text, w.start_s) for w in alone.words]
     after = t.transcribe(um)
     assert [(w.text, w.start_s, w.end_s) for w in after.words] == [(w.text, w.start_s, w.end_s) for w in alone.words]
     assert after.cues == alone.cues
@@ -260,7 +262,7 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     read the same whatever the thread count, even where Whisper samples (mfa_um does: the random
     sequence belongs to the decoding thread, not to CTranslate2's worker threads). Measured on the
     27 real recordings: 2 and 4 threads gave the same words, times and cues for every one."""
-    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr import engine
     from voicecoach.asr.whisper import WhisperTranscriber
     from voicecoach.audio.load import load
 
@@ -269,6 +271,6 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     for threads in (1, 4):  # a batch worker's plan (1/1/1) and a 4-core score's (decode 2, encode 4, probe 2)
         t = WhisperTranscriber(replace(PROBED, cpu_threads=threads))
         tr = t.transcribe(um)
-        assert t.model.sampled  # the case this test is about
+        assert engine.has_sampled(t.model)  # the case this test is about
         heard.append(([(w.text, w.start_s, w.end_s) for w in tr.words], tr.cues))
     assert heard[0] == heard[1]

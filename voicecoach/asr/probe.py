@@ -22,7 +22,12 @@ from __future__ import annotations
 
 import logging
 
+from typing import TYPE_CHECKING
+
 from voicecoach.asr.types import HesitationCue
+
+if TYPE_CHECKING:
+    from voicecoach.asr.engine import ProbeText
 
 log = logging.getLogger("voicecoach")
 
@@ -38,17 +43,17 @@ MIN_KEEP = 1e-2  # boundaries below this are not kept (recovery needs 0.15 in a 
 MAX_DECODER_TOKENS = 448  # Whisper's decoder context
 
 
-def hesitation_ids(hf_tokenizer) -> list[int]:
+def hesitation_ids(text: ProbeText) -> list[int]:
     """The single-token ids of HESITATION_TOKENS in this model's vocabulary."""
     ids = []
-    for text in HESITATION_TOKENS:
-        enc = hf_tokenizer.encode(text, add_special_tokens=False).ids
-        if len(enc) == 1 and enc[0] not in ids:
-            ids.append(enc[0])
+    for t in HESITATION_TOKENS:
+        i = text.single_token(t)
+        if i is not None and i not in ids:
+            ids.append(i)
     return ids
 
 
-def _boundaries(tokenizer, tokens: list[int], words) -> list[tuple[int, int]]:
+def _boundaries(text: ProbeText, tokens: list[int], words) -> list[tuple[int, int]]:
     """(token index, word index) for each token that starts a word of ``words``.
 
     faster-whisper builds words from the same tokens and attaches punctuation to them, so a word
@@ -62,25 +67,25 @@ def _boundaries(tokenizer, tokens: list[int], words) -> list[tuple[int, int]]:
     for i, t in enumerate(tokens):
         if pos in starts:
             out.append((i, starts.pop(pos)))
-        pos += len(tokenizer.decode([t]))
+        pos += len(text.decode([t]))
     return out
 
 
-def probe_windows(model, tokenizer, windows: list, ids: list[int]) -> list[HesitationCue]:
+def probe_windows(model, text: ProbeText, windows: list, ids: list[int]) -> list[HesitationCue]:
     """Hesitation cues for one or more windows in one forced decoder pass.
 
-    ``model``: a CTranslate2 ``Whisper`` on the transcribing model's weights; ``tokenizer``: its
-    ``Tokenizer`` for this transcription; ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
+    ``model``: a CTranslate2 ``Whisper`` on the transcribing model's weights; ``text``: its
+    tokenizer's values, with PRIMING_TEXT as the previous text (voicecoach.asr.engine); ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
     window: its encoding, the text tokens written for it, faster-whisper's words for them, the
     window's span, and where the piece starts in the recording (other times are relative to it).
     """
     import ctranslate2
     import numpy as np
 
-    head = [tokenizer.sot_prev] + tokenizer.encode(PRIMING_TEXT) + list(tokenizer.sot_sequence) + [tokenizer.no_timestamps]
+    head = list(text.head)
     jobs = []
     for enc, tokens, words, span, offset in windows:
-        tokens = [t for t in tokens if t < tokenizer.eot]
+        tokens = [t for t in tokens if t < text.eot]
         if tokens and words and len(head) + len(tokens) + 2 <= MAX_DECODER_TOKENS:
             jobs.append((np.asarray(enc)[0], tokens, words, span, offset))
     if not jobs:
@@ -96,18 +101,18 @@ def probe_windows(model, tokenizer, windows: list, ids: list[int]) -> list[Hesit
     cues = []
     for (_, tokens, words, span, offset), res in zip(jobs, results):
         if res.logits:
-            cues += _cues(np.asarray(res.logits[0]), tokenizer, tokens, words, span, offset, ids)
+            cues += _cues(np.asarray(res.logits[0]), text, tokens, words, span, offset, ids)
     return cues
 
 
-def _cues(logits, tokenizer, tokens, words, window_s, offset_s, ids) -> list[HesitationCue]:
+def _cues(logits, text: ProbeText, tokens, words, window_s, offset_s, ids) -> list[HesitationCue]:
     """Cues from one window's forced-decoding logits ([steps, vocab]; step i predicts tokens[i])."""
     import numpy as np
 
     if logits.shape[0] < len(tokens) + 1:
         log.debug("hesitation probe: %d logits for %d tokens; window skipped", logits.shape[0], len(tokens))
         return []
-    bounds = _boundaries(tokenizer, tokens, words)
+    bounds = _boundaries(text, tokens, words)
     rows = [i for i, _ in bounds] + [len(tokens)]
     sel = logits[rows].astype(np.float64)
     top = sel.max(axis=1, keepdims=True)

@@ -12,7 +12,6 @@ from typing import Callable
 from voicecoach.asr.models import ResolvedModel, resolve
 from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
 from voicecoach.audio.load import SAMPLE_RATE, Audio
-from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
 
@@ -23,7 +22,6 @@ ENGLISH = "en"
 CHUNK_S = 300
 CUT_SEARCH_S = 20
 CUT_FRAME_S = 0.2
-RANDOM_SEED = 0
 MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
@@ -94,58 +92,6 @@ def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
     return bounds
 
 
-def _capturing_class():
-    """faster-whisper's WhisperModel, handing each window's encoder output to ``on_encoded`` (the
-    hesitation probe reuses it, so the probe costs a decoder pass and no second encoding),
-    encoding with ``encoder`` when set (a model with more threads; see ThreadPlan), and encoding
-    the same features only once in a row."""
-    from faster_whisper import WhisperModel
-
-    class CapturingWhisperModel(WhisperModel):
-        encoder = None
-        use_encoder = True
-        on_encoded = None
-        _last = None  # (features, encoding) of the last call
-        sampled = False  # a window fell back to sampling since the decoder's threads started
-
-        def generate_with_fallback(self, *args, **kwargs):
-            result = super().generate_with_fallback(*args, **kwargs)
-            if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
-                self.sampled = True
-            return result
-
-        def detect_language(self, audio=None, features=None, **kwargs):
-            # faster-whisper 1.2 hands the language check the spectrogram with one frame more than
-            # the transcription reads (its content_frames leave out the last one). In a piece under
-            # 30 s the two first windows then differ, and the window was encoded twice (0.4 s of a
-            # 1.2-s clip on 2 cores). Without that frame the check hears what is transcribed.
-            if audio is None and features is not None and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
-                features = features[..., :-1]
-            return super().detect_language(audio=audio, features=features, **kwargs)
-
-        def encode(self, features):
-            import numpy as np
-
-            if self._last is not None and self._last[0].shape == features.shape \
-                    and np.array_equal(self._last[0], features):
-                # faster-whisper 1.2 encodes the first window twice: to detect the language, then
-                # to transcribe it (0.4 s on 2 cores; see detect_language for pieces under 30 s)
-                encoding = self._last[1]
-            elif self.encoder is None or not self.use_encoder:
-                encoding = super().encode(features)
-            else:
-                from faster_whisper.transcribe import get_ctranslate2_storage
-
-                batch = features if features.ndim == 3 else np.expand_dims(features, 0)
-                encoding = self.encoder.encode(get_ctranslate2_storage(batch))
-            self._last = (features, encoding)
-            if self.on_encoded:
-                self.on_encoded(encoding)
-            return encoding
-
-    return CapturingWhisperModel
-
-
 @dataclass(frozen=True)
 class ThreadPlan:
     """CTranslate2 threads for each job of a transcription.
@@ -184,44 +130,12 @@ class ThreadPlan:
                    probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1)
 
 
-def _ct2_whisper(path: str, compute_type: str, threads: int):
-    """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own."""
-    import ctranslate2
-
-    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads)
-
-
 @lru_cache(maxsize=4)
 def _load_helper(path: str, compute_type: str, threads: int):
     """A CTranslate2 Whisper on the same weights with its own thread count (see ThreadPlan)."""
-    return _ct2_whisper(path, compute_type, threads)
+    from voicecoach.asr import engine
 
-
-@lru_cache(maxsize=2)
-def _load(path: str, compute_type: str, cpu_threads: int, downloads: bool):
-    import ctranslate2
-
-    WhisperModel = _capturing_class()
-    # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
-    # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
-    # the thread first samples, so the same file gives the same transcript; after a file that
-    # sampled, WhisperTranscriber restarts the decoder's threads (see _fresh_decoder).
-    ctranslate2.set_random_seed(RANDOM_SEED)
-
-    threads = ThreadPlan.for_threads(cpu_threads).decode
-    try:
-        if downloads:
-            try:
-                return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                    local_files_only=True)
-            except Exception:  # not cached yet: the user named a model that must be downloaded
-                log.warning("downloading model '%s' (needs internet)", path)
-        return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
-    except Exception as e:  # CTranslate2 and huggingface_hub raise many types
-        how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
-               if downloads else "its files are damaged or not a CTranslate2 Whisper model")
-        detail = " ".join(str(e).split())[:120]
-        raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
+    return engine.ct2_whisper(path, compute_type, threads)
 
 
 class ProbeQueue:
@@ -281,7 +195,10 @@ class WhisperTranscriber:
 
     @property
     def model(self):
+        """This transcriber's faster-whisper model (voicecoach.asr.engine), loaded on first use."""
         if self._model is None:
+            from voicecoach.asr import engine
+
             o = self.options
             plan = self.plan
             own_encoder = plan.encode != plan.decode
@@ -289,7 +206,7 @@ class WhisperTranscriber:
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
                 early = pool.submit(self._helper, plan.encode) if own_encoder and not self.resolved.downloads else None
-                model = _load(self.resolved.path, o.compute_type, o.cpu_threads, self.resolved.downloads)
+                model = engine.load_model(self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads)
                 if own_encoder and model.encoder is None:
                     model.encoder = early.result() if early else self._helper(plan.encode)
             self._model = model
@@ -299,10 +216,9 @@ class WhisperTranscriber:
     def _speech_spans(samples) -> list[tuple[float, float]]:
         """Where Silero VAD hears speech in this piece, in seconds (none: Whisper would only invent
         text in its silence or noise)."""
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
+        from voicecoach.asr import engine
 
-        return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE)
-                for t in get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=MIN_SPEECH_MS))]
+        return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in engine.speech_spans(samples, MIN_SPEECH_MS)]
 
     def _refill(self, piece, offset_s: float, language: str, spans, words, audible) -> list[Segment]:
         """Transcribe again, alone, each stretch of speech Whisper passed over without a word.
@@ -359,7 +275,6 @@ class WhisperTranscriber:
         language, prob, detected, english = o.language or ENGLISH, 1.0, None, None
         segments = []
         bounds = chunk_bounds(audio.samples)
-        self._fresh_decoder()
         # One thread beside the transcription: Silero's speech check, then the hesitation probe.
         aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
         probes = ProbeQueue(aside, self._probe, self.plan.probe_windows)
@@ -372,6 +287,7 @@ class WhisperTranscriber:
             speech = [aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
                 if not o.vad_filter else None
             model = self.model
+            self._fresh_decoder()  # (a decoder shared with another transcriber may have sampled for it)
             model.on_encoded = probes.encoded if o.probe_hesitations else None
             # Past one piece, memory matters more than seconds: the encoder's own model and its
             # buffers (~200 MB) took an hour-long file to 1.53 GB; on the decoder's model, 1.29 GB.
@@ -436,12 +352,11 @@ class WhisperTranscriber:
                           model=self.resolved.name, cues=tuple(cues), verbatim=bool(o.window_prompt))
 
     def _local_path(self) -> str:
-        path = self.resolved.path
         if self.resolved.downloads:  # the main model is loaded, so its files are in the local cache
-            from faster_whisper.utils import download_model
+            from voicecoach.asr import engine
 
-            path = download_model(path, local_files_only=True)
-        return path
+            return engine.local_path(self.resolved.path)
+        return self.resolved.path
 
     def _helper(self, threads: int):
         """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)."""
@@ -456,31 +371,24 @@ class WhisperTranscriber:
         differently from a fresh process (one "uh" more or less). New threads start from the seed,
         as in a fresh process; it costs a reload of the decoder's weights (0.2 s for base), and
         only after a file that sampled."""
+        from voicecoach.asr import engine
+
         model = self._model
-        if model is None or not model.sampled:
+        if model is None or not engine.has_sampled(model):
             return
-        model.model = None  # the old weights go first: two copies at once raised the peak by ~100 MB
-        model.model = _ct2_whisper(self._local_path(), self.options.compute_type, self.plan.decode)
-        model.sampled = False
+        engine.replace_decoder(model, self._local_path(), self.options.compute_type, self.plan.decode)
 
     def _probe(self, windows: list) -> list:
         """Hesitation cues for finished 30-s windows, (segments, encoder output, offset_s) each, in
         one call (see voicecoach.asr.probe)."""
-        from faster_whisper.tokenizer import Tokenizer
-
-        from voicecoach.asr.probe import hesitation_ids, probe_windows
+        from voicecoach.asr import engine
+        from voicecoach.asr.probe import PRIMING_TEXT, hesitation_ids, probe_windows
 
         m = self.model
         if self._probe_tools is None:
-            tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=ENGLISH)
-            self._probe_tools = (tok, hesitation_ids(m.hf_tokenizer),
+            text = engine.probe_text(m, PRIMING_TEXT, ENGLISH)
+            self._probe_tools = (text, hesitation_ids(text),
                                  self._helper(self.plan.probe) if self.plan.probe_own_model else None)
-        tok, ids, own = self._probe_tools
-        prober = own if own is not None else m.model  # the decoder's model as it is now (_fresh_decoder replaces it)
-        fe = m.feature_extractor
-        jobs = []
-        for segs, encoding, offset_s in windows:
-            start = segs[0].seek * fe.time_per_frame
-            jobs.append((encoding, [t for s in segs for t in s.tokens], [w for s in segs for w in (s.words or [])],
-                         (start, start + fe.chunk_length), offset_s))
-        return probe_windows(prober, tok, jobs, ids)
+        text, ids, own = self._probe_tools
+        prober = own if own is not None else engine.decoder(m)  # as it is now (_fresh_decoder replaces it)
+        return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)

@@ -1,0 +1,176 @@
+"""The contract with faster-whisper's internals (voicecoach.asr.engine), checked without running a model.
+
+An upgrade of faster-whisper that changes any internal voicecoach touches must fail here, not show up
+later as fewer hesitations counted. Two kinds of check:
+- what each touched piece must do, on real objects (the tokenizer of tiny.en, the feature extractor,
+  the prompt builder), so the failure says what broke;
+- a fingerprint of the source of every touched function, so a change the first kind cannot see (the
+  order encode -> decode -> yield in generate_segments, the tuple of generate_with_fallback) is caught.
+When a fingerprint fails: read what the engine relies on (voicecoach/asr/engine.py's docstring), run
+the model tests and `scripts/evaluate.py`, then update FINGERPRINTS and engine.TESTED_VERSION.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from voicecoach.asr import engine, models
+from voicecoach.asr.probe import PRIMING_TEXT, hesitation_ids
+from voicecoach.asr.types import VERBATIM_PROMPT
+
+fw = pytest.importorskip("faster_whisper")
+from faster_whisper import WhisperModel, feature_extractor, tokenizer, transcribe, utils, vad  # noqa: E402
+
+FINGERPRINTS = {  # sha256 of inspect.getsource, first 16 hex digits, faster-whisper 1.2.1
+    "WhisperModel.__init__": "2adf7bbb9675af51",
+    "WhisperModel.encode": "ad054a9f61ded845",
+    "WhisperModel.detect_language": "fc6cd6d19d6b3502",
+    "WhisperModel.generate_with_fallback": "6af592a31747d886",
+    "WhisperModel.generate_segments": "d6594a8b7ab42335",
+    "WhisperModel.get_prompt": "aecf23dca143ccac",
+    "tokenizer.Tokenizer": "a341f6bd8351c70c",
+    "feature_extractor.FeatureExtractor.__init__": "7827abb1966870f8",
+    "transcribe.get_ctranslate2_storage": "f556bb80af447eff",
+    "transcribe.Segment": "8135814d97b5c0e4",
+    "vad.get_speech_timestamps": "e255011ceea1d409",
+}
+TOUCHED = {
+    "WhisperModel.__init__": WhisperModel.__init__,
+    "WhisperModel.encode": WhisperModel.encode,
+    "WhisperModel.detect_language": WhisperModel.detect_language,
+    "WhisperModel.generate_with_fallback": WhisperModel.generate_with_fallback,
+    "WhisperModel.generate_segments": WhisperModel.generate_segments,
+    "WhisperModel.get_prompt": WhisperModel.get_prompt,
+    "tokenizer.Tokenizer": tokenizer.Tokenizer,
+    "feature_extractor.FeatureExtractor.__init__": feature_extractor.FeatureExtractor.__init__,
+    "transcribe.get_ctranslate2_storage": transcribe.get_ctranslate2_storage,
+    "transcribe.Segment": transcribe.Segment,
+    "vad.get_speech_timestamps": vad.get_speech_timestamps,
+}
+
+
+@pytest.fixture(scope="module")
+def hf_tokenizer():
+    import tokenizers
+
+    folder = models.registry_folder(models.registry()["tiny.en"])
+    return tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+
+@pytest.mark.parametrize("name", sorted(TOUCHED))
+def test_fingerprint(name):
+    got = hashlib.sha256(inspect.getsource(TOUCHED[name]).encode()).hexdigest()[:16]
+    assert got == FINGERPRINTS[name], (
+        f"faster-whisper's {name} changed (installed {fw.__version__}, tested {engine.TESTED_VERSION}): "
+        "check what voicecoach/asr/engine.py relies on, run the model tests and scripts/evaluate.py, "
+        "then update FINGERPRINTS")
+
+
+def test_overridden_methods_keep_their_signatures():
+    params = {n: list(inspect.signature(getattr(WhisperModel, n)).parameters)
+              for n in ("encode", "detect_language", "generate_with_fallback")}
+    assert params["encode"] == ["self", "features"]
+    assert params["detect_language"][:3] == ["self", "audio", "features"]
+    assert params["generate_with_fallback"] == ["self", "encoder_output", "prompt", "tokenizer", "options"]
+    # CapturingWhisperModel reads the temperature as the third item of this tuple
+    ret = inspect.signature(WhisperModel.generate_with_fallback).return_annotation
+    assert "WhisperGenerationResult, float, float, float" in str(ret), ret
+    for n in ("encode", "detect_language", "generate_with_fallback"):
+        assert getattr(engine.CapturingWhisperModel, n) is not getattr(WhisperModel, n)
+
+
+def test_generate_segments_encodes_decodes_then_yields():
+    """ProbeQueue takes the segments between two encodings as one window."""
+    src = inspect.getsource(WhisperModel.generate_segments)
+    loop = src.index("while ")
+    enc, dec, yld = (src.index(s, loop) for s in ("self.encode(", "self.generate_with_fallback(", "yield Segment("))
+    assert loop < enc < dec < yld
+    assert src.count("self.encode(") == 1 and src.count("yield") == 1
+
+
+def test_transcribe_takes_the_options_voicecoach_passes():
+    params = inspect.signature(WhisperModel.transcribe).parameters
+    for name in ("language", "beam_size", "word_timestamps", "vad_filter", "initial_prompt", "hotwords",
+                 "condition_on_previous_text", "hallucination_silence_threshold"):
+        assert name in params, name
+    init = inspect.getsource(WhisperModel.__init__)
+    for attr in ("self.model =", "self.hf_tokenizer =", "self.feature_extractor ="):
+        assert attr in init, attr
+    assert "local_files_only" in inspect.signature(utils.download_model).parameters
+
+
+def test_the_verbatim_prompt_reaches_every_window(hf_tokenizer):
+    """hotwords go into the prompt of a window with no previous text (condition_on_previous_text
+    off), which is every window of the default."""
+    tok = tokenizer.Tokenizer(hf_tokenizer, False, task="transcribe", language="en")
+    bare = object.__new__(WhisperModel)
+    bare.max_length = 448
+    prompt = bare.get_prompt(tok, [], without_timestamps=False, hotwords=VERBATIM_PROMPT)
+    words = tok.encode(" " + VERBATIM_PROMPT)
+    assert prompt[0] == tok.sot_prev and prompt[1:1 + len(words)] == words
+    assert prompt[1 + len(words):] == list(tok.sot_sequence)
+
+
+def test_probe_text_from_the_real_tokenizer(hf_tokenizer):
+    model = SimpleNamespace(hf_tokenizer=hf_tokenizer, model=SimpleNamespace(is_multilingual=False))
+    text = engine.probe_text(model, PRIMING_TEXT, "en")
+    tok = tokenizer.Tokenizer(hf_tokenizer, False, task="transcribe", language="en")
+    assert text.head[0] == tok.sot_prev and text.head[-1] == tok.no_timestamps
+    assert text.decode(list(text.head[1:-1 - len(tok.sot_sequence)])) == PRIMING_TEXT
+    assert all(t < text.eot for t in tok.encode(" um, uh"))
+    ids = hesitation_ids(text)
+    assert len(ids) >= 8 and text.decode([ids[0]]) == " um"
+
+
+def test_window_job_reads_the_window_from_its_segments():
+    model = SimpleNamespace(feature_extractor=feature_extractor.FeatureExtractor())
+    fields = set(inspect.signature(transcribe.Segment).parameters)
+    assert {"seek", "tokens", "words", "start", "end", "text"} <= fields
+    word = transcribe.Word(start=31.0, end=31.4, word=" um", probability=0.9)
+    seg = transcribe.Segment(id=1, seek=3000, start=31.0, end=33.0, text=" um yes", tokens=[1, 2], avg_logprob=0.0,
+                             compression_ratio=1.0, no_speech_prob=0.0, words=[word], temperature=0.0)
+    enc, tokens, words, span, offset = engine.window_job(model, [seg], "ENC", 300.0)
+    assert (enc, tokens, words, span, offset) == ("ENC", [1, 2], [word], (30.0, 60.0), 300.0)
+    assert model.feature_extractor.nb_max_frames == 3000
+
+
+def test_speech_spans_and_storage():
+    rng = np.random.default_rng(0)
+    assert engine.speech_spans(np.zeros(16000, dtype=np.float32), 250) == []
+    st = transcribe.get_ctranslate2_storage(rng.standard_normal((1, 80, 3000)).astype(np.float32))
+    assert list(st.shape) == [1, 80, 3000]
+    import ctranslate2
+
+    assert "return_logits_vocab" in ctranslate2.models.Whisper.generate.__doc__
+
+
+def test_another_version_is_named_once_at_load(monkeypatch):
+    assert engine.check_version() is None  # the installed one is the tested one
+    monkeypatch.setattr(fw, "__version__", "9.9.9")
+    warning = engine.check_version()
+    assert warning.startswith("faster-whisper 9.9.9 is installed") and engine.TESTED_VERSION in warning
+    assert "\n" not in warning
+
+
+@pytest.mark.model
+def test_two_transcribers_share_weights_not_hooks(caplog):
+    """Two transcribers in one process (a batch worker and a rescore, say) each get their own
+    model object: a probe hook set by one never fires for the other; the weights load once."""
+    from voicecoach.asr.types import TranscriptionOptions
+    from voicecoach.asr.whisper import WhisperTranscriber
+
+    caplog.set_level(logging.WARNING, "voicecoach")
+    a = WhisperTranscriber(TranscriptionOptions(model="tiny.en", cpu_threads=1))
+    b = WhisperTranscriber(TranscriptionOptions(model="tiny.en", cpu_threads=1))
+    ma, mb = a.model, b.model
+    assert ma is not mb and engine.decoder(ma) is engine.decoder(mb)
+    ma.on_encoded = lambda enc: None
+    ma.use_encoder = False
+    assert mb.on_encoded is None and mb.use_encoder
+    assert not [r for r in caplog.records if "is installed" in r.getMessage()]

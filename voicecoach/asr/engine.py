@@ -1,0 +1,218 @@
+"""The one seam to faster-whisper's internals.
+
+voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the ``Segment`` and
+``Word`` it yields) everywhere, and reaches past it only here:
+
+- ``WhisperModel.encode`` (overridden): each 30-s window's encoder output goes to the hesitation
+  probe, a second CTranslate2 model can encode (see ThreadPlan), and the same features are encoded
+  once in a row;
+- ``WhisperModel.detect_language`` (overridden): reads the frames the transcription reads;
+- ``WhisperModel.generate_with_fallback`` (wrapped): its result is a tuple whose third item is the
+  temperature, > 0 when the window fell back to sampling;
+- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
+  ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
+  ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
+- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot_sequence``, ``no_timestamps``, ``eot``,
+  ``encode``, ``decode``), ``transcribe.get_ctranslate2_storage``, ``vad.get_speech_timestamps``,
+  ``utils.download_model``;
+- the order of ``generate_segments``: a window is encoded, decoded, its segments yielded, then the
+  next window is encoded. ProbeQueue relies on it: the segments between two encodings are one window.
+
+``tests/test_engine_contract.py`` checks each of these against the installed faster-whisper without
+running a model, and fails when one changes shape; ``load_model`` logs a warning when a version
+other than TESTED_VERSION is installed. This module imports faster-whisper at import time: import it
+only inside the functions that need it (voicecoach.asr.whisper does).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import ctranslate2
+import faster_whisper
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_ctranslate2_storage
+
+from voicecoach.errors import ModelError
+
+log = logging.getLogger("voicecoach")
+
+# The decoders (by id) that fell back to sampling since their threads started: their threads' random
+# sequences moved on, so the next file would not be heard as in a fresh process (replace_decoder).
+_SAMPLED: set[int] = set()
+TESTED_VERSION = "1.2.1"  # the faster-whisper release the contract test and the evaluation ran on
+RANDOM_SEED = 0
+
+
+class CapturingWhisperModel(WhisperModel):
+    """faster-whisper's WhisperModel, handing each window's encoder output to ``on_encoded`` (the
+    hesitation probe reuses it, so the probe costs a decoder pass and no second encoding),
+    encoding with ``encoder`` when set and ``use_encoder`` (a model with more threads; see
+    ThreadPlan), and encoding the same features only once in a row.
+
+    The hook state (``on_encoded``, ``encoder``, ``use_encoder``, the last encoding) belongs to one
+    transcriber: ``load_model`` hands each caller its own object, sharing only the CTranslate2
+    decoder. Whether that decoder has sampled belongs to the decoder (``has_sampled``), so a
+    transcriber whose shared decoder sampled for another one restarts it too."""
+
+    encoder = None
+    use_encoder = True
+    on_encoded = None
+    _last = None  # (features, encoding) of the last call
+
+    def generate_with_fallback(self, *args, **kwargs):
+        result = super().generate_with_fallback(*args, **kwargs)
+        if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
+            _SAMPLED.add(id(self.model))
+        return result
+
+    def detect_language(self, audio=None, features=None, **kwargs):
+        # faster-whisper 1.2 hands the language check the spectrogram with one frame more than
+        # the transcription reads (its content_frames leave out the last one). In a piece under
+        # 30 s the two first windows then differ, and the window was encoded twice (0.4 s of a
+        # 1.2-s clip on 2 cores). Without that frame the check hears what is transcribed.
+        if audio is None and features is not None and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
+            features = features[..., :-1]
+        return super().detect_language(audio=audio, features=features, **kwargs)
+
+    def encode(self, features):
+        if self._last is not None and self._last[0].shape == features.shape \
+                and np.array_equal(self._last[0], features):
+            # faster-whisper 1.2 encodes the first window twice: to detect the language, then
+            # to transcribe it (0.4 s on 2 cores; see detect_language for pieces under 30 s)
+            encoding = self._last[1]
+        elif self.encoder is None or not self.use_encoder:
+            encoding = super().encode(features)
+        else:
+            batch = features if features.ndim == 3 else np.expand_dims(features, 0)
+            encoding = self.encoder.encode(get_ctranslate2_storage(batch))
+        self._last = (features, encoding)
+        if self.on_encoded:
+            self.on_encoded(encoding)
+        return encoding
+
+
+def ct2_whisper(path: str, compute_type: str, threads: int):
+    """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own."""
+    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads)
+
+
+def check_version() -> str | None:
+    """A one-line warning when the installed faster-whisper is not the tested one (else None)."""
+    if faster_whisper.__version__ == TESTED_VERSION:
+        return None
+    return (f"faster-whisper {faster_whisper.__version__} is installed; voicecoach {_own_version()} was tested with "
+            f"{TESTED_VERSION}, and counts could differ (run pytest tests/test_engine_contract.py)")
+
+
+def _own_version() -> str:
+    from voicecoach import __version__
+
+    return __version__
+
+
+@lru_cache(maxsize=2)
+def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) -> CapturingWhisperModel:
+    warning = check_version()
+    if warning:
+        log.warning(warning)
+    # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
+    # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
+    # the thread first samples, so the same file gives the same transcript; after a file that
+    # sampled, WhisperTranscriber restarts the decoder's threads (replace_decoder).
+    ctranslate2.set_random_seed(RANDOM_SEED)
+    try:
+        if downloads:
+            try:
+                return CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
+                                             local_files_only=True)
+            except Exception:  # not cached yet: the user named a model that must be downloaded
+                log.warning("downloading model '%s' (needs internet)", path)
+        return CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+    except Exception as e:  # CTranslate2 and huggingface_hub raise many types
+        how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
+               if downloads else "its files are damaged or not a CTranslate2 Whisper model")
+        detail = " ".join(str(e).split())[:120]
+        raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
+
+
+def load_model(path: str, compute_type: str, threads: int, downloads: bool) -> CapturingWhisperModel:
+    """A model for one transcriber. The weights are loaded once per process and shared; the
+    returned object and its hook state are this caller's own (a shallow copy)."""
+    return copy.copy(_load_shared(path, compute_type, threads, downloads))
+
+
+def has_sampled(model: CapturingWhisperModel) -> bool:
+    """Did ``model``'s decoder fall back to sampling since its threads started (for any transcriber)?"""
+    return id(model.model) in _SAMPLED
+
+
+def replace_decoder(model: CapturingWhisperModel, path: str, compute_type: str, threads: int) -> None:
+    """Give ``model`` a new decoder on the same weights (new threads, seeded afresh). Other
+    transcribers keep the old one (still marked as sampled) until they replace it too."""
+    model.model = None  # the old weights go first: two copies at once raised the peak by ~100 MB
+    model.model = ct2_whisper(path, compute_type, threads)
+
+
+def decoder(model: CapturingWhisperModel):
+    """The CTranslate2 Whisper that decodes for ``model`` now."""
+    return model.model
+
+
+def local_path(name: str) -> str:
+    """The local folder of a model faster-whisper downloaded (it is in the cache once loaded)."""
+    from faster_whisper.utils import download_model
+
+    return download_model(name, local_files_only=True)
+
+
+def speech_spans(samples, min_speech_ms: int) -> list[tuple[int, int]]:
+    """Silero VAD's speech spans in ``samples`` (16 kHz), as sample ranges."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    return [(t["start"], t["end"]) for t in get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=min_speech_ms))]
+
+
+@dataclass(frozen=True)
+class ProbeText:
+    """What the hesitation probe needs of Whisper's tokenizer, as plain values.
+
+    Attributes:
+        head: the decoder prompt before a window's text: previous-text marker, ``previous`` text,
+            start of transcript (English, transcribe), no timestamps.
+        eot: the end-of-text token; text tokens are below it.
+        decode: token ids -> text.
+        single_token: text -> its token id if the text is one token, else None.
+    """
+
+    head: tuple[int, ...]
+    eot: int
+    decode: Callable[[list[int]], str]
+    single_token: Callable[[str], int | None]
+
+
+def probe_text(model: CapturingWhisperModel, previous: str, language: str) -> ProbeText:
+    tok = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
+    hf = model.hf_tokenizer
+
+    def single(text: str) -> int | None:
+        ids = hf.encode(text, add_special_tokens=False).ids
+        return ids[0] if len(ids) == 1 else None
+
+    head = (tok.sot_prev, *tok.encode(previous), *tok.sot_sequence, tok.no_timestamps)
+    return ProbeText(head=head, eot=tok.eot, decode=tok.decode, single_token=single)
+
+
+def window_job(model: CapturingWhisperModel, segments: list, encoding, offset_s: float) -> tuple:
+    """One finished window for the probe: (encoder output, its text tokens, faster-whisper's words,
+    (start_s, end_s) of the window, offset_s of the piece)."""
+    fe = model.feature_extractor
+    start = segments[0].seek * fe.time_per_frame
+    return (encoding, [t for s in segments for t in s.tokens], [w for s in segments for w in (s.words or [])],
+            (start, start + fe.chunk_length), offset_s)
