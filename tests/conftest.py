@@ -70,3 +70,27 @@ def home(tmp_path, monkeypatch, _session_home):
     h.mkdir()
     monkeypatch.setenv("VOICECOACH_HOME", str(h))
     return h
+
+
+@pytest.fixture(autouse=True)
+def _tiers(request, monkeypatch):
+    """The fast tier (`pytest -m "not model and not audio"`) must stay fast: a test that loads
+    Whisper or MiniLM in this process without the `model` marker, or starts the sound server without
+    the `audio` marker, fails and says which marker it needs. (Models a test's child process loads
+    are not seen here: those tests are marked by hand; see docs/testing.md.)"""
+    marks = {m.name for m in request.node.iter_markers()}
+    if "audio" not in marks and "pulse" in request.fixturenames:
+        pytest.fail("this test uses the sound server: mark it @pytest.mark.audio")
+    if "model" in marks or "audio" in marks:
+        return
+
+    def refuse(what):
+        def loader(*args, **kwargs):
+            raise AssertionError(f"this test loads {what}: mark it @pytest.mark.model")
+        return loader
+
+    import ctranslate2
+    import safetensors.numpy
+
+    monkeypatch.setattr(ctranslate2.models, "Whisper", refuse("Whisper"))
+    monkeypatch.setattr(safetensors.numpy, "load_file", refuse("the MiniLM sentence encoder"))

@@ -3,8 +3,11 @@
 import json
 
 import numpy as np
+import pytest
 
 from voicecoach.analysis.embed import load_encoder
+
+pytestmark = pytest.mark.model  # MiniLM
 
 
 def test_matches_sentence_transformers(data):

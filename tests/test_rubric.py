@@ -1,12 +1,14 @@
 """Rubric coverage on real-looking answers: paraphrase is recognised, agreement with human labels."""
 
+import pytest
 import tomllib
-
-
 from helpers import transcript
+
 from voicecoach import questions
 from voicecoach.analysis.embed import load_encoder
 from voicecoach.analysis.rubric import COVERED, MISSED, analyse_rubric
+
+pytestmark = pytest.mark.model  # MiniLM
 
 # Measured on tests/data/rubric_labels.toml when this test was written (see README): the floor
 # guards against regressions, it is not tuned to pass.

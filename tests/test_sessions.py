@@ -119,6 +119,7 @@ def test_cli_list_show_export_delete_progress(home, tmp_path):
     assert r.returncode == 0 and not folder.exists() and len(SessionStore().list()) == 2
 
 
+@pytest.mark.model
 def test_score_save_keeps_a_session(home, data):
     r = subprocess.run([EXE, "score", data / "mfa_english_slow.wav", "--save", "--json"], capture_output=True,
                        text=True, timeout=180)
