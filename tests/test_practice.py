@@ -363,3 +363,26 @@ def test_read_only_data_folder_fails_before_recording(pulse, tmp_path, monkeypat
         assert "Recording" not in out
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_practice_offline(pulse, home, data, tmp_path):
+    """With the network cut off (a network namespace with only loopback; the sound server is a unix
+    socket, so it is still there) practice speaks, records, scores and keeps the answer, and its
+    report is the one `voicecoach score` gives for the saved recording."""
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
+        pytest.skip("network namespaces are not permitted here")
+    source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    p = subprocess.Popen(["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh",
+                          EXE, "practice", "-q", "tell-me-about-yourself", "--json"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_ctrl_c_as_at_a_terminal)
+    answer = wait_for_recording(home)
+    pulse.play_into_mic(source).wait(60)
+    time.sleep(1.0)
+    out, err = p.communicate("\n", timeout=120)
+    assert p.returncode == 0, err
+    report = json.loads(out)
+    assert normalise_text(report["transcript"]["text"]) == normalise_text((data / "whisper_jfk.txt").read_text())
+    again = json.loads(subprocess.run([EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
+                                      capture_output=True, text=True, timeout=120).stdout)
+    assert (again["score"], again["transcript"]) == (report["score"], report["transcript"])
