@@ -67,7 +67,7 @@ def test_pace_excludes_gap_time():
 
 def test_no_words_one_word_zero_length():
     empty = build_report(Q, Transcript(segments=(), duration_s=30.0), encoder=None)
-    assert empty.score is None and empty.length.verdict == "no speech" and "No speech" in empty.notices[0]
+    assert empty.score is None and empty.length.verdict == "no speech" and "No speech" in empty.notices[0].text and empty.notices[0].code == "no-speech"
     zero = build_report(Q, Transcript(segments=(), duration_s=0.0), encoder=None)
     assert zero.score is None
     one = build_report(Q, transcript("Hello."), encoder=None)

@@ -6,11 +6,12 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from voicecoach.schema.report import schema as report_schema
 
 from helpers import write_audio
 
@@ -39,7 +40,7 @@ def test_score_json_matches_schema_and_out_file(data, tmp_path):
     p = run("score", data / "whisper_jfk.flac", "--question", "tell-me-about-yourself", "--json", "--out", out)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
-    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.2.json").read_text())
+    schema = report_schema()
     jsonschema.validate(report, schema)
     assert json.loads(out.read_text()) == report
     assert report["question"]["id"] == "tell-me-about-yourself"

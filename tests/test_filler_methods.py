@@ -4,10 +4,11 @@ import json
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import pytest
+
+from voicecoach.schema.report import schema as report_schema
 
 from voicecoach.asr.types import VERBATIM_PROMPT
 from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, score_options
@@ -63,7 +64,7 @@ def test_the_default_writes_the_hoarse_monologue_hesitations(data, tmp_path):
                        timeout=300)
     assert r.returncode == 0, r.stderr
     report = json.loads(out.read_text())
-    jsonschema.validate(report, json.loads(resources.files("voicecoach").joinpath("schema/report-1.2.json").read_text()))
+    jsonschema.validate(report, report_schema())
     f = report["fillers"]
     assert f["method"] == "verbatim"
     hes = [x for x in f["occurrences"] if x["kind"] == "hesitation"]

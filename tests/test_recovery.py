@@ -6,11 +6,12 @@ The rule is tested on hand-made cues and audio; the probe and the rule together 
 
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from voicecoach.schema.report import schema as report_schema
 
 from voicecoach.analysis.fillers import find_fillers, is_hesitation
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
@@ -178,7 +179,7 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
     assert p.returncode == 0, p.stderr
     assert "um/uh (heard, not transcribed)" in p.stdout
     report = json.loads(out.read_text())
-    schema = json.loads(resources.files("voicecoach").joinpath("schema/report-1.2.json").read_text())
+    schema = report_schema()
     jsonschema.validate(report, schema)
     heard = [x for x in report["fillers"]["occurrences"] if x["source"] == "heard"]
     written = [x for x in report["fillers"]["occurrences"] if x["source"] == "transcript" and x["kind"] == "hesitation"]

@@ -133,7 +133,7 @@ def test_score_save_keeps_a_session(home, data):
 
 
 def test_filler_method_of_old_and_new_reports():
-    from voicecoach.sessions.store import filler_method
+    from voicecoach.schema.report import filler_method
 
     assert filler_method({"fillers": {"method": "written+heard", "occurrences": []}}) == "written+heard"
     assert filler_method({"fillers": {"occurrences": [{"text": "um", "source": "heard"}]}}) == "written+heard"
@@ -220,6 +220,8 @@ def test_a_declined_answer_is_kept_and_can_be_scored_as_english(home, tmp_path):
     assert p.returncode == 3 and "does not sound like English" in p.stderr, p.stderr
     [info] = SessionStore().list()
     assert info.score is None
+    # the hint names what helps a kept session (the CLI adds it by the notice's code)
+    assert f"`voicecoach sessions rescore {info.id} --skip-language-check` scores it" in p.stderr, p.stderr
     r = subprocess.run([EXE, "sessions", "rescore", info.id, "--skip-language-check"], capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr

@@ -114,7 +114,7 @@ def test_silence_and_noise_are_reported_not_scored(scorer, tell_me, tmp_path):
     for name, samples in [("silence.wav", np.zeros(30 * 16000, np.float32)),
                           ("noise.flac", (0.3 * rng.standard_normal(20 * 16000)).astype(np.float32).clip(-1, 1))]:
         report = scorer.score(write_audio(tmp_path / name, samples), tell_me)
-        assert report.score is None and "No speech was detected" in report.notices[0], name
+        assert report.score is None and "No speech was detected" in report.notices[0].text, name
 
 
 def test_non_english_speech_is_reported(scorer, tell_me, tmp_path):
@@ -122,7 +122,7 @@ def test_non_english_speech_is_reported(scorer, tell_me, tmp_path):
                   "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.",
                   tmp_path / "de.wav", voice="de")
     report = scorer.score(path, tell_me)
-    assert report.score is None and "German" in report.notices[0]
+    assert report.score is None and "German" in report.notices[0].text and report.notices[0].code == "not-english"
 
 
 def test_speech_that_ranks_another_language_first_is_not_scored(scorer, tell_me, tmp_path):
@@ -137,7 +137,7 @@ def test_speech_that_ranks_another_language_first_is_not_scored(scorer, tell_me,
     assert tr.language_probability < 0.5 and tr.detected_language != "en", (tr.detected_language, tr.language_probability)
     assert tr.english_probability is not None and tr.english_probability < tr.language_probability
     assert report.score is None and not tr.segments
-    assert "does not sound like English" in report.notices[0] and "--skip-language-check" in report.notices[0]
+    assert "does not sound like English" in report.notices[0].text and report.notices[0].code == "not-english"
 
 
 def test_tiny_en_model_also_scores(tell_me, data):

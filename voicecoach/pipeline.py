@@ -10,7 +10,7 @@ from typing import Callable
 from voicecoach.analysis.fillers import VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD
 from voicecoach.analysis.pace import PaceOptions
 from voicecoach.analysis.recovery import RecoveryOptions
-from voicecoach.analysis.score import AnalysisOptions, Report, build_report
+from voicecoach.analysis.score import NOT_ENGLISH, AnalysisOptions, Notice, Report, build_report
 from voicecoach.asr.types import VERBATIM_PROMPT, TranscriptionOptions
 from voicecoach.audio.load import DEFAULT_MAX_DURATION_S, load
 from voicecoach.questions import Question
@@ -25,11 +25,10 @@ LANGUAGE_NAMES = {
 }
 
 
-SCORE_ANYWAY = "If it is English, score it anyway with --skip-language-check."
 SURE = 0.5  # language detection this sure of another language "seems" it; below, it only ranks first
 
 
-def not_english_notice(lang: str, probability: float, english: float | None) -> str:
+def not_english_notice(lang: str, probability: float, english: float | None) -> Notice:
     """Why a recording was not scored, when language detection ranked ``lang`` above English."""
     name = LANGUAGE_NAMES.get(lang, f"language '{lang}'")
     if probability >= SURE:
@@ -38,7 +37,7 @@ def not_english_notice(lang: str, probability: float, english: float | None) -> 
         eng = f" and English at {english:.0%}" if english is not None else ""
         said = (f"This recording does not sound like English: language detection ranks {name} first "
                 f"({probability:.0%}){eng}.")
-    return f"{said} voicecoach scores English answers only, so it was not scored. {SCORE_ANYWAY}"
+    return Notice(NOT_ENGLISH, f"{said} voicecoach scores English answers only, so it was not scored.")
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class Scorer:
             if question.rubric:
                 pool.submit(self._embed_rubric, question)
             transcript = self.transcriber.transcribe(audio, on_progress=cb)
-        notices: tuple[str, ...] = ()
+        notices: tuple[Notice, ...] = ()
         lang = transcript.detected_language
         if lang and lang != "en" and not transcript.segments:
             notices = (not_english_notice(lang, transcript.language_probability, transcript.english_probability),)

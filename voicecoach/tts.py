@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 RENDER_TIMEOUT_S = 30.0
 
@@ -24,7 +24,7 @@ RENDER_TIMEOUT_S = 30.0
 class SpeechError(VoicecoachError):
     """The question could not be spoken."""
 
-    exit_code = 9
+    exit_code = ExitCode.SPEECH
 
 
 @dataclass(frozen=True)

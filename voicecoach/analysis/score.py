@@ -26,9 +26,9 @@ from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses
 from voicecoach.analysis.rubric import COVERED, MISSED, PARTLY, Encoder, RubricOptions, RubricResult, analyse_rubric
 from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question
+from voicecoach.schema.report import SCHEMA_VERSION
 from voicecoach.timefmt import clock
 
-SCHEMA_VERSION = "1.2"
 WEIGHTS = {"coverage": 35, "fillers": 20, "length": 15, "pace": 15, "pauses": 15}
 FILLERS_FREE_PER_MIN = 2.0
 FILLERS_ZERO_PER_MIN = 12.0
@@ -61,9 +61,22 @@ class Tip:
     at_s: float | None = None
 
 
+NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP = "no-speech", "not-english", "transcription-gap"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A plain statement about the input. ``code`` (NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP) lets
+    a caller add its own hint (the CLI names the option or command that helps); ``text`` is the
+    statement itself and names no command."""
+
+    code: str
+    text: str
+
+
 @dataclass(frozen=True)
 class Report:
-    """Everything voicecoach says about one answer (serialised by voicecoach.render.json_report).
+    """Everything voicecoach says about one answer (its stored form: voicecoach.schema.report).
 
     Attributes:
         question: the question answered.
@@ -72,7 +85,7 @@ class Report:
         parts: the part scores 0-100 by name (see WEIGHTS); empty when not scored.
         score: overall 0-100, or None when the recording could not be scored.
         tips: 3-5 tips, most valuable first.
-        notices: plain statements about the input ("No speech was detected ...").
+        notices: statements about the input (``Notice``: "No speech was detected ...").
         audio_path / model: provenance.
     """
 
@@ -86,18 +99,24 @@ class Report:
     parts: dict[str, float]
     score: float | None
     tips: tuple[Tip, ...]
-    notices: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
     audio_path: str | None = None
     model: str = ""
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
 
     @property
-    def why_not_scored(self) -> str | None:
-        """Why the recording was not scored, on one line (None when it was scored)."""
+    def not_scored_because(self) -> Notice | None:
+        """Why the recording was not scored (None when it was scored)."""
         if self.score is not None:
             return None
-        return " ".join((self.notices[0] if self.notices else "no speech").split())
+        return self.notices[0] if self.notices else Notice(NO_SPEECH, "no speech")
+
+    @property
+    def why_not_scored(self) -> str | None:
+        """Why the recording was not scored, on one line (None when it was scored)."""
+        n = self.not_scored_because
+        return None if n is None else " ".join(n.text.split())
 
 
 def _lin(x: float, good: float, zero: float) -> float:
@@ -219,7 +238,7 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
 
 def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
                  options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
-                 notices: tuple[str, ...] = (), samples=None) -> Report:
+                 notices: tuple[Notice, ...] = (), samples=None) -> Report:
     """Run every analyser on ``transcript`` and combine the results.
 
     ``samples`` (16-kHz mono) lets the filler count add the hesitations Whisper heard but did not
@@ -232,8 +251,8 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
         length = analyse_length(answer_s, transcript.duration_s, question.target_min_s,
                                 question.target_max_s, has_speech=has_speech)
         if not has_speech and not notices:
-            notices = ("No speech was detected in this recording, so it was not scored. "
-                       "Check that the microphone was on and the file holds your answer.",)
+            notices = (Notice(NO_SPEECH, "No speech was detected in this recording, so it was not scored. "
+                              "Check that the microphone was on and the file holds your answer."),)
         return Report(question=question, transcript=transcript, length=length, pace=None, fillers=None,
                       pauses=None, rubric=None, parts={}, score=None, tips=(), notices=notices,
                       audio_path=audio_path, model=transcript.model)
@@ -252,8 +271,8 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     tips = make_tips(parts, length, pace, fillers, pauses, rubric)
     notes = list(notices)
     if pauses.gaps:
-        notes.append(f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be transcribed "
-                     "word by word (a transcription gap); it is left out of pace and pause figures.")
+        notes.append(Notice(TRANSCRIPTION_GAP, f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be "
+                            "transcribed word by word (a transcription gap); it is left out of pace and pause figures."))
     return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
                   pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
                   notices=tuple(notes), audio_path=audio_path, model=transcript.model)

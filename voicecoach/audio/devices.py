@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 
 class DeviceError(VoicecoachError):
     """No usable microphone or speaker."""
 
-    exit_code = 7
+    exit_code = ExitCode.DEVICE
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 from voicecoach import paths
 from voicecoach.audio.devices import DeviceError, sounddevice
 from voicecoach.audio.load import SAMPLE_RATE
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 log = logging.getLogger("voicecoach")
 
@@ -30,7 +30,7 @@ log = logging.getLogger("voicecoach")
 class RecordingError(VoicecoachError):
     """The recording could not continue; what was recorded is kept."""
 
-    exit_code = 8
+    exit_code = ExitCode.RECORDING
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 HASH_CHUNK = 1 << 20
 
@@ -17,7 +17,7 @@ HASH_CHUNK = 1 << 20
 class BatchInputError(VoicecoachError):
     """The list of recordings or the manifest is unusable."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import typer
 
 from voicecoach import __version__
 from voicecoach.cli import batch_cmd, models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 app = typer.Typer(
     name="voicecoach",
@@ -30,7 +30,6 @@ app.add_typer(questions_cmd.app, name="questions")
 app.command("devices")(practice_cmd.devices_cmd)
 app.add_typer(models_cmd.app, name="models")
 
-INTERNAL_ERROR = 70  # EX_SOFTWARE
 _state = {"debug": False}
 
 
@@ -66,13 +65,13 @@ def main() -> None:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("voicecoach: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except Exception as e:
         if _state["debug"]:
             raise
         print(f"voicecoach: internal error: {type(e).__name__}: {e} (run with --debug for details)",
               file=sys.stderr)
-        sys.exit(INTERNAL_ERROR)
+        sys.exit(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":

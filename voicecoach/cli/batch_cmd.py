@@ -10,6 +10,7 @@ import typer
 
 from voicecoach.cli.score_cmd import (check_wpm, checked_filler_method, filler_method_option, make_options, skip_language_option,
                                       written_only_option)
+from voicecoach.errors import ExitCode
 
 
 def _default_jobs() -> int:
@@ -88,7 +89,7 @@ def batch(
     results.close()
     _print_summary(final, out, len(rows), skipped)
     if any(r.status == FAILED for r in final):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def _run(jobs, asked, options, workers, scheduler, results, err) -> list:

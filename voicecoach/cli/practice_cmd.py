@@ -11,7 +11,8 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
+from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option, why_not_scored
+from voicecoach.errors import ExitCode
 
 
 def _key_reader(stop: threading.Event) -> None:
@@ -73,10 +74,11 @@ def practice(
     from voicecoach import questions
     from voicecoach.audio import devices
     from voicecoach.errors import QuestionError
-    from voicecoach.pipeline import SCORE_ANYWAY, Scorer, score_options
+    from voicecoach.pipeline import Scorer, score_options
     from voicecoach.practice import PracticeOptions, max_length_s
     from voicecoach.practice import practice as run
-    from voicecoach.render import json_report, terminal
+    from voicecoach.render import terminal
+    from voicecoach.schema import report as json_report
     from voicecoach.sessions import SessionStore
     from voicecoach.timefmt import clock
 
@@ -156,19 +158,16 @@ def practice(
         print(f"voicecoach: error: {rec.error}", file=sys.stderr)
     if result.report is None:
         print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
-        raise typer.Exit(8 if rec.error else 3)
+        raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
     if as_json:
         sys.stdout.write(json_report.dumps(result.report) + "\n")
     elif result.report.score is not None:
         terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
-        # a language notice ends in score's hint; for a kept session, name the command that scores it
-        why = result.report.why_not_scored.replace(SCORE_ANYWAY, f"The session is kept; if it is English, "
-                                                   f"`voicecoach sessions rescore {result.session.id} --skip-language-check` scores it.")
-        print(f"voicecoach: error: {why}", file=sys.stderr)
-        raise typer.Exit(8 if rec.error else 3)
+        print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
+        raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
     if rec.error:
-        raise typer.Exit(8)
+        raise typer.Exit(ExitCode.RECORDING)
 
 
 def devices_cmd(
@@ -195,7 +194,7 @@ def devices_cmd(
     if not devs:
         c.print("No sound devices found. Check that a microphone is connected and that the sound server "
                 "(PulseAudio/PipeWire) is running.")
-        raise typer.Exit(7)
+        raise typer.Exit(ExitCode.DEVICE)
     t = Table(show_edge=False)
     for col in ("#", "name", "in", "out", "rate", ""):
         t.add_column(col)

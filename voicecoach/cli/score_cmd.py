@@ -72,7 +72,8 @@ def score(
     from voicecoach import questions
     from voicecoach.audio.load import check_path
     from voicecoach.pipeline import Scorer
-    from voicecoach.render import json_report, terminal
+    from voicecoach.render import terminal
+    from voicecoach.schema import report as json_report
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
     check_wpm(min_wpm, max_wpm)
@@ -99,6 +100,7 @@ def score(
             report = scorer.score(file, q, on_progress=on_progress)
     else:
         report = scorer.score(file, q)
+    info = None
     if save:
         from voicecoach.sessions.store import keep_recording
 
@@ -111,7 +113,20 @@ def score(
     elif report.score is not None:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
     if report.score is None:  # silence, noise, another language: one line and exit 3 (--json still has the report)
-        raise AudioError(f"{file}: {report.why_not_scored}")
+        raise AudioError(f"{file}: {why_not_scored(report, info.id if info else None)}")
+
+
+def why_not_scored(report, session_id: str | None = None) -> str:
+    """The report's reason for not scoring, on one line, with what the user can do about it: the
+    library's notice names no command, the CLI adds the one that helps here (by the notice's code)."""
+    from voicecoach.analysis.score import NOT_ENGLISH
+
+    why = report.why_not_scored
+    if report.not_scored_because.code == NOT_ENGLISH:
+        why += (f" The session is kept; if it is English, `voicecoach sessions rescore {session_id} "
+                "--skip-language-check` scores it." if session_id else
+                " If it is English, score it anyway with --skip-language-check.")
+    return why
 
 
 def check_wpm(min_wpm: float, max_wpm: float) -> None:

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
+from voicecoach.errors import ExitCode
 
 app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
 
@@ -168,15 +169,6 @@ def export(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     typer.echo(str(store.export(info, target)))
 
 
-# How a stored report counted its fillers, for progress's note (FillerResult.method).
-HOW_COUNTED = {
-    "written": "counted only the fillers Whisper wrote in a plain transcript (before 0.2; reads low)",
-    "written+heard": "counted a plain transcript's fillers plus the um/uh heard in gaps (0.2)",
-    "verbatim+heard": "counted the verbatim transcript's fillers plus the um/uh heard in gaps",
-    "verbatim": "counted the fillers of a verbatim transcript",
-}
-
-
 @app.command("recover")
 def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
     """Find recordings interrupted by a crash or kill, score them and keep them as sessions."""
@@ -208,8 +200,9 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
     """
     from voicecoach import questions
     from voicecoach.pipeline import Scorer, score_options
-    from voicecoach.practice import rescore as run
-    from voicecoach.sessions.store import RECORDING, filler_method
+    from voicecoach.sessions.rescore import rescore as run
+    from voicecoach.schema.report import filler_method
+    from voicecoach.sessions.store import RECORDING
 
     method = checked_filler_method(fillers)
     store = _store()
@@ -236,7 +229,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
                    f"{_fmt(s.fillers_per_min, '.1f')}" + (f" (counted {method0} → {r.report.fillers.method})"
                                                           if r.report.fillers and method0 != r.report.fillers.method else ""))
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command("rebuild-index")
@@ -254,55 +247,41 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from rich.console import Console
     from rich.table import Table
 
-    from collections import Counter
-
     from voicecoach import __version__
     from voicecoach.pipeline import DEFAULT_FILLER_METHOD
-    from voicecoach.sessions.store import SCORED, filler_method
+    from voicecoach.sessions.progress import HOW_COUNTED
+    from voicecoach.sessions.progress import progress as compare
 
-    store = _store()
-    sessions = [s for s in store.list(question) if s.status == SCORED][-last:]
+    p = compare(_store(), question, last, method=DEFAULT_FILLER_METHOD, version=__version__)
+    n = len(p.sessions)
     c = Console()
-    if len(sessions) < 2:
-        c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; "
-                f"you have {len(sessions)}.")
+    if n < 2:
+        c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; you have {n}.")
         return
-    metrics = [("score", "score", ".0f", True), ("coverage", "coverage", ".0%", True),
-               ("fillers per minute", "fillers_per_min", ".1f", False), ("words per minute", "wpm", ".0f", None),
-               ("length", "duration_s", ".0f", None)]
-    t = Table(title=f"Progress over {len(sessions)} sessions" + (f" of {question}" if question else ""),
+    formats = {"score": ".0f", "coverage": ".0%", "fillers_per_min": ".1f", "wpm": ".0f"}
+    t = Table(title=f"Progress over {n} sessions" + (f" of {question}" if question else ""),
               title_justify="left", show_edge=False)
     for col in ("metric", "first", "", "last", "trend", "best"):
         t.add_column(col)
-    for name, attr, spec, higher_better in metrics:
-        vals = [getattr(s, attr) for s in sessions if getattr(s, attr) is not None]
-        if len(vals) < 2:
-            continue
-        lo, hi = min(vals), max(vals)
-        spark = "".join(SPARKS[int((v - lo) / (hi - lo) * 7) if hi > lo else 3] for v in vals)
-        first, lastv = vals[0], vals[-1]
-        if higher_better is None or first == lastv:
-            arrow, style = ("→", "dim") if first == lastv else (("↑" if lastv > first else "↓"), "")
-        else:
-            better = (lastv > first) == higher_better
-            arrow, style = ("↑" if lastv > first else "↓"), ("green" if better else "red")
-        best = (max if higher_better else min)(vals) if higher_better is not None else None
-        fmt = (lambda v: f"{v:{spec}}") if attr != "duration_s" else (lambda v: f"{int(v // 60)}:{int(v % 60):02d}")
-        t.add_row(name, fmt(first), f"[{style}]{arrow}[/{style}]" if style else arrow, fmt(lastv), spark,
-                  fmt(best) if best is not None else "")
+    for tr in p.trends:
+        lo, hi = min(tr.values), max(tr.values)
+        spark = "".join(SPARKS[int((v - lo) / (hi - lo) * 7) if hi > lo else 3] for v in tr.values)
+        arrow = "→" if tr.first == tr.last else ("↑" if tr.last > tr.first else "↓")
+        style = "dim" if tr.first == tr.last else {True: "green", False: "red", None: ""}[tr.better]
+        fmt = (lambda v, spec=formats.get(tr.field): f"{v:{spec}}") if tr.field != "duration_s" \
+            else (lambda v: f"{int(v // 60)}:{int(v % 60):02d}")
+        t.add_row(tr.label, fmt(tr.first), f"[{style}]{arrow}[/{style}]" if style else arrow, fmt(tr.last), spark,
+                  fmt(tr.best) if tr.best is not None else "")
     c.print(t)
-    f = [s.fillers_per_min for s in sessions if s.fillers_per_min is not None]
+    f = [s.fillers_per_min for s in p.sessions if s.fillers_per_min is not None]
     if len(f) >= 2:
-        c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {len(sessions)} sessions.")
-    reports = [store.report(s) or {} for s in sessions]
-    other = [m for m in (filler_method(r) for r in reports) if m and m != DEFAULT_FILLER_METHOD]
-    older = sum(r.get("voicecoach_version") != __version__ for r in reports)
-    if 0 < len(other) < len(sessions):  # mixed: the trend would compare two ways of counting
-        ways = ", ".join(f"{n} {HOW_COUNTED[m]}" for m, n in Counter(other).most_common())
-        c.print(f"[yellow]{len(other)} of these {len(sessions)} sessions counted fillers another way than this "
+        c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {n} sessions.")
+    if p.mixed_methods:  # the trend would compare two ways of counting
+        ways = ", ".join(f"{k} {HOW_COUNTED[m]}" for m, k in p.counted_otherwise.items())
+        c.print(f"[yellow]{sum(p.counted_otherwise.values())} of these {n} sessions counted fillers another way than this "
                 f"version's default ({ways}), so their fillers per minute are not comparable. "
                 f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]")
-    elif 0 < older < len(sessions):
-        c.print(f"[yellow]{older} of these {len(sessions)} sessions were scored by an earlier voicecoach, whose "
+    elif p.mixed_versions:
+        c.print(f"[yellow]{p.older} of these {n} sessions were scored by an earlier voicecoach, whose "
                 f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
                 f"scores them again with this one, so the trend compares like with like.[/yellow]")

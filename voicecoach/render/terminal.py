@@ -22,7 +22,7 @@ def _score_style(x: float) -> str:
 
 
 def render(r: dict, console: Console, show_transcript: bool = False) -> None:
-    """Print the report ``r`` (the dict of voicecoach.render.json_report.to_dict)."""
+    """Print the report ``r`` (the dict of voicecoach.schema.report.to_dict)."""
     q = r["question"]
     head = Text()
     head.append(q["text"], style="bold")

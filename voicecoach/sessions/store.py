@@ -6,7 +6,7 @@ Layout under ``<VOICECOACH_HOME>``::
     sessions/<id>/session.json       metadata: the source of truth for the index
     sessions/<id>/answer.flac        the answer (streamed to disk while recording)
     sessions/<id>/question.wav       the question as spoken (practice only)
-    sessions/<id>/report.json        the full report (schema 1.2), transcript with word timings included
+    sessions/<id>/report.json        the full report (voicecoach.schema.report), transcript with word timings included
     sessions/<id>/transcript.txt     the transcript as text, one timed line per segment
 
 Everything here is private to the user: folders 0700, files 0600 (voicecoach.paths); a data
@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from voicecoach import atomic, paths
-from voicecoach.analysis.fillers import HEARD, WRITTEN, WRITTEN_AND_HEARD
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExitCode, VoicecoachError
 
 RECORDING, SCORED, UNSCORED = "recording", "scored", "unscored"
 META = "session.json"
@@ -44,7 +43,7 @@ TRANSCRIPT = "transcript.txt"
 class SessionError(VoicecoachError):
     """The session store cannot be read or written."""
 
-    exit_code = 6
+    exit_code = ExitCode.SESSION
 
 
 @dataclass
@@ -120,27 +119,6 @@ def write_text_atomic(path: Path, text: str) -> None:
         atomic.write_text(path, text)
     except OSError as e:
         raise SessionError(f"cannot write {path}: {e.strerror or e}") from e
-
-
-def transcript_text(report: dict) -> str:
-    """``[m:ss] text`` per segment, from a report dict."""
-    from voicecoach.timefmt import clock
-
-    segs = (report.get("transcript") or {}).get("segments") or []
-    return "".join(f"[{clock(s['start_s'])}] {s['text']}\n" for s in segs)
-
-
-def filler_method(report: dict | None) -> str | None:
-    """How a stored report counted fillers: "written" or "written+heard" (FillerResult.method); None
-    if it has no filler figures. Reports older than schema 1.1 do not say: every occurrence carries a
-    "source" ("transcript" since the first version), and one "heard" means hesitations were being
-    recovered; otherwise the report counts as "written"."""
-    f = (report or {}).get("fillers")
-    if not f:
-        return None
-    if f.get("method"):
-        return f["method"]
-    return WRITTEN_AND_HEARD if any(x.get("source") == HEARD for x in f.get("occurrences") or ()) else WRITTEN
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -248,6 +226,8 @@ class SessionStore:
         """Write the report (if given) and session.json atomically, then update the index."""
         folder = self.folder(info.id)
         if report is not None:
+            from voicecoach.schema.report import transcript_text
+
             write_json_atomic(folder / REPORT, report)
             write_text_atomic(folder / TRANSCRIPT, transcript_text(report))
         write_json_atomic(folder / META, asdict(info))

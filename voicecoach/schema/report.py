@@ -1,5 +1,7 @@
-"""The report as JSON: a documented, versioned schema (voicecoach/schema/report-1.2.json).
+"""The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.3.json).
 
+A ``Report`` becomes a dict here (``to_dict``) once; `--json`, `--out`, the session folders and the
+terminal view all use that dict, and the readers below read it back, whichever version wrote it.
 Times are seconds (floats, 3 decimals); rates are per minute; scores are 0-100.
 Version policy: a new optional field bumps the minor version; a removed or changed field bumps
 the major version.
@@ -11,7 +13,12 @@ import json
 from pathlib import Path
 
 from voicecoach import atomic
-from voicecoach.analysis.score import WEIGHTS, Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voicecoach.analysis.score import Report
+
+SCHEMA_VERSION = "1.3"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
 from voicecoach.errors import OutputError
 
 
@@ -19,7 +26,9 @@ def _r(x: float | None, nd: int = 3) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def to_dict(r: Report) -> dict:
+def to_dict(r: "Report") -> dict:
+    from voicecoach.analysis.score import WEIGHTS
+
     q = r.question
     d: dict = {
         "schema_version": r.schema_version,
@@ -34,7 +43,8 @@ def to_dict(r: Report) -> dict:
         "score": _r(r.score, 1),
         "weights": dict(WEIGHTS),
         "parts": {k: _r(v, 1) for k, v in r.parts.items()},
-        "notices": list(r.notices),
+        "notices": [n.text for n in r.notices],
+        "notice_codes": [n.code for n in r.notices],
         "tips": [{"text": t.text, "area": t.area, "at_s": _r(t.at_s)} for t in r.tips],
     }
     L = r.length
@@ -80,7 +90,7 @@ def to_dict(r: Report) -> dict:
     return d
 
 
-def dumps(r: Report) -> str:
+def dumps(r: "Report") -> str:
     return json.dumps(to_dict(r), indent=2, ensure_ascii=False)
 
 
@@ -91,3 +101,33 @@ def write_atomic(path: str | Path, text: str) -> None:
         atomic.write_text(path, text)
     except OSError as e:
         raise OutputError(f"{path}: cannot write ({e.strerror or e})") from e
+
+
+def schema() -> dict:
+    """The JSON Schema of the current version."""
+    from importlib import resources
+
+    return json.loads(resources.files("voicecoach.schema").joinpath(f"report-{SCHEMA_VERSION}.json").read_text())
+
+
+def transcript_text(report: dict) -> str:
+    """``[m:ss] text`` per segment, from a report dict."""
+    from voicecoach.timefmt import clock
+
+    segs = (report.get("transcript") or {}).get("segments") or []
+    return "".join(f"[{clock(s['start_s'])}] {s['text']}\n" for s in segs)
+
+
+def filler_method(report: dict | None) -> str | None:
+    """How a stored report counted fillers (FillerResult.method); None if it has no filler figures.
+    Reports older than schema 1.1 do not say: every occurrence carries a "source" ("transcript"
+    since the first version), and one "heard" means hesitations were being recovered; otherwise
+    the report counts as "written"."""
+    from voicecoach.analysis.fillers import HEARD, WRITTEN, WRITTEN_AND_HEARD
+
+    f = (report or {}).get("fillers")
+    if not f:
+        return None
+    if f.get("method"):
+        return f["method"]
+    return WRITTEN_AND_HEARD if any(x.get("source") == HEARD for x in f.get("occurrences") or ()) else WRITTEN

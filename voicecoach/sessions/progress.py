@@ -1,0 +1,91 @@
+"""How each metric moved across a user's scored sessions (`voicecoach progress`), and whether the
+sessions compared were counted alike."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from voicecoach.sessions.store import SCORED, SessionInfo, SessionStore
+
+# How a stored report counted its fillers (FillerResult.method), for the note on mixed sessions.
+HOW_COUNTED = {
+    "written": "counted only the fillers Whisper wrote in a plain transcript (before 0.2; reads low)",
+    "written+heard": "counted a plain transcript's fillers plus the um/uh heard in gaps (0.2)",
+    "verbatim+heard": "counted the verbatim transcript's fillers plus the um/uh heard in gaps",
+    "verbatim": "counted the fillers of a verbatim transcript",
+}
+# (label, SessionInfo field, higher is better: True / False / None for neither)
+METRICS = (("score", "score", True), ("coverage", "coverage", True), ("fillers per minute", "fillers_per_min", False),
+           ("words per minute", "wpm", None), ("length", "duration_s", None))
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One metric across the sessions (those that have it), oldest first.
+
+    Attributes:
+        better: whether last is better than first (None: no direction is better, or no change).
+        best: the best value (None for a metric where no direction is better).
+    """
+
+    label: str
+    field: str
+    values: tuple[float, ...]
+    better: bool | None
+    best: float | None
+
+    @property
+    def first(self) -> float:
+        return self.values[0]
+
+    @property
+    def last(self) -> float:
+        return self.values[-1]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The sessions compared and how each metric moved.
+
+    Attributes:
+        sessions: the scored sessions compared, oldest first.
+        trends: one per metric with at least two values.
+        counted_otherwise: sessions whose fillers were counted another way than ``method``, by way.
+        older: sessions an earlier voicecoach scored.
+    """
+
+    sessions: tuple[SessionInfo, ...]
+    trends: tuple[Trend, ...]
+    counted_otherwise: dict[str, int]
+    older: int
+
+    @property
+    def mixed_methods(self) -> bool:
+        """Some sessions, not all, counted fillers another way: their fillers per minute do not compare."""
+        return 0 < sum(self.counted_otherwise.values()) < len(self.sessions)
+
+    @property
+    def mixed_versions(self) -> bool:
+        return 0 < self.older < len(self.sessions)
+
+
+def progress(store: SessionStore, question: str | None = None, last: int = 20, *, method: str,
+             version: str) -> Progress:
+    """The last ``last`` scored sessions (of ``question``), compared; ``method`` and ``version``: the
+    filler method and voicecoach version that count as current."""
+    from voicecoach.schema.report import filler_method
+
+    sessions = tuple(s for s in store.list(question) if s.status == SCORED)[-last:]
+    trends = []
+    for label, field, higher_better in METRICS:
+        vals = tuple(v for v in (getattr(s, field) for s in sessions) if v is not None)
+        if len(vals) < 2:
+            continue
+        better = None if higher_better is None or vals[0] == vals[-1] else (vals[-1] > vals[0]) == higher_better
+        best = None if higher_better is None else (max if higher_better else min)(vals)
+        trends.append(Trend(label, field, vals, better, best))
+    reports = [store.report(s) or {} for s in sessions]
+    other = Counter(m for m in (filler_method(r) for r in reports) if m and m != method)
+    older = sum(r.get("voicecoach_version") != version for r in reports)
+    return Progress(sessions, tuple(trends), dict(other.most_common()), older)
