@@ -13,7 +13,7 @@
 3. voicecoach 0.2's way of counting (`--fillers written+heard`: a plain transcript and the
    hesitation probe beside it), interleaved in the same loop.
 4. With --long: peak RSS of scoring a 60-minute file (the lecture looped to an hour).
-Numbers go in the README; the machine is shared and noisy, so compare the ratio, not the seconds.
+Numbers go in docs/performance.md; the machine is shared and noisy, so compare the ratio, not the seconds.
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def run(model: str, refs, per_file: bool = False, method: str = DEFAULT_FILLER_M
 def in_fresh_process(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` in a new process. Whisper's sampling fallback continues one random
     sequence per process, so a second row scored in the same process would hear some files
-    differently (README, "Evaluation on real speech"); each row gets the fresh start a user's
+    differently (docs/evaluation.md); each row gets the fresh start a user's
     ``voicecoach score`` gets."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -10,7 +10,7 @@ from voicecoach.analysis.rubric import COVERED, MISSED, analyse_rubric
 
 pytestmark = pytest.mark.model  # MiniLM
 
-# Measured on tests/data/rubric_labels.toml when this test was written (see README): the floor
+# Measured on tests/data/rubric_labels.toml when this test was written (docs/evaluation.md): the floor
 # guards against regressions, it is not tuned to pass.
 MIN_AGREEMENT = 0.85
 

@@ -62,7 +62,7 @@ def private_file(path: Path) -> Path:
 
 def tighten(root: Path) -> int:
     """Make every folder under ``root`` (itself included) 0700 and every file 0600; the number of
-    entries changed. For data folders made before voicecoach 0.4, which left them 0755/0644."""
+    entries changed. For data folders made by voicecoach 0.3.0 or earlier, which left them 0755/0644."""
     changed = 0
     for dirpath, dirnames, filenames in os.walk(root):
         for name, mode in [(dirpath, PRIVATE_DIR)] + [(os.path.join(dirpath, f), PRIVATE_FILE) for f in filenames]:

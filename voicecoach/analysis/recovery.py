@@ -10,7 +10,7 @@ written text) and
   least ``min_probability`` (0.15) and something is audible in the gap (its loudest 30-ms frame,
   50 ms clear of the words, is ``min_above_floor_db`` over the recording's noise floor, where
   stretches of digital silence do not count -- a silent pause is not an "um"). Measured on the
-  real recordings in the README's table: where a hesitation was spoken between sentences the
+  real recordings in docs/probe.md's table: where a hesitation was spoken between sentences the
   probability is 0.46-0.95, after a cut-off word or at the end of a run 0.17-0.26, while laughter,
   breaths, cut-off words and silent pauses score 0.19 at most and mostly under 0.04;
 - where the words touch: the probability is at least ``no_gap_probability`` (0.3). Whisper then

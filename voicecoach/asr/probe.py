@@ -8,7 +8,7 @@ only the decoder pass.
 
 The window's text is fed after a *previous text* full of fillers (PRIMING_TEXT), the way Whisper
 conditions each window on the text before it: primed so, the decoder expects a verbatim transcript.
-Measured on the real recordings (see the README): where a hesitation was spoken between two
+Measured on the real recordings (see docs/probe.md): where a hesitation was spoken between two
 sentences the primed probability is 0.46–0.95 (unprimed 0.002–0.08), while laughter, breaths,
 cut-off words and silent pauses stay at 0.19 or less (unprimed up to 0.033, inside the range of the
 real ones). This is the disfluent prompt of the Whisper literature used only to *score* the text

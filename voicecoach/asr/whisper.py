@@ -315,7 +315,7 @@ class WhisperTranscriber:
                         # Declined whenever another language ranks above English, however unsure.
                         # Real English here ranks first at 0.915-0.999 (28 recordings); speech
                         # that ranks another language first, even at 0.22-0.49, came out of a
-                        # transcription forced to English as gibberish (README, Bad input).
+                        # transcription forced to English as gibberish (docs/evaluation.md, Which speech counts as English).
                         return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
                                           language_probability=prob, detected_language=detected,
                                           english_probability=english, model=self.resolved.name)

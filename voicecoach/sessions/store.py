@@ -78,7 +78,7 @@ class SessionInfo:
 COLUMNS = [f.name for f in fields(SessionInfo)]
 
 def _make_private(db: sqlite3.Connection, home: Path) -> None:
-    """Before 0.4 recordings, reports and the index were 0644 in 0755 folders."""
+    """Up to 0.3.0, recordings, reports and the index were 0644 in 0755 folders."""
     import logging
 
     n = paths.tighten(home)
