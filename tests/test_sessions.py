@@ -228,3 +228,30 @@ def test_a_declined_answer_is_kept_and_can_be_scored_as_english(home, tmp_path):
     [info] = SessionStore().list()
     assert info.status == SCORED and info.score is not None
     assert json.loads((SessionStore().folder(info.id) / "report.json").read_text())["transcript"]["text"]
+
+
+def test_progress_compares_and_names_sessions_counted_otherwise(home):
+    """voicecoach.sessions.progress: trends oldest first, which direction is better, and the
+    sessions whose fillers were counted another way (by their stored fillers.method)."""
+    from voicecoach.sessions.progress import progress
+
+    store = SessionStore()
+    infos = []
+    for i in range(3):  # scores 50, 60, 70; fillers/min 7.2, 5.2, 3.2
+        r = {**report(50 + 10 * i, 7.2 - 2 * i), "voicecoach_version": "0.3.0"}
+        r["fillers"]["method"] = "verbatim"
+        infos.append(store.finish(store.create("tell-me-about-yourself", "Tell me about yourself."), r, 180 + i))
+    p = progress(store, method="verbatim", version="0.3.0")
+    score, fillers = ({t.field: t for t in p.trends}[f] for f in ("score", "fillers_per_min"))
+    assert score.values == (50, 60, 70) and score.better and score.best == 70
+    assert fillers.better and fillers.best == pytest.approx(3.2)  # fewer is better
+    assert {t.field: t for t in p.trends}["duration_s"].best is None  # no direction is better
+    assert not p.mixed_methods and p.counted_otherwise == {} and p.older == 0
+
+    old = report(40, 9.0)
+    old["fillers"]["method"] = "written+heard"
+    old["voicecoach_version"] = "0.2.0"
+    store.finish(store.get(infos[0].id), old, 180)
+    p = progress(store, method="verbatim", version="0.3.0")
+    assert p.mixed_methods and p.counted_otherwise == {"written+heard": 1} and p.older == 1
+    assert len(progress(store, last=2, method="verbatim", version="0.3.0").sessions) == 2

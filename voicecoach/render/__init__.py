@@ -1,1 +1,1 @@
-"""Views of a Report: JSON (versioned schema) and the terminal (rich)."""
+"""Views of a report's dict (voicecoach.schema.report): the terminal (rich)."""
