@@ -6,9 +6,9 @@
 2. End to end (`voicecoach score FILE --json`, a fresh process: start-up, decoding, model load,
    transcription, analysis, embeddings, JSON) against faster-whisper's bare transcription of the
    same file with the same settings (the verbatim prompt on every window, no conditioning; model
-   already loaded, audio already decoded), interleaved. The bare transcription runs with
-   voicecoach's decoder threads (half the cores) and with one thread per core (faster-whisper's
-   usual setting); the ratio is taken against the faster of the two. A plain bare transcription
+   already loaded, audio already decoded), interleaved. The bare transcription runs with half the
+   cores (voicecoach's decoder when the probe runs beside it) and with one thread per core (its
+   decoder by default, and faster-whisper's usual setting); the ratio is taken against the faster. A plain bare transcription
    (no prompt, faster-whisper's defaults) shows what the prompt itself costs.
 3. voicecoach 0.2's way of counting (`--fillers written+heard`: a plain transcript and the
    hesitation probe beside it), interleaved in the same loop.

@@ -113,6 +113,14 @@ class ThreadPlan:
     nothing from the decoder's random sequence). With two cores the probe keeps its own model:
     on the encoder's (two threads) the lecture took 13.2-13.6 s against 11.4-12.5 s, and on the
     decoder's, where it waits for the decoder, 14.5 s.
+
+    Without the probe (``--fillers verbatim``, the default since 0.3) no job needs the other half of
+    the cores while the decoder writes, and the decoder gets them all. The one-thread advantage above
+    did not hold on the machine of 2026-11-30 (another host, ~3x slower): voicecoach's transcription
+    of the lecture took 39.7 s with the decoder on 1 thread and 32.5 s on 2 (3 alternating runs,
+    medians; the same 424 words), bare faster-whisper 44 s against 29 s. Both plans are within ~20%
+    of each other on either machine; all cores is the one that was not far off on both
+    (docs/performance.md).
     """
 
     decode: int
@@ -122,10 +130,11 @@ class ThreadPlan:
     probe_own_model: bool = True
 
     @classmethod
-    def for_threads(cls, cpu_threads: int = 0) -> "ThreadPlan":
-        """The plan for ``cpu_threads`` in all (0 = one per core)."""
+    def for_threads(cls, cpu_threads: int = 0, probe: bool = True) -> "ThreadPlan":
+        """The plan for ``cpu_threads`` in all (0 = one per core); ``probe``: whether the hesitation
+        probe runs beside the decoder (else the decoder takes every core)."""
         cores = max(1, cpu_threads or (os.cpu_count() or 1))
-        decode = max(1, cores // 2)
+        decode = max(1, cores // 2) if probe else cores
         return cls(decode=decode, encode=cores, probe=max(1, cores - decode),
                    probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1)
 
@@ -188,7 +197,7 @@ class WhisperTranscriber:
 
     def __init__(self, options: TranscriptionOptions = TranscriptionOptions()):
         self.options = options
-        self.plan = ThreadPlan.for_threads(options.cpu_threads)
+        self.plan = ThreadPlan.for_threads(options.cpu_threads, probe=options.probe_hesitations)
         self.resolved: ResolvedModel = resolve(options.model)
         self._model = None
         self._probe_tools = None
