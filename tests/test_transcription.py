@@ -207,29 +207,30 @@ def test_thread_plan_changes_speed_not_results(data):
     assert [c.probability for c in one.cues] == pytest.approx([c.probability for c in two.cues], rel=1e-2)
 
 
-def test_a_short_clip_is_encoded_once(data):
+def test_a_short_clip_is_encoded_once(data, monkeypatch):
     """faster-whisper's language check reads one spectrogram frame more than its transcription of a
     clip under 30 s, so the two first windows differed and the 11-s JFK clip was encoded twice
     (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
-    found is still English."""
+    found is still English. (The default plan encodes on the decoder's model; with the probe, an
+    encoder model of its own does.)"""
+    from faster_whisper import WhisperModel
+
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.whisper import WhisperTranscriber
     from voicecoach.audio.load import load
 
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
     model = t.model
-    inner, encoded = model.encoder, []
+    assert model.encoder is None  # no probe: the decoder has every core, and encodes
+    encoded = []
+    real = WhisperModel.encode
 
-    class CountingEncoder:
-        def encode(self, *a, **k):
-            encoded.append(1)
-            return inner.encode(*a, **k)
+    def counting(self, *a, **k):
+        encoded.append(1)
+        return real(self, *a, **k)
 
-    model.encoder = CountingEncoder()
-    try:
-        tr = t.transcribe(load(data / "whisper_jfk.flac"))
-    finally:
-        model.encoder = inner
+    monkeypatch.setattr(WhisperModel, "encode", counting)
+    tr = t.transcribe(load(data / "whisper_jfk.flac"))
     assert encoded == [1]
     assert tr.detected_language == "en" and tr.language_probability > 0.9 and tr.english_probability == tr.language_probability
     assert "ask not what your country can do for you" in tr.text.lower()
