@@ -87,3 +87,18 @@ def test_model_weights_live_once_per_user(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.ENV_HOME, str(tmp_path / "b"))
     assert models.resolve("base").path == first == str(tmp_path / "models" / "base")
     assert not (tmp_path / "a" / "models").exists() and not (tmp_path / "b" / "models").exists()
+
+
+def test_a_file_system_without_permissions_only_warns(tmp_path, monkeypatch, caplog):
+    """On a mount that refuses chmod (FAT, some SMB shares) sessions still work; the log says why
+    the folder could not be made private."""
+    import errno
+
+    def refuse(path, mode):
+        raise OSError(errno.EPERM, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    store = SessionStore(tmp_path / "fat")
+    info = store.create("tell-me-about-yourself", "Tell me about yourself.")
+    assert store.get(info.id).id == info.id
+    assert "cannot make" in caplog.text and "private" in caplog.text

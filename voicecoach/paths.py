@@ -44,10 +44,26 @@ def user_prompts_dir() -> Path:
     return home() / "prompts"
 
 
+def _chmod(path: Path, mode: int) -> None:
+    """chmod, where the file system allows it (a FAT or SMB mount may not: then it is left as the
+    mount says, with a note in the log, rather than failing the recording)."""
+    try:
+        os.chmod(path, mode)
+    except OSError as e:
+        import errno
+        import logging
+
+        if e.errno not in (errno.EPERM, errno.EACCES, errno.ENOTSUP):
+            raise
+
+        logging.getLogger("voicecoach").warning("cannot make %s private (%s); check the folder's permissions",
+                                                path, e.strerror or e)
+
+
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and its parents) if needed, and make it readable by its owner only."""
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-    os.chmod(path, PRIVATE_DIR)
+    _chmod(path, PRIVATE_DIR)
     return path
 
 
@@ -56,7 +72,7 @@ def private_file(path: Path) -> Path:
     that open an existing file keep its mode, so a recording is never readable by others, even
     while it is being made."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
-    os.chmod(path, PRIVATE_FILE)
+    _chmod(path, PRIVATE_FILE)
     return path
 
 
