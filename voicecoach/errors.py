@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     DEVICE = 7  # no usable microphone or speaker
     RECORDING = 8  # the recording stopped on an error (what was recorded is kept)
     SPEECH = 9  # the question could not be spoken (text-to-speech)
-    INTERNAL = 70  # a bug: EX_SOFTWARE, with a traceback in the log
+    INTERNAL = 70  # a bug (EX_SOFTWARE); `voicecoach --debug` shows its traceback
     INTERRUPTED = 130  # Ctrl-C outside a recording
 
 
