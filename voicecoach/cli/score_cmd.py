@@ -10,6 +10,7 @@ import typer
 
 from voicecoach.atomic import check_target
 from voicecoach.errors import AudioError
+from voicecoach.schema.report import SCHEMA_VERSION
 
 
 def skip_language_option(what: str = "it"):
@@ -53,7 +54,7 @@ def score(
     model: str = typer.Option("base", "--model", "-m", metavar="NAME",
                               help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
                                    "or a faster-whisper name (downloads; needs internet)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON (schema 1.2) instead of the summary."),
+    as_json: bool = typer.Option(False, "--json", help=f"Print the full report as JSON (schema {SCHEMA_VERSION}) instead of the summary."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
