@@ -39,6 +39,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_ctranslate2_storage
 
+from voicecoach import __version__
 from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
@@ -107,14 +108,8 @@ def check_version() -> str | None:
     """A one-line warning when the installed faster-whisper is not the tested one (else None)."""
     if faster_whisper.__version__ == TESTED_VERSION:
         return None
-    return (f"faster-whisper {faster_whisper.__version__} is installed; voicecoach {_own_version()} was tested with "
+    return (f"faster-whisper {faster_whisper.__version__} is installed; voicecoach {__version__} was tested with "
             f"{TESTED_VERSION}, and counts could differ (run pytest tests/test_engine_contract.py)")
-
-
-def _own_version() -> str:
-    from voicecoach import __version__
-
-    return __version__
 
 
 @lru_cache(maxsize=2)
