@@ -11,7 +11,9 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option, why_not_scored
+from voicecoach.atomic import check_target
+from voicecoach.cli.score_cmd import (checked_filler_method, filler_method_option, skip_language_option, why_not_scored,
+                                      write_page)
 from voicecoach.errors import ExitCode
 
 
@@ -61,6 +63,9 @@ def practice(
     skip_language_check: bool = skip_language_option("the answer"),
     fillers: str = filler_method_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."),
+    open_page: bool = typer.Option(False, "--open", help="Open the report's HTML page in your browser when scoring ends "
+                                   "(written to --html, or into the session folder)."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
 ) -> None:
     """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
@@ -83,6 +88,8 @@ def practice(
     from voicecoach.timefmt import clock
 
     method = checked_filler_method(fillers)
+    if html is not None:
+        check_target(html)
     qs = questions.load_all(bank)
     if random_q:
         pool = [q for q in qs.values() if not category or q.category == category]
@@ -159,6 +166,14 @@ def practice(
     if result.report is None:
         print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
         raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
+    if html is not None or open_page:
+        from datetime import datetime
+
+        from voicecoach.sessions.store import ANSWER, PAGE
+
+        folder = store.folder(result.session.id)
+        write_page(html or folder / PAGE, json_report.to_dict(result.report), folder / ANSWER, open_page,
+                   when=datetime.fromisoformat(result.session.created_at).astimezone())
     if as_json:
         sys.stdout.write(json_report.dumps(result.report) + "\n")
     elif result.report.score is not None:

@@ -56,6 +56,9 @@ def score(
                                    "or a faster-whisper name (downloads; needs internet)."),
     as_json: bool = typer.Option(False, "--json", help=f"Print the full report as JSON (schema {SCHEMA_VERSION}) instead of the summary."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write the report as one HTML page, with the answer's audio, to play and read (works offline)."),
+    open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser when done."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
     beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
@@ -81,8 +84,11 @@ def score(
     method = checked_filler_method(fillers, written_only)
     check_path(file)
     q = questions.get(question, bank)
-    if out is not None:
-        check_target(out)
+    for target in (out, html):
+        if target is not None:
+            check_target(target)
+    if open_page and html is None:
+        raise typer.BadParameter("--open opens the --html page; give --html FILE")
     scorer = Scorer(make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, method, max_minutes))
     err = Console(stderr=True)
     if err.is_terminal and not as_json:
@@ -109,12 +115,27 @@ def score(
         Console(stderr=True).print(f"[dim]saved as session {info.id}[/dim]")
     if out is not None:
         json_report.write_atomic(out, json_report.dumps(report) + "\n")
+    if html is not None:
+        write_page(html, json_report.to_dict(report), file, open_page)
     if as_json:
         sys.stdout.write(json_report.dumps(report) + "\n")
     elif report.score is not None:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
     if report.score is None:  # silence, noise, another language: one line and exit 3 (--json still has the report)
         raise AudioError(f"{file}: {why_not_scored(report, info.id if info else None)}")
+
+
+def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, when=None) -> None:
+    """Write the HTML page (score, practice, sessions); say where it is, and open it if asked."""
+    from rich.console import Console
+
+    from voicecoach.render import html
+
+    html.write_answer(path, report, audio, when=when)
+    err = Console(stderr=True)
+    err.print(f"[dim]page written to {path}[/dim]", highlight=False)
+    if open_page and not html.open_in_browser(path):
+        err.print(f"[yellow]no browser to open it with; open {path} yourself[/yellow]", highlight=False)
 
 
 def why_not_scored(report, session_id: str | None = None) -> str:

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
+from voicecoach.atomic import check_target
 from voicecoach.errors import ExitCode
 
 app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
@@ -60,24 +61,60 @@ def list_(question: Optional[str] = typer.Option(None, "--question", "-q", metav
 
 @app.command("show")
 def show(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."),
-         as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON.")) -> None:
+         as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON."),
+         html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                             help="Write the report as an HTML page with the answer's audio (`sessions open` "
+                                                  "writes it into the session folder and opens it).")) -> None:
     """Show a session's report."""
     import json
 
     from rich.console import Console
 
     from voicecoach.render import terminal
+    from voicecoach.sessions.store import SessionError
 
+    if html is not None:
+        check_target(html)
     store = _store()
     info = store.get(ref)
     report = store.report(info)
     if report is None:
         Console().print(f"Session {info.id} ({info.question_id}, {info.status}) has no report.")
+        if html is not None:
+            raise SessionError(f"session {info.id} has no report to write as a page")
         return
-    if as_json:
+    if html is not None:
+        _write_page(store, info, report, html, open_page=False)
+    elif as_json:
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
         terminal.render(report, Console())
+
+
+@app.command("open")
+def open_(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."),
+          open_page: bool = typer.Option(True, "--open/--no-open", help="Open the page in your browser (--no-open only writes it).")) -> None:
+    """Write the session's report as an HTML page in its folder (report.html) and open it in your browser."""
+    from voicecoach.sessions.store import PAGE, SessionError
+
+    store = _store()
+    info = store.get(ref)
+    report = store.report(info)
+    if report is None:
+        raise SessionError(f"session {info.id} ({info.question_id}, {info.status}) has no report")
+    _write_page(store, info, report, store.folder(info.id) / PAGE, open_page)
+    typer.echo(str(store.folder(info.id) / PAGE))
+
+
+def _write_page(store, info, report: dict, target: Path, open_page: bool) -> None:
+    from datetime import datetime
+
+    from voicecoach.cli.score_cmd import write_page
+    from voicecoach.sessions.store import ANSWER
+
+    answer = store.folder(info.id) / ANSWER
+    write_page(target, report, answer if answer.exists() else None, open_page,
+               when=datetime.fromisoformat(info.created_at).astimezone())
 
 
 @app.command("replay")
@@ -242,7 +279,11 @@ def rebuild_index() -> None:
 
 
 def progress(question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
-             last: int = typer.Option(20, "--last", metavar="N", min=2, help="Use the last N scored sessions.")) -> None:
+             last: int = typer.Option(20, "--last", metavar="N", min=2, help="Use the last N scored sessions."),
+             html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                                 help="Also write an HTML page with one chart per metric, its target band "
+                                                      "and your best session."),
+             open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser.")) -> None:
     """How each metric moved across your scored sessions."""
     from rich.console import Console
     from rich.table import Table
@@ -252,11 +293,18 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from voicecoach.sessions.progress import HOW_COUNTED
     from voicecoach.sessions.progress import progress as compare
 
-    p = compare(_store(), question, last, method=DEFAULT_FILLER_METHOD, version=__version__)
+    if html is not None:
+        check_target(html)
+    if open_page and html is None:
+        raise typer.BadParameter("--open opens the --html page; give --html FILE")
+    store = _store()
+    p = compare(store, question, last, method=DEFAULT_FILLER_METHOD, version=__version__)
     n = len(p.sessions)
     c = Console()
     if n < 2:
         c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; you have {n}.")
+        if html is not None:
+            raise typer.Exit(ExitCode.USAGE)
         return
     formats = {"score": ".0f", "coverage": ".0%", "fillers_per_min": ".1f", "wpm": ".0f"}
     t = Table(title=f"Progress over {n} sessions" + (f" of {question}" if question else ""),
@@ -285,3 +333,23 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
         c.print(f"[yellow]{p.older} of these {n} sessions were scored by an earlier voicecoach, whose "
                 f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
                 f"scores them again with this one, so the trend compares like with like.[/yellow]")
+    if html is not None:
+        _progress_page(store, p, question, html, open_page)
+
+
+def _progress_page(store, p, question: Optional[str], target: Path, open_page: bool) -> None:
+    from rich.console import Console
+
+    from voicecoach.render import html
+
+    latest = store.report(p.sessions[-1]) or {}
+    pace = latest.get("pace") or {}
+    pace_band = (float(pace.get("min_wpm") or 100), float(pace.get("max_wpm") or 165))
+    asked = {s.question_id for s in p.sessions}
+    q = (latest.get("question") or {}) if len(asked) == 1 else {}
+    length_band = (q["target_min_s"], q["target_max_s"]) if q.get("target_min_s") is not None else None
+    html.write(target, html.progress_page(p, question=question, pace_band=pace_band, length_band=length_band))
+    err = Console(stderr=True)
+    err.print(f"[dim]page written to {target}[/dim]", highlight=False)
+    if open_page and not html.open_in_browser(target):
+        err.print(f"[yellow]no browser to open it with; open {target} yourself[/yellow]", highlight=False)

@@ -38,6 +38,7 @@ ANSWER = "answer.flac"
 QUESTION_AUDIO = "question.wav"
 REPORT = "report.json"
 TRANSCRIPT = "transcript.txt"
+PAGE = "report.html"  # written by `sessions open` and `practice --open`, from report.json
 
 
 class SessionError(VoicecoachError):
