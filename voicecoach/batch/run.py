@@ -21,9 +21,20 @@ _scorers: dict = {}
 _lock = threading.Lock()
 
 
-def score_job(job: Job, question, options) -> Row:
+def page_name(path: str, key: str) -> str:
+    """The file name of a job's HTML page: readable (the recording's name) and unique (its key, which
+    also tells a rerun whether the page is of this content and these settings)."""
+    import re
+    from pathlib import Path
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem)[:40] or "answer"
+    return f"{stem}-{key[:12]}.html"
+
+
+def score_job(job: Job, question, options, html_dir: str | None = None, back: str | None = None) -> Row:
     """Score one file in this process, with this process's cached Scorer. Never raises: a file's
-    problem becomes a failed row. One file at a time per process (the engine is not re-entrant)."""
+    problem becomes a failed row. One file at a time per process (the engine is not re-entrant).
+    ``html_dir``: also write the file's HTML page there (``back``: the link to the summary)."""
     from voicecoach.pipeline import Scorer
 
     with _lock:
@@ -36,7 +47,10 @@ def score_job(job: Job, question, options) -> Row:
 
                 limit_malloc_arenas()
                 scorer = _scorers[repr(options)] = Scorer(options)
-            return row_from_report(job, scorer.score(job.path, question))
+            report = scorer.score(job.path, question)
+            if html_dir is not None:
+                _write_page(job, report, html_dir, back)
+            return row_from_report(job, report)
         except VoicecoachError as e:
             return row_failed(job, str(e))
         except Exception as e:  # keep the batch going; the row says what happened
@@ -44,12 +58,28 @@ def score_job(job: Job, question, options) -> Row:
             return row_failed(job, f"internal error: {type(e).__name__}: {e}")
 
 
-def run_inline(jobs: list[Job], questions: dict, options) -> Iterator[Row]:
+def _write_page(job: Job, report, html_dir: str, back: str | None) -> None:
+    """The page is extra: a file whose page cannot be written keeps its row (the summary then has
+    no link for it, and a rerun with --html tries again)."""
+    from pathlib import Path
+
+    from voicecoach.render import html
+    from voicecoach.schema.report import to_dict
+
+    try:
+        html.write_answer(Path(html_dir) / page_name(job.path, job.key), to_dict(report), job.path, back=back)
+    except (VoicecoachError, OSError) as e:
+        log.warning("batch: %s: no page written (%s)", job.path, e)
+
+
+def run_inline(jobs: list[Job], questions: dict, options, html_dir: str | None = None,
+               back: str | None = None) -> Iterator[Row]:
     for j in jobs:
-        yield score_job(j, questions[j.question], options)
+        yield score_job(j, questions[j.question], options, html_dir, back)
 
 
-def run_processes(jobs: list[Job], questions: dict, options, workers: int) -> Iterator[Row]:
+def run_processes(jobs: list[Job], questions: dict, options, workers: int, html_dir: str | None = None,
+                  back: str | None = None) -> Iterator[Row]:
     """Local worker processes (spawned, so no model state is forked). A worker that dies (killed,
     out of memory) breaks the pool: the files not finished go to a new pool, up to MAX_ATTEMPTS."""
     import multiprocessing
@@ -62,7 +92,7 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int) -> It
     while pending:
         ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
         try:
-            futures = {ex.submit(score_job, j, questions[j.question], options): i for i, j in pending.items()}
+            futures = {ex.submit(score_job, j, questions[j.question], options, html_dir, back): i for i, j in pending.items()}
             for f in as_completed(futures):
                 i = futures[f]
                 row = f.result()
@@ -82,10 +112,13 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int) -> It
             ex.shutdown(wait=not pending, cancel_futures=True)
 
 
-def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int) -> Iterator[Row]:
+def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int, html_dir: str | None = None,
+             back: str | None = None) -> Iterator[Row]:
     """On a Dask cluster: ``scheduler`` is "local" (a LocalCluster of ``workers`` processes, one
     thread each) or the address of a running scheduler ("tcp://host:8786"). The cluster reruns a
-    task whose worker died on another worker; results come back as they finish, each once."""
+    task whose worker died on another worker; results come back as they finish, each once.
+    Workers write the HTML pages themselves: on a remote cluster ``html_dir`` must be a folder they
+    share, as the recordings are."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -98,7 +131,7 @@ def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers:
     except OSError as e:
         raise BatchInputError(f"cannot reach the Dask scheduler at {scheduler} ({' '.join(str(e).split())[:120]})") from e
     try:
-        futures = {client.submit(score_job, j, questions[j.question], options, pure=False): j for j in jobs}
+        futures = {client.submit(score_job, j, questions[j.question], options, html_dir, back, pure=False): j for j in jobs}
         for f in as_completed(futures):
             j = futures[f]
             try:

@@ -34,6 +34,9 @@ def batch(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDR",
                                             help="Run on Dask: 'local' starts a LocalCluster of --jobs workers; "
                                                  "tcp://HOST:PORT uses a running scheduler."),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write an HTML summary (distributions, one row per file) linking to a page "
+                                             "per file, kept in FILE's folder under <name>_files/."),
     force: bool = typer.Option(False, "--force", help="Rescore everything (the old results file is kept as FILE.bak)."),
     model: str = typer.Option("base", "--model", help="Whisper model: base or tiny.en (offline), or a CTranslate2 model folder."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
@@ -55,6 +58,7 @@ def batch(
     from voicecoach.asr.models import resolve
     from voicecoach.batch.jobs import BatchInputError, expand, read_manifest, settings_key, with_key
     from voicecoach.batch.results import FAILED, ResultFile, format_for
+    from voicecoach.batch.run import page_name
 
     check_wpm(min_wpm, max_wpm)
     method = checked_filler_method(fillers, written_only)
@@ -72,27 +76,53 @@ def batch(
     asked = {j.question: qmod.get(j.question, bank) for j in todo}  # unknown ids fail here, before any work
     options = make_options(model, beam_size, min_wpm, max_wpm, skip_language_check, method, max_minutes)
     resolve(model)  # a missing or damaged model is one error now, not one per file
+    pages = _pages_folder(html) if html is not None else None
     if force and out.is_file():
         out.replace(out.with_name(out.name + ".bak"))
     results = ResultFile(out, fmt)  # before hashing: a bad --out fails at once
     settings = {qid: settings_key(options, q) for qid, q in asked.items()}
     todo = [with_key(j, settings[j.question]) for j in todo]
     done = results.done_keys()
+    if pages is not None:  # a file scored before without its page (no --html then) is scored again
+        done = {r.key for r in results.rows
+                if r.key in done and (r.status == FAILED or (pages / page_name(r.file, r.key)).exists())}
     fresh = [j for j in todo if j.key not in done]
     skipped = len(todo) - len(fresh)
     err = Console(stderr=True)
     if skipped:
         err.print(f"{skipped} of {len(todo)} files already in {out} with the same settings: skipped (--force rescores)")
-    rows = _run(fresh, asked, options, jobs, scheduler, results, err)
+    rows = _run(fresh, asked, options, jobs, scheduler, results, err, pages, html)
     keys = {j.key for j in todo}
-    final = [r for r in results.rows if r.key in keys]
+    final = list({r.key: r for r in results.rows if r.key in keys}.values())  # a file scored again: its last row
     results.close()
     _print_summary(final, out, len(rows), skipped)
+    if html is not None:
+        from voicecoach.render.html import batch_page, write
+
+        names = {r.key: page_name(r.file, r.key) for r in final}
+        links = {k: f"{pages.name}/{n}" for k, n in names.items() if (pages / n).exists()}
+        write(html, batch_page(final, links, results=str(out)))
+        err.print(f"[dim]summary page written to {html} (pages in {pages}/)[/dim]", highlight=False)
     if any(r.status == FAILED for r in final):
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _run(jobs, asked, options, workers, scheduler, results, err) -> list:
+def _pages_folder(summary: Path) -> Path:
+    """Where the per-file pages go: <summary name>_files/ beside the summary (made now, so that a bad
+    --html fails before any work)."""
+    from voicecoach.atomic import check_target
+    from voicecoach.errors import OutputError
+
+    check_target(summary)
+    folder = summary.with_name(summary.stem + "_files")
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{folder}: cannot make the folder for the pages ({e.strerror or e})") from e
+    return folder
+
+
+def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, summary=None) -> list:
     from dataclasses import replace
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -106,12 +136,14 @@ def _run(jobs, asked, options, workers, scheduler, results, err) -> list:
     if local_pool:  # share this machine's cores among the workers (the settings key ignores threads)
         threads = max(1, (os.cpu_count() or 1) // workers)
         options = replace(options, transcription=replace(options.transcription, cpu_threads=threads))
+    html_dir = str(pages.resolve()) if pages is not None else None
+    back = f"../{summary.name}" if summary is not None else None
     if scheduler:
-        stream = run_dask(jobs, asked, options, scheduler, workers)
+        stream = run_dask(jobs, asked, options, scheduler, workers, html_dir, back)
     elif local_pool:
-        stream = run_processes(jobs, asked, options, workers)
+        stream = run_processes(jobs, asked, options, workers, html_dir, back)
     else:
-        stream = run_inline(jobs, asked, options)
+        stream = run_inline(jobs, asked, options, html_dir, back)
     written = []
     failed = 0
     with Progress(TextColumn("Scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),

@@ -238,22 +238,29 @@ class Histogram:
     height: float = CHART_H
 
 
-def histogram(metric: str, title: str, values: list[float], fmt, bins: int = 10) -> Histogram:
+def histogram(metric: str, title: str, values: list[float], fmt, domain: tuple[float, float] | None = None,
+              bins: int = 10) -> Histogram:
+    """Counts of ``values`` in equal bins: over ``domain`` (0-100 for a score) in ``bins`` bins, or
+    over round numbers covering the values (about 8 bins)."""
     if not values:
         return Histogram(metric, title, (), (), 0)
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-9:
-        lo, hi = lo - 0.5, hi + 0.5
-    edges = [lo + (hi - lo) * k / bins for k in range(bins + 1)]
+    if domain:
+        lo, step = domain[0], (domain[1] - domain[0]) / bins
+    else:
+        span = max(values) - min(values)
+        step = _nice_step(span * 4 / 8 if span > 0 else max(abs(values[0]), 1.0) / 4, None)
+        lo = math.floor(min(values) / step + 1e-9) * step
+        bins = max(1, math.ceil((max(values) - lo) / step + 1e-9))
     counts = [0] * bins
     for v in values:
-        counts[min(int((v - lo) / (hi - lo) * bins), bins - 1)] += 1
+        counts[min(max(int((v - lo) / step + 1e-9), 0), bins - 1)] += 1
     top = max(counts)
     w = (PLOT_R - PLOT_L) / bins
     out = []
     for k, c in enumerate(counts):
-        h = round(c / top * (PLOT_B - PLOT_T), 2)
+        h = round(c / top * (PLOT_B - PLOT_T - 12), 2)
         out.append(HistBin(round(PLOT_L + k * w + 1, 2), round(PLOT_B - h, 2), round(w - 2, 2), h, c,
-                           f"{fmt(edges[k])}–{fmt(edges[k + 1])}: {c} file{'s' if c != 1 else ''}"))
-    ticks = tuple((round(PLOT_L + k * w, 2), fmt(edges[k])) for k in range(0, bins + 1, 2))
+                           f"{fmt(lo + k * step)}–{fmt(lo + (k + 1) * step)}: {c} file{'s' if c != 1 else ''}"))
+    every = max(1, math.ceil(bins / 6))
+    ticks = tuple((round(PLOT_L + k * w, 2), fmt(lo + k * step)) for k in range(0, bins + 1, every))
     return Histogram(metric, title, tuple(out), ticks, len(values))

@@ -174,9 +174,12 @@ def progress_page(p: "Progress", *, question: str | None, pace_band: tuple[float
                    when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"))
 
 
-BATCH_METRICS = (("score", "Overall score", lambda v: f"{v:.0f}"), ("wpm", "Pace (words per minute)", lambda v: f"{v:.0f}"),
-                 ("fillers_per_min", "Fillers per minute", lambda v: f"{v:.1f}"),
-                 ("coverage", "Rubric coverage", lambda v: f"{v:.0%}"))
+BATCH_METRICS = (  # (Row field, title, value format, the metric's whole range or None)
+    ("score", "Overall score", lambda v: f"{v:.0f}", (0, 100)),
+    ("wpm", "Pace (words per minute)", lambda v: f"{v:.0f}", None),
+    ("fillers_per_min", "Fillers per minute", lambda v: f"{v:g}", None),
+    ("coverage", "Rubric coverage", lambda v: f"{v:.0%}", (0, 1)),
+)
 
 
 def batch_page(rows: "list[Row]", links: dict[str, str], *, results: str) -> str:
@@ -186,9 +189,9 @@ def batch_page(rows: "list[Row]", links: dict[str, str], *, results: str) -> str
     from voicecoach.batch.summary import summarise
 
     scored = [r for r in rows if r.status == OK]
-    hists = [charts.histogram(m, t, [float(getattr(r, m)) for r in scored if getattr(r, m) is not None], fmt)
-             for m, t, fmt in BATCH_METRICS]
-    return _render("batch.html.j2", rows=rows, links=links, hists=hists, s=summarise(rows), results=results,
+    hists = [charts.histogram(m, t, [float(getattr(r, m)) for r in scored if getattr(r, m) is not None], fmt, domain)
+             for m, t, fmt, domain in BATCH_METRICS]
+    return _render("batch.html.j2", rows=sorted(rows, key=lambda r: r.file), links=links, hists=hists, s=summarise(rows), results=results,
                    when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"))
 
 
