@@ -1,0 +1,130 @@
+"""Drive headless Chromium over a voicecoach page and print what a user would see, as JSON.
+
+Run by tests/test_html.py inside a network namespace with only loopback up (chromedriver talks to
+Chromium over loopback), so the page provably loads nothing from the network:
+
+    python tests/browser.py answer PAGE.html     # or: progress PAGE.html, batch PAGE.html
+
+Uses Debian's chromium and chromium-driver (scripts/setup.sh installs them) through Selenium.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def driver(width: int = 1100, height: int = 900):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--mute-audio",
+                f"--window-size={width},{height}", "--autoplay-policy=no-user-gesture-required"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def wait_for(d, script: str, timeout_s: float = 20.0):
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        value = d.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(script)
+
+
+def common(d) -> dict:
+    return {
+        "console": [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "WARNING")],
+        "resources": d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"),
+        "title": d.title,
+    }
+
+
+def answer(d, page: Path) -> dict:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d.get(page.resolve().as_uri())
+    out: dict = {}
+    out["duration_s"] = wait_for(d, "const a = document.getElementById('answer');"
+                                    "return a.readyState >= 1 && isFinite(a.duration) ? a.duration : null")
+    words = d.find_elements(By.CSS_SELECTOR, "#transcript .w")
+    out["words"] = len(words)
+    picks = sorted({0, len(words) // 3, len(words) // 2, 2 * len(words) // 3, len(words) - 1})
+    clicks = []
+    for i in picks:
+        w = words[i]
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", w)
+        w.click()
+        # the position right after the click (playback may have moved it on by a few ms)
+        at = d.execute_script("const a = document.getElementById('answer'); return a.currentTime")
+        now = d.execute_script("const n = document.querySelector('#transcript .w.now'); return n ? n.dataset.s : null")
+        d.execute_script("document.getElementById('answer').pause()")
+        clicks.append({"text": w.text, "start_s": float(w.get_attribute("data-s")), "current_s": at,
+                       "highlighted_s": float(now) if now else None})
+    out["clicks"] = clicks
+    out["markers"] = {k: len(d.find_elements(By.CSS_SELECTOR, f"#timeline .marker.{k}"))
+                      for k in ("written", "heard", "pause", "gap")}
+    marker = d.find_elements(By.CSS_SELECTOR, "#timeline .marker")
+    if marker:
+        d.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", marker[-1])
+        out["marker_click"] = {"t": float(marker[-1].get_attribute("data-t")),
+                               "current_s": d.execute_script("return document.getElementById('answer').currentTime")}
+        d.execute_script("document.getElementById('answer').pause()")
+    # keyboard: from 0, → steps 5 s; space plays, space again pauses
+    d.execute_script("document.getElementById('answer').currentTime = 0; document.activeElement.blur()")
+    body = d.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT)
+    out["after_right_s"] = d.execute_script("return document.getElementById('answer').currentTime")
+    body.send_keys(Keys.SPACE)
+    time.sleep(0.3)
+    out["playing_after_space"] = not d.execute_script("return document.getElementById('answer').paused")
+    body.send_keys(Keys.SPACE)
+    out["paused_after_space"] = d.execute_script("return document.getElementById('answer').paused")
+    out.update(common(d))
+    return out
+
+
+def charts(d, page: Path) -> dict:
+    from selenium.webdriver.common.by import By
+
+    d.get(page.resolve().as_uri())
+    figs = d.find_elements(By.CSS_SELECTOR, "figure.chart")
+    out = {"charts": {f.get_attribute("data-metric"): {
+        "points": len(f.find_elements(By.CSS_SELECTOR, "circle.pt")),
+        "best": len(f.find_elements(By.CSS_SELECTOR, "circle.pt.best")),
+        "bands": len(f.find_elements(By.CSS_SELECTOR, "rect.band")),
+        "bars": len(f.find_elements(By.CSS_SELECTOR, "rect.hist")),
+        "height_px": f.find_element(By.TAG_NAME, "svg").size["height"] if f.find_elements(By.TAG_NAME, "svg") else 0,
+    } for f in figs}}
+    out["links"] = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "table a")]
+    out.update(common(d))
+    return out
+
+
+def main() -> None:
+    mode, page = sys.argv[1], Path(sys.argv[2])
+    shot = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    d = driver()
+    try:
+        result = answer(d, page) if mode == "answer" else charts(d, page)
+        if shot is not None:
+            d.execute_script("window.scrollTo(0, 0)")
+            d.save_screenshot(str(shot))
+    finally:
+        d.quit()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
