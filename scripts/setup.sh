@@ -33,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The HTML report is tested in a real headless browser (Selenium drives Debian's chromium through
+# chromium-driver). Ubuntu ships chromium only as a snap, which containers often cannot run: there
+# a failed install is a warning and those tests skip, saying why.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "setup: installing chromium and chromium-driver (for the HTML report's browser tests)"
+  [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \
+    || echo "setup: warning: chromium could not be installed; the browser tests will be skipped" >&2
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating virtualenv $VENV"
   python3 -m venv "$VENV"
