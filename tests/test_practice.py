@@ -5,8 +5,10 @@ Every test has a hard timeout; a stuck stream fails the test instead of hanging 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -86,7 +88,11 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
     question_capture = pulse.capture_speaker(tmp_path / "question.wav")
     time.sleep(0.3)
-    p = start_practice("-q", "tell-me-about-yourself", "--json")
+    opened = tmp_path / "opened.txt"
+    fake_browser = tmp_path / "browser.sh"  # $BROWSER: how Python's webbrowser finds the user's browser
+    fake_browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    fake_browser.chmod(0o755)
+    p = start_practice("-q", "tell-me-about-yourself", "--json", "--open", env={**os.environ, "BROWSER": str(fake_browser)})
     answer = wait_for_recording(home)
     question_capture.terminate()
     question_capture.wait(10)
@@ -112,6 +118,12 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
         {f.name: "0o600" for f in folder.iterdir()}
     assert oct(folder.stat().st_mode & 0o777) == oct(home.stat().st_mode & 0o777) == "0o700"
     assert oct((home / "sessions.db").stat().st_mode & 0o777) == "0o600"
+    # --open: the page was written into the session folder and handed to the browser, with the answer inside
+    page = folder / "report.html"
+    assert opened.read_text().strip() == page.as_uri()
+    audio = re.search(r'src="data:audio/ogg;base64,([^"]+)"', page.read_text()).group(1)
+    (tmp_path / "page.ogg").write_bytes(base64.b64decode(audio))
+    assert load(tmp_path / "page.ogg").duration_s == pytest.approx(load(answer).duration_s, abs=0.05)
     lines = (folder / "transcript.txt").read_text().splitlines()
     assert lines and all(line.startswith("[0:") for line in lines)
     assert normalise_text(" ".join(line.split("] ", 1)[1] for line in lines)) == hyp
