@@ -31,6 +31,7 @@ PROBE_BATCH = 8  # windows per probe call when no core is idle (each holds a 3-M
 UNTRANSCRIBED_S = 2.0
 REFILL_PAD_S = 0.3
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
+OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
 
 
 def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
@@ -55,6 +56,19 @@ def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, flo
             t = max(t, w1)
         if b - t >= min_s:
             out.append((t, b))
+    return out
+
+
+def new_words(refilled: list, first_pass: list[tuple[float, float]]) -> list:
+    """The refilled words (``.start_s``, ``.end_s``) the first pass does not have: none whose middle
+    lies on a first-pass word (start, end), give or take OVERLAP_TOLERANCE_S. A refill's window is
+    padded, and Whisper can read on past the stretch into words the first pass wrote (seen: "say. I'm
+    not saying" twice at a window's edge, "and here's" twice); those would be counted twice."""
+    out = []
+    for w in refilled:
+        mid = (w.start_s + w.end_s) / 2
+        if not any(a - OVERLAP_TOLERANCE_S <= mid <= b + OVERLAP_TOLERANCE_S for a, b in first_pass):
+            out.append(w)
     return out
 
 
@@ -235,21 +249,25 @@ class WhisperTranscriber:
         Whisper can jump its timestamps past speech: under the verbatim prompt, without the previous
         window's text, base skipped 59.8-73.9 s of the 203-s lecture (bare faster-whisper alike).
         Each stretch of at least UNTRANSCRIBED_S where Silero hears speech and no word lies is decoded
-        on its own (a short window Whisper reads through) and its words are put in place."""
+        on its own (a short window Whisper reads through), and the words the first pass does not
+        already have are put in place (``new_words``)."""
         out = []
         model = self.model
         hook, model.on_encoded = model.on_encoded, None  # refills are not probed: their windows overlap
         try:
-            for a_s, b_s in untranscribed(spans, [(w.start_s - offset_s, w.end_s - offset_s) for w in words]):
+            near = [(w.start_s - offset_s, w.end_s - offset_s) for w in words]
+            for a_s, b_s in untranscribed(spans, near):
                 lo = max(0, int((a_s - REFILL_PAD_S) * SAMPLE_RATE))
                 hi = min(len(piece), int((b_s + REFILL_PAD_S) * SAMPLE_RATE))
                 shift = lo / SAMPLE_RATE
                 segs, _ = self._run(piece[lo:hi], language)
                 for seg in segs:
-                    ws = tuple(Word(text=w.word.strip(), start_s=round(offset_s + shift + float(w.start), 3),
-                                    end_s=round(offset_s + shift + float(w.end), 3), probability=round(float(w.probability), 4))
-                               for w in (seg.words or []) if w.word.strip()
-                               and (audible is None or audible(shift + float(w.start), shift + float(w.end))))
+                    heard = [Word(text=w.word.strip(), start_s=round(shift + float(w.start), 3),
+                                  end_s=round(shift + float(w.end), 3), probability=round(float(w.probability), 4))
+                             for w in (seg.words or []) if w.word.strip()
+                             and (audible is None or audible(shift + float(w.start), shift + float(w.end)))]
+                    ws = tuple(Word(w.text, round(offset_s + w.start_s, 3), round(offset_s + w.end_s, 3), w.probability)
+                               for w in new_words(heard, near))
                     if ws:
                         out.append(Segment(text=" ".join(w.text for w in ws), start_s=ws[0].start_s, end_s=ws[-1].end_s,
                                            words=ws))
