@@ -2,9 +2,9 @@
 
     .venv/bin/python scripts/screenshot.py            # scores the sample answer, writes the page, shoots it
 
-The answer is two real recordings from tests/data (JFK's inaugural address, 3 s of silence, then a
-speaker from the Montreal Forced Aligner corpus who says "uh" often), so the page shows pace,
-written fillers and a long pause. Needs chromium and chromium-driver (scripts/setup.sh installs them).
+The answer is a real recording from tests/data (a speaker from the Montreal Forced Aligner corpus
+who says "uh" often) with 2.5 s of its own room tone added after its first sentence (8.9 s), so the
+page shows pace, written fillers and a long pause. Needs chromium and chromium-driver (scripts/setup.sh installs them).
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ def main() -> None:
     data = ROOT / "tests" / "data"
     with tempfile.TemporaryDirectory() as tmp:
         answer = Path(tmp) / "answer.flac"
-        parts = [load(data / "whisper_jfk.flac").samples, np.zeros(3 * 16000, np.float32),
-                 load(data / "mfa_cold_corpus.flac").samples]
-        write_audio(answer, np.concatenate(parts))
+        speech = load(data / "mfa_cold_corpus.flac").samples
+        frames = speech[: len(speech) // 4000 * 4000].reshape(-1, 4000)
+        room = frames[np.argmin((frames ** 2).mean(axis=1))]  # its quietest quarter second
+        cut = int(8.9 * 16000)  # after "... than the acoustic corpus."
+        write_audio(answer, np.concatenate([speech[:cut], np.tile(room, 10), speech[cut:]]))
         page = Path(tmp) / "report.html"
         exe = Path(sys.executable).parent / "voicecoach"
         subprocess.run([str(exe), "score", str(answer), "--html", str(page)], check=True, stdout=subprocess.DEVNULL)
@@ -45,7 +47,7 @@ def main() -> None:
         try:
             d.get(page.as_uri())
             # play a moment in, so the playhead and the highlighted word show
-            d.execute_script("const a = document.getElementById('answer'); a.currentTime = 4.3;")
+            d.execute_script("const a = document.getElementById('answer'); a.currentTime = 15.0;")
             d.execute_script("window.scrollTo(0, 0)")
             args.out.parent.mkdir(parents=True, exist_ok=True)
             d.save_screenshot(str(args.out))
