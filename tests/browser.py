@@ -92,6 +92,11 @@ def answer(d, page: Path) -> dict:
     body.send_keys(Keys.SPACE)
     out["paused_after_space"] = d.execute_script("return document.getElementById('answer').paused")
     out.update(common(d))
+    # printed: the player and the key help go, the numbers and the transcript stay
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    shown = "return getComputedStyle(document.querySelector(arguments[0])).display !== 'none'"
+    out["printed"] = {sel: d.execute_script(shown, sel) for sel in (".player", "footer .keys", "#summary", "#transcript")}
+    out["printed_pdf_bytes"] = len(d.execute_cdp_cmd("Page.printToPDF", {})["data"])
     return out
 
 

@@ -223,6 +223,8 @@ def test_answer_page_in_a_real_browser(data, tmp_path):
     assert abs(seen["marker_click"]["current_s"] - seen["marker_click"]["t"]) <= 0.1
     assert seen["after_right_s"] == pytest.approx(5.0, abs=0.05)
     assert seen["playing_after_space"] and seen["paused_after_space"]
+    assert seen["printed"] == {".player": False, "footer .keys": False, "#summary": True, "#transcript": True}
+    assert seen["printed_pdf_bytes"] > 10_000
 
 
 @pytest.mark.model
