@@ -281,3 +281,11 @@ def test_batch_summary_links_a_page_per_file(data, tmp_path):
         x.unlink()
     p = run("batch", folder, "-q", "tell-me-about-yourself", "-o", tmp_path / "r.csv", "--html", summary, "-j", "1")
     assert len(list((tmp_path / "summary_files").iterdir())) == 2, p.stderr
+
+
+def test_progress_page_needs_two_sessions(home, tmp_path):
+    p = run("progress", "--html", tmp_path / "p.html")
+    assert p.returncode == ExitCode.SESSION and not (tmp_path / "p.html").exists()
+    assert p.stderr.strip() == "voicecoach: error: no page written: progress needs at least two scored sessions; you have 0"
+    p = run("sessions", "open", "last")
+    assert p.returncode == ExitCode.SESSION and len(p.stderr.strip().splitlines()) == 1, p.stderr

@@ -125,15 +125,17 @@ def score(
         raise AudioError(f"{file}: {why_not_scored(report, info.id if info else None)}")
 
 
-def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, when=None) -> None:
-    """Write the HTML page (score, practice, sessions); say where it is, and open it if asked."""
+def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, when=None, announce: bool = True) -> None:
+    """Write the HTML page (score, practice, sessions); say where it is (unless the caller prints
+    the path itself), and open it if asked."""
     from rich.console import Console
 
     from voicecoach.render import html
 
     html.write_answer(path, report, audio, when=when)
     err = Console(stderr=True)
-    err.print(f"[dim]page written to {path}[/dim]", highlight=False)
+    if announce:
+        err.print(f"[dim]page written to {path}[/dim]", highlight=False)
     if open_page and not html.open_in_browser(path):
         err.print(f"[yellow]no browser to open it with; open {path} yourself[/yellow]", highlight=False)
 

@@ -102,11 +102,11 @@ def open_(ref: str = typer.Argument(..., metavar="ID", help="Session id, a uniqu
     report = store.report(info)
     if report is None:
         raise SessionError(f"session {info.id} ({info.question_id}, {info.status}) has no report")
-    _write_page(store, info, report, store.folder(info.id) / PAGE, open_page)
+    _write_page(store, info, report, store.folder(info.id) / PAGE, open_page, announce=False)
     typer.echo(str(store.folder(info.id) / PAGE))
 
 
-def _write_page(store, info, report: dict, target: Path, open_page: bool) -> None:
+def _write_page(store, info, report: dict, target: Path, open_page: bool, announce: bool = True) -> None:
     from datetime import datetime
 
     from voicecoach.cli.score_cmd import write_page
@@ -114,7 +114,7 @@ def _write_page(store, info, report: dict, target: Path, open_page: bool) -> Non
 
     answer = store.folder(info.id) / ANSWER
     write_page(target, report, answer if answer.exists() else None, open_page,
-               when=datetime.fromisoformat(info.created_at).astimezone())
+               when=datetime.fromisoformat(info.created_at).astimezone(), announce=announce)
 
 
 @app.command("replay")
@@ -292,6 +292,7 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from voicecoach.pipeline import DEFAULT_FILLER_METHOD
     from voicecoach.sessions.progress import HOW_COUNTED
     from voicecoach.sessions.progress import progress as compare
+    from voicecoach.sessions.store import SessionError
 
     if html is not None:
         check_target(html)
@@ -302,9 +303,10 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     n = len(p.sessions)
     c = Console()
     if n < 2:
-        c.print(f"Progress needs at least two scored sessions{' for ' + question if question else ''}; you have {n}.")
+        need = f"progress needs at least two scored sessions{' for ' + question if question else ''}; you have {n}"
         if html is not None:
-            raise typer.Exit(ExitCode.USAGE)
+            raise SessionError(f"no page written: {need}")
+        c.print(need[0].upper() + need[1:] + ".")
         return
     formats = {"score": ".0f", "coverage": ".0%", "fillers_per_min": ".1f", "wpm": ".0f"}
     t = Table(title=f"Progress over {n} sessions" + (f" of {question}" if question else ""),
