@@ -166,7 +166,11 @@ def practice(
     if result.report is None:
         print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
         raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
-    if html is not None or open_page:
+    if as_json:
+        sys.stdout.write(json_report.dumps(result.report) + "\n")
+    elif result.report.score is not None:
+        terminal.render(json_report.to_dict(result.report), Console())
+    if html is not None or open_page:  # after the report is on screen: encoding the audio takes a second
         from datetime import datetime
 
         from voicecoach.sessions.store import ANSWER, PAGE
@@ -174,10 +178,6 @@ def practice(
         folder = store.folder(result.session.id)
         write_page(html or folder / PAGE, json_report.to_dict(result.report), folder / ANSWER, open_page,
                    when=datetime.fromisoformat(result.session.created_at).astimezone())
-    if as_json:
-        sys.stdout.write(json_report.dumps(result.report) + "\n")
-    elif result.report.score is not None:
-        terminal.render(json_report.to_dict(result.report), Console())
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
         print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
         raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)

@@ -115,12 +115,12 @@ def score(
         Console(stderr=True).print(f"[dim]saved as session {info.id}[/dim]")
     if out is not None:
         json_report.write_atomic(out, json_report.dumps(report) + "\n")
-    if html is not None:
-        write_page(html, json_report.to_dict(report), file, open_page)
     if as_json:
         sys.stdout.write(json_report.dumps(report) + "\n")
     elif report.score is not None:
         terminal.render(json_report.to_dict(report), Console(), show_transcript=transcript)
+    if html is not None:  # after the report is on screen: encoding the audio takes a second
+        write_page(html, json_report.to_dict(report), file, open_page)
     if report.score is None:  # silence, noise, another language: one line and exit 3 (--json still has the report)
         raise AudioError(f"{file}: {why_not_scored(report, info.id if info else None)}")
 
