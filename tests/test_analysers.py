@@ -112,3 +112,15 @@ def test_parse_clock():
         with pytest.raises(ValueError, match="not a time"):
             parse_clock(bad)
     assert clock(3723) == "1:02:03" and clock(59.6) == "1:00"
+
+
+def test_a_refill_adds_only_words_the_first_pass_lacks():
+    """A refill's window is padded and Whisper reads on past it: words lying on first-pass words are
+    the same words again (seen at a 30-s window's edge: "did not say. I'm not saying" twice)."""
+    from voicecoach.asr.types import Word
+    from voicecoach.asr.whisper import new_words
+
+    first = [(30.0, 30.08), (30.08, 30.38)]  # "I'm", "saying"
+    refill = [Word("did", 29.85, 29.93), Word("not", 29.93, 30.11), Word("say.", 30.11, 30.27),
+              Word("Uh,", 21.5, 21.7)]
+    assert [w.text for w in new_words(refill, first)] == ["did", "Uh,"]  # "not" centres on "I'm"

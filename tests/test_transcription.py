@@ -278,13 +278,20 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     assert heard[0] == heard[1]
 
 
-def test_a_refill_adds_only_words_the_first_pass_lacks():
-    """A refill's window is padded and Whisper reads on past it: words lying on first-pass words are
-    the same words again (seen at a 30-s window's edge: "did not say. I'm not saying" twice)."""
-    from voicecoach.asr.types import Word
-    from voicecoach.asr.whisper import new_words
 
-    first = [(30.0, 30.08), (30.08, 30.38)]  # "I'm", "saying"
-    refill = [Word("did", 29.85, 29.93), Word("not", 29.93, 30.11), Word("say.", 30.11, 30.27),
-              Word("Uh,", 21.5, 21.7)]
-    assert [w.text for w in new_words(refill, first)] == ["did", "Uh,"]  # "not" centres on "I'm"
+@pytest.mark.xfail(strict=True, reason="known defect: pauses are measured between word times only, and Whisper "
+                   "stretches words over a silence (docs/evaluation.md, Pauses Whisper stretches a word over)")
+def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tell_me, data, tmp_path):
+    """5 s of the speaker's own room tone inserted at 0:20 of a real monologue: a stall any listener
+    hears. Whisper (verbatim and plain alike) stretched "here's" and "more" over it; the long words
+    count as transcription gaps, so no long pause is reported."""
+    from voicecoach.audio.load import load
+
+    speech = load(data / "mfa_acoustic_corpus.flac").samples
+    frames = speech[: len(speech) // 4000 * 4000].reshape(-1, 4000)
+    room = frames[np.argmin((frames ** 2).mean(axis=1))]
+    cut = 20 * 16000
+    path = write_audio(tmp_path / "stall.flac", np.concatenate([speech[:cut], np.tile(room, 20), speech[cut:]]))
+    report = scorer.score(path, tell_me)
+    assert any(p.duration_s >= 4.0 and 19.0 <= p.start_s <= 21.5 for p in report.pauses.long_pauses), \
+        (report.pauses.long_pauses, report.pauses.gaps)
