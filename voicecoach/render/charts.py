@@ -13,9 +13,8 @@ from voicecoach.timefmt import clock
 
 TIMELINE_W = 1000.0  # viewBox width of the answer's timeline
 PACE_TOP, PACE_BOTTOM = 8.0, 98.0  # the pace chart's plot area (viewBox y)
-LANE_FILLERS_Y = 116.0  # centre of the fillers' lane
-LANE_PAUSES_Y, LANE_H = 134.0, 10.0  # top of the pauses' lane and its height
-AXIS_Y = 160.0
+# Below it answer.html.j2 draws the fillers' lane (centre y 116), the pauses' lane (y 134-144)
+# and the time axis (y 150, labels at 164).
 TIMELINE_H = 172.0
 MIN_WPM_SCALE = 220.0  # the pace axis reaches at least this far, so a slow answer does not fill it
 
