@@ -6,7 +6,8 @@ Plays a real recording (the lecture, cut to --seconds) into the virtual micropho
 `voicecoach practice --no-speak` records it, then presses Enter and measures:
 - stop key -> full report on screen (the process has printed the report and exited);
 - the recorder's CPU use while recording: CPU seconds of the practice process between 30 s into
-  the answer and the stop, divided by the wall time (the model warm-up in the first seconds is excluded).
+  the answer and the stop, divided by the wall time (the model warm-up in the first seconds is excluded);
+- whether the microphone's input overflowed (practice says so when it did: audio was lost).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def main() -> None:
             print(f"answer {a.seconds:.0f} s; recorder CPU while recording: {100 * (c1 - c0) / (t1 - t0):.1f}% of one core "
                   f"(over {t1 - t0:.0f} s)")
             print(f"stop key -> full report on screen: {done - stop:.1f} s")
+            lost = "overflowed" in out or "overflowed" in err
+            print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))
         finally:
             pulse.stop()
 

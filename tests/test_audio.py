@@ -84,3 +84,18 @@ def test_words_in_silence_are_not_audible():
     audible = _audible(x)
     assert audible(2.2, 2.5) and audible(1.9, 2.05)
     assert not audible(4.0, 5.0) and not audible(6.1, 6.9)
+
+
+def test_input_overflows_are_counted(tmp_path):
+    """PortAudio flags an input overflow when audio arrived that nobody collected in time: that audio
+    is lost, and the recording says so (the real stream is tested in test_practice.py)."""
+    import sounddevice as sd
+
+    from voicecoach.audio.recorder import Recorder
+
+    rec = Recorder(tmp_path / "a.flac")
+    block = np.zeros((1600, 1), np.float32)
+    rec._callback(block, 1600, None, sd.CallbackFlags())
+    rec._callback(block, 1600, None, sd.CallbackFlags(0x2))  # paInputOverflow
+    assert rec.status().overflows == 1
+    assert rec._q.qsize() == 2  # the block after the overflow is still kept

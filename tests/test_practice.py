@@ -101,6 +101,7 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     time.sleep(1.0)
     out, err = p.communicate("\n", timeout=120)
     assert p.returncode == 0, err
+    assert "overflowed" not in err  # nothing was lost between the sound card and the file
     report = json.loads(out)
 
     # the saved audio is what the microphone heard

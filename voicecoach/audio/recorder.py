@@ -64,15 +64,19 @@ class RecorderStatus:
     level_dbfs: float
     silent_for_s: float
     error: str | None
+    overflows: int = 0
 
 
 @dataclass(frozen=True)
 class Recording:
-    """What was recorded: ``path`` holds ``duration_s`` of audio; ``error`` says why it stopped early."""
+    """What was recorded: ``path`` holds ``duration_s`` of audio; ``error`` says why it stopped early;
+    ``overflows``: how many times the sound card had audio this process did not collect in time
+    (PortAudio's input overflow: that audio is lost, and the file is shorter than the answer)."""
 
     path: Path
     duration_s: float
     error: str | None = None
+    overflows: int = 0
 
 
 def dbfs(block: np.ndarray) -> float:
@@ -97,9 +101,12 @@ class Recorder:
         self._writer: threading.Thread | None = None
         self._last_block = 0.0
         self._stopped = threading.Event()
+        self._overflows = 0
 
     # PortAudio's thread: never block, never allocate more than a copy.
     def _callback(self, indata, frames, time_info, status) -> None:
+        if status.input_overflow:
+            self._overflows += 1
         self._q.put(indata[:, 0].copy())
 
     def start(self) -> "Recorder":
@@ -184,7 +191,7 @@ class Recorder:
     def status(self) -> RecorderStatus:
         rate = self.options.sample_rate_hz
         return RecorderStatus(elapsed_s=self._frames / rate, level_dbfs=self._level,
-                              silent_for_s=self._silent_frames / rate, error=self._error)
+                              silent_for_s=self._silent_frames / rate, error=self._error, overflows=self._overflows)
 
     @property
     def stopped(self) -> bool:
@@ -210,7 +217,10 @@ class Recorder:
                 self._file.close()
             except (OSError, RuntimeError) as e:
                 self._error = self._error or f"cannot finish the recording file: {e}"
-        return Recording(path=self.path, duration_s=self._frames / self.options.sample_rate_hz, error=self._error)
+        if self._overflows:
+            log.warning("the microphone's input overflowed %d time(s): some audio was lost", self._overflows)
+        return Recording(path=self.path, duration_s=self._frames / self.options.sample_rate_hz, error=self._error,
+                         overflows=self._overflows)
 
     def __enter__(self) -> "Recorder":
         return self.start()

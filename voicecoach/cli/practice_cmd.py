@@ -161,6 +161,9 @@ def practice(
            "error": "stopped by an error"}[result.stopped_by]
     kept = "saved" if result.report is not None else "kept"
     console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} {kept}.")
+    if rec.overflows:
+        console.print(f"[yellow]The microphone's input overflowed {rec.overflows} time(s): a little audio was lost, "
+                      "so the recording is shorter than your answer (a busy machine?).[/yellow]")
     if rec.error:
         print(f"voicecoach: error: {rec.error}", file=sys.stderr)
     if result.report is None:
