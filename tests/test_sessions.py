@@ -168,10 +168,14 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
         r = subprocess.run([EXE, "sessions", "rescore", *args], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stderr.strip(), args
     old_report = (store.folder(old.id) / "report.json").read_text()
+    assert subprocess.run([EXE, "sessions", "open", old.id, "--no-open"], capture_output=True, timeout=120).returncode == 0
+    page = store.folder(old.id) / "report.html"
+    marked = page.read_text().count('<span class="w filler"')  # the fillers a plain transcript wrote
 
     r = subprocess.run([EXE, "sessions", "rescore", old.id], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "(counted written → verbatim)" in r.stdout
+    assert page.read_text().count('<span class="w filler"') > marked  # the session's page tells the new report
     kept = list(store.folder(old.id).glob("report.*.json"))
     assert len(kept) == 1 and kept[0].read_text() == old_report
     again = store.get(old.id)

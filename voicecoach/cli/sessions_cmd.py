@@ -239,7 +239,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
     from voicecoach.pipeline import Scorer, score_options
     from voicecoach.sessions.rescore import rescore as run
     from voicecoach.schema.report import filler_method
-    from voicecoach.sessions.store import RECORDING
+    from voicecoach.sessions.store import PAGE, RECORDING
 
     method = checked_filler_method(fillers)
     store = _store()
@@ -262,6 +262,9 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
             continue
         score0, fpm0, method0 = before[r.session.id]
         s = r.session
+        page = store.folder(s.id) / PAGE
+        if page.exists():  # a page made from the old report would now tell another story
+            _write_page(store, s, store.report(s), page, open_page=False, announce=False)
         typer.echo(f"{s.id}: score {_fmt(score0)} → {_fmt(s.score)}, fillers/min {_fmt(fpm0, '.1f')} → "
                    f"{_fmt(s.fillers_per_min, '.1f')}" + (f" (counted {method0} → {r.report.fillers.method})"
                                                           if r.report.fillers and method0 != r.report.fillers.method else ""))
