@@ -93,13 +93,14 @@ def batch(
         err.print(f"{skipped} of {len(todo)} files already in {out} with the same settings: skipped (--force rescores)")
     rows = _run(fresh, asked, options, jobs, scheduler, results, err, pages, html)
     keys = {j.key for j in todo}
-    final = list({r.key: r for r in results.rows if r.key in keys}.values())  # a file scored again: its last row
+    # a file scored again (its page was missing): its last row; two copies of one file keep a row each
+    final = list({(r.file, r.key): r for r in results.rows if r.key in keys}.values())
     results.close()
     _print_summary(final, out, len(rows), skipped)
     if html is not None:
         from voicecoach.render.html import batch_page, write
 
-        names = {r.key: page_name(r.file, r.key) for r in final}
+        names = {(r.file, r.key): page_name(r.file, r.key) for r in final}
         links = {k: f"{pages.name}/{n}" for k, n in names.items() if (pages / n).exists()}
         write(html, batch_page(final, links, results=str(out)))
         err.print(f"[dim]summary page written to {html} (pages in {pages}/)[/dim]", highlight=False)

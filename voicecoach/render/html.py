@@ -182,8 +182,8 @@ BATCH_METRICS = (  # (Row field, title, value format, the metric's whole range o
 )
 
 
-def batch_page(rows: "list[Row]", links: dict[str, str], *, results: str) -> str:
-    """The batch summary: one row per file (linked to its page where ``links`` has its key) and the
+def batch_page(rows: "list[Row]", links: dict[tuple[str, str], str], *, results: str) -> str:
+    """The batch summary: one row per file (linked to its page where ``links`` has its (file, key)) and the
     distributions of score, pace, fillers and coverage over the scored files."""
     from voicecoach.batch.results import OK
     from voicecoach.batch.summary import summarise
