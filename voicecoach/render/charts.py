@@ -66,14 +66,6 @@ class Timeline:
     height: float = TIMELINE_H
     wpm_ticks: tuple[tuple[float, str], ...] = field(default=())
 
-    @property
-    def fillers(self) -> tuple[Marker, ...]:
-        return tuple(m for m in self.markers if m.kind in ("written", HEARD))
-
-    @property
-    def spans(self) -> tuple[Marker, ...]:
-        return tuple(m for m in self.markers if m.kind in ("pause", "gap"))
-
 
 def _tick_step(duration_s: float) -> float:
     for step in (10, 15, 30, 60, 120, 300, 600):
@@ -161,13 +153,11 @@ def _nice_step(span: float, steps: tuple[float, ...] | None) -> float:
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
 
 
-def _nice_range(values: list[float], band: tuple[float, float] | None, floor0: bool,
+def _nice_range(values: list[float], band: tuple[float, float] | None,
                 limits: tuple[float, float] | None, steps: tuple[float, ...] | None) -> tuple[float, float, float]:
     """(low, high, step) of the y axis: round numbers covering the values and the band."""
     vals = list(values) + (list(band) if band else [])
-    lo, hi = min(vals), max(vals)
-    if floor0:
-        lo = min(lo, 0.0)
+    lo, hi = min(min(vals), 0.0), max(vals)  # every metric here starts at 0
     if hi - lo < 1e-9:
         hi = lo + (abs(lo) or 1.0)
     step = _nice_step(hi - lo, steps)
@@ -193,12 +183,12 @@ def best_index(values: list[float], higher_better: bool | None, band: tuple[floa
 
 def series(metric: str, title: str, values: list[float], labels: list[str], fmt, *,
            band: tuple[float, float] | None, band_label: str, higher_better: bool | None,
-           floor0: bool = True, limits: tuple[float, float] | None = None,
+           limits: tuple[float, float] | None = None,
            steps: tuple[float, ...] | None = None) -> SeriesChart:
     """A chart of ``values`` (one per session, oldest first); ``fmt`` formats a value; ``limits``: the
     metric's own range (0-100 for a score), which the axis never passes; ``steps``: tick steps to
     choose from (for times)."""
-    lo, hi, step = _nice_range(values, band, floor0, limits, steps)
+    lo, hi, step = _nice_range(values, band, limits, steps)
     y = lambda v: round(PLOT_B - (v - lo) / (hi - lo) * (PLOT_B - PLOT_T), 2)  # noqa: E731
     n = len(values)
     x = lambda i: round(PLOT_L + (i + 0.5) / n * (PLOT_R - PLOT_L), 2)  # noqa: E731
