@@ -6,8 +6,8 @@ of its whole input), and no window can look past the piece's end.
     .venv/bin/python scripts/measure_windowed.py [--piece-s 30] [FILE...]
 
 For each recording: the default transcription of the whole file, and the same transcriber fed
-consecutive pieces of about --piece-s seconds cut at the quietest 0.2 s of the last --search-s
-before each limit (as voicecoach cuts long files). Prints the word error rate between the two
+consecutive pieces of at most --piece-s seconds cut at the quietest 0.2 s of the last 5 s
+before each limit (voicecoach.asr.pieces); 'whole' is voicecoach 0.3's way, pieces of 300 s. Prints the word error rate between the two
 transcripts (the whole-file one as reference), each one's WER against the verbatim reference where
 there is one, and the word counts.
 """
@@ -28,8 +28,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--piece-s", type=float, default=30.0)
-    ap.add_argument("--search-s", type=float, default=5.0)
+    ap.add_argument("--whole-s", type=float, default=300.0, help="the pieces of the 'whole' transcription (0.3's 300 s)")
     args = ap.parse_args()
+
+    from dataclasses import replace
 
     from voicecoach.asr import whisper
     from voicecoach.audio.load import load
@@ -38,26 +40,15 @@ def main() -> None:
 
     refs = {r.audio.name: r for r in find_references(REAL)}
     files = args.files or [REAL / f for f in DEFAULT_FILES]
-    t = whisper.WhisperTranscriber(score_options().transcription)
-    whole_bounds = whisper.chunk_bounds
-    print(f"| recording | length | words whole / pieces | WER pieces vs whole | WER whole vs ref | WER pieces vs ref |")
+    base = replace(score_options().transcription, check_language=False)
+    whole_t = whisper.WhisperTranscriber(replace(base, piece_s=args.whole_s))
+    piece_t = whisper.WhisperTranscriber(replace(base, piece_s=args.piece_s))
+    print("| recording | length | words whole / pieces | WER pieces vs whole | WER whole vs ref | WER pieces vs ref |")
     print("|---|---|---|---|---|---|")
     for f in files:
         audio = load(f)
-        whisper.chunk_bounds = whole_bounds
-        whole = t.transcribe(audio).text
-
-        def pieces(samples, chunk_s=None):
-            old = whisper.CUT_SEARCH_S
-            whisper.CUT_SEARCH_S = args.search_s
-            try:
-                return whole_bounds(samples, args.piece_s)
-            finally:
-                whisper.CUT_SEARCH_S = old
-
-        whisper.chunk_bounds = pieces
-        cut = t.transcribe(audio).text
-        whisper.chunk_bounds = whole_bounds
+        whole = whole_t.transcribe(audio).text
+        cut = piece_t.transcribe(audio).text
         w, c = wer_words(whole), wer_words(cut)
         between = edit_distance(w, c) / max(len(w), 1)
         ref = refs.get(f.name)

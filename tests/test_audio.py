@@ -63,16 +63,50 @@ def test_too_long_is_refused_before_decoding_it_all(tmp_path):
 
 
 def test_long_audio_is_cut_at_the_quietest_point():
-    from voicecoach.asr.whisper import CHUNK_S, chunk_bounds
+    from voicecoach.asr.pieces import PIECE_S, piece_bounds
 
-    rate = SAMPLE_RATE
-    x = tone(2 * CHUNK_S + 50, rate)
-    x[(CHUNK_S - 7) * rate:(CHUNK_S - 6) * rate] = 0  # a silence 7 s before the first limit
-    b = chunk_bounds(x)
+    rate, limit = SAMPLE_RATE, int(PIECE_S)
+    x = tone(5 * limit + 7, rate)
+    x[(limit - 3) * rate:(limit - 2) * rate] = 0  # a silence 3 s before the first limit
+    b = piece_bounds(x)
     assert b[0][0] == 0 and b[-1][1] == len(x)
-    assert all(e - s <= CHUNK_S * rate for s, e in b) and all(b[i][1] == b[i + 1][0] for i in range(len(b) - 1))
-    assert (CHUNK_S - 7) * rate <= b[0][1] <= (CHUNK_S - 6) * rate
-    assert chunk_bounds(x[: 10 * rate]) == [(0, 10 * rate)]
+    assert all(e - s <= limit * rate for s, e in b) and all(b[i][1] == b[i + 1][0] for i in range(len(b) - 1))
+    assert (limit - 3) * rate <= b[0][1] <= (limit - 2) * rate
+    assert piece_bounds(x[: 10 * rate]) == [(0, 10 * rate)]
+
+
+def test_pieces_cut_while_recording_are_the_pieces_of_the_file():
+    """voicecoach.live cuts the answer as it grows (1-s chunks); `score` cuts the saved file. A cut
+    depends only on the audio before it, so both find the same pieces."""
+    import numpy as np
+
+    from voicecoach.asr.pieces import next_cut, piece_bounds
+
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(200 * SAMPLE_RATE) * np.repeat(rng.uniform(0.01, 0.5, 2000), SAMPLE_RATE // 10)).astype(np.float32)
+    live, start = [], 0
+    for n in range(SAMPLE_RATE, len(x) + 1, SAMPLE_RATE):
+        while (cut := next_cut(x[:n], start)) is not None:
+            live.append((start, cut))
+            start = cut
+    live.append((start, len(x)))
+    assert live == piece_bounds(x) and len(live) >= 7
+
+
+def test_live_chunks_are_kept_as_the_flac_holds_them(tmp_path):
+    """The live transcriber hears exactly the samples `score` reads back from the saved 16-bit FLAC."""
+    import numpy as np
+    import soundfile as sf
+
+    from voicecoach.live import as_saved
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(3 * SAMPLE_RATE) * 0.3).astype(np.float32)
+    x[:8] = [1.0, -1.0, 1.3, -1.3, 0.5 / 32768, 1.5 / 32768, -0.5 / 32768, 2.5 / 32768]  # clipping, ties to even
+    with sf.SoundFile(tmp_path / "a.flac", "w", samplerate=SAMPLE_RATE, channels=1, format="FLAC", subtype="PCM_16") as f:
+        f.write(x[:20000])
+        f.write(x[20000:])
+    assert np.array_equal(np.concatenate([as_saved(x[:20000]), as_saved(x[20000:])]), load(tmp_path / "a.flac").samples)
 
 
 def test_words_in_silence_are_not_audible():

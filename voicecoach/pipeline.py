@@ -118,10 +118,15 @@ class Scorer:
             if question.rubric:
                 pool.submit(self._embed_rubric, question)
             transcript = self.transcriber.transcribe(audio, on_progress=cb)
+        return self.report(question, transcript, audio.samples, str(path))
+
+    def report(self, question: Question, transcript, samples, audio_path: str | None, live: bool = False) -> Report:
+        """The report on ``transcript`` (of ``samples``), however it was transcribed (``live``: while
+        the answer was recorded, voicecoach.live)."""
         notices: tuple[Notice, ...] = ()
         lang = transcript.detected_language
         if lang and lang != "en" and not transcript.segments:
             notices = (not_english_notice(lang, transcript.language_probability, transcript.english_probability),)
         encoder = self.encoder if transcript.segments and question.rubric else None
         return build_report(question, transcript, encoder, self.options.analysis,
-                            audio_path=str(path), notices=notices, samples=audio.samples)
+                            audio_path=audio_path, notices=notices, samples=samples, live=live)

@@ -36,6 +36,9 @@ class PracticeOptions:
         input_device / output_device: device indexes (None = the system defaults).
         margin_s: recording stops by itself this long after the question's target maximum (60 s).
         recorder: recording options (the input device is taken from ``input_device``).
+        live: transcribe the answer while it is recorded (voicecoach.live), so the report follows
+            the stop key at once; off, the saved file is transcribed after the stop.
+        drafts: with ``live``, also draft the newest speech for the cue line (``LiveFigures``).
     """
 
     speak: bool = True
@@ -44,7 +47,10 @@ class PracticeOptions:
     input_device: int | None = None
     output_device: int | None = None
     margin_s: float = 60.0
-    recorder: RecorderOptions = field(default_factory=RecorderOptions)
+    # 1-s chunks: the cue line's drafts follow the speech within a few seconds (voicecoach.live)
+    recorder: RecorderOptions = field(default_factory=lambda: RecorderOptions(chunk_s=1.0))
+    live: bool = True
+    drafts: bool = True
 
 
 @dataclass(frozen=True)
@@ -116,12 +122,15 @@ def score_and_save(store: SessionStore, info: SessionInfo, question: Question, s
 
 
 def practice(question: Question, store: SessionStore, scorer: Scorer, options: PracticeOptions,
-             stop: threading.Event, on_status: Callable[[RecorderStatus], None] | None = None,
+             stop: threading.Event, on_status: Callable[[RecorderStatus, object | None], None] | None = None,
              on_stage: Callable[[str], None] | None = None) -> PracticeResult:
+    """Ask, record, score, keep. ``on_status(status, figures)`` gets the recorder's status and, when
+    live, the cue line's ``LiveFigures``, every 0.1 s while recording."""
     store.check_writable()
     info = store.create(question.id, question.text, source="practice")
     # Load the models while the user speaks, so the report follows the stop key quickly.
-    warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder), daemon=True)
+    warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder,
+                                            question.rubric and scorer._embed_rubric(question)), daemon=True)
     warm.start()
     if on_stage:
         on_stage("question")
@@ -132,16 +141,55 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
         raise
     if on_stage:
         on_stage("recording")
-    recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, on_status)
+    live = None
+    if options.live:
+        from voicecoach.live import LiveTranscriber
+
+        live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm)
+    status = (lambda s: on_status(s, live.figures(s.elapsed_s) if live else None)) if on_status else None
+    try:
+        recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, status,
+                                          on_chunk=live.on_chunk if live else None)
+    except BaseException:
+        if live:
+            live.close()
+        raise
     if on_stage:
         on_stage("scoring")
     warm.join()
+    report = err = None
     try:
-        report, err = score_and_save(store, info, question, scorer, recording.duration_s)
+        if live is not None:
+            report = finish_live(live, recording, store, info, question, scorer)
+        if report is None:
+            report, err = score_and_save(store, info, question, scorer, recording.duration_s)
     except SessionError as e:  # e.g. the disk filled up: the audio stays, recover finishes it later
         report, err = None, (f"{e}. The recording is kept in {store.folder(info.id)}; when the problem "
                              "is fixed, run `voicecoach sessions recover`")
     return PracticeResult(session=info, report=report, recording=recording, stopped_by=reason, score_error=err)
+
+
+def finish_live(live, recording: Recording, store: SessionStore, info: SessionInfo, question: Question,
+                scorer: Scorer):
+    """The report made while the answer was recorded, saved; None when the saved file must be scored
+    instead (the recording ended with an error, so the file may hold less than was heard, or the live
+    transcription failed)."""
+    if recording.error:
+        live.close()
+        return None
+    try:
+        transcript = live.finish()
+        samples = live.samples
+        if len(samples) != round(recording.duration_s * 16000):
+            log.warning("live transcription heard %d samples, the file holds %.0f: scoring the file",
+                        len(samples), recording.duration_s * 16000)
+            return None
+        report = scorer.report(question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True)
+    except Exception as e:  # the file path still scores the answer
+        log.warning("live transcription failed (%s): scoring the saved file", e)
+        return None
+    store.finish(info, to_dict(report), recording.duration_s)
+    return report
 
 
 def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],

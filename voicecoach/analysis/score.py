@@ -87,6 +87,8 @@ class Report:
         tips: 3-5 tips, most valuable first.
         notices: statements about the input (``Notice``: "No speech was detected ...").
         audio_path / model: provenance.
+        live: transcribed while the answer was recorded (voicecoach.live), piece by piece as
+            `voicecoach score` transcribes the saved file.
     """
 
     question: Question
@@ -102,6 +104,7 @@ class Report:
     notices: tuple[Notice, ...] = ()
     audio_path: str | None = None
     model: str = ""
+    live: bool = False
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
 
@@ -238,7 +241,7 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
 
 def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
                  options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
-                 notices: tuple[Notice, ...] = (), samples=None) -> Report:
+                 notices: tuple[Notice, ...] = (), samples=None, live: bool = False) -> Report:
     """Run every analyser on ``transcript`` and combine the results.
 
     ``samples`` (16-kHz mono) lets the filler count add the hesitations Whisper heard but did not
@@ -255,7 +258,7 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
                               "Check that the microphone was on and the file holds your answer."),)
         return Report(question=question, transcript=transcript, length=length, pace=None, fillers=None,
                       pauses=None, rubric=None, parts={}, score=None, tips=(), notices=notices,
-                      audio_path=audio_path, model=transcript.model)
+                      audio_path=audio_path, model=transcript.model, live=live)
     answer_s = words[-1].end_s - words[0].start_s
     pauses = analyse_pauses(words, options.pauses)
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
@@ -275,4 +278,4 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
                             "transcribed word by word (a transcription gap); it is left out of pace and pause figures."))
     return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
                   pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
-                  notices=tuple(notes), audio_path=audio_path, model=transcript.model)
+                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, live=live)

@@ -8,7 +8,8 @@ voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the
   once in a row;
 - ``WhisperModel.detect_language`` (overridden): reads the frames the transcription reads;
 - ``WhisperModel.generate_with_fallback`` (wrapped): its result is a tuple whose third item is the
-  temperature, > 0 when the window fell back to sampling;
+  temperature, > 0 when the window fell back to sampling; its ``options.temperatures`` are cut to
+  the first for a window under SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames);
 - ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
   ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
   ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
@@ -27,6 +28,7 @@ only inside the functions that need it (voicecoach.asr.whisper does).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +51,7 @@ log = logging.getLogger("voicecoach")
 _SAMPLED: set[int] = set()
 TESTED_VERSION = "1.2.1"  # the faster-whisper release the contract test and the evaluation ran on
 RANDOM_SEED = 0
+SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
 
 
 class CapturingWhisperModel(WhisperModel):
@@ -66,9 +69,15 @@ class CapturingWhisperModel(WhisperModel):
     use_encoder = True
     on_encoded = None
     _last = None  # (features, encoding) of the last call
+    _window_s = None  # seconds of audio in the window encoded last (the rest of its 30 s is padding)
 
-    def generate_with_fallback(self, *args, **kwargs):
-        result = super().generate_with_fallback(*args, **kwargs)
+    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+        if self._window_s is not None and self._window_s < SHORT_WINDOW_S and len(options.temperatures) > 1:
+            # A remainder window (Whisper's last segment ended just before the piece's end; seen:
+            # 0.26 s left of a 30-s piece of the lecture) decodes badly at temperature 0 and then
+            # samples at every other temperature: 19 s for nothing on 2 cores. It is decoded once.
+            options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
+        result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             _SAMPLED.add(id(self.model))
         return result
@@ -83,6 +92,11 @@ class CapturingWhisperModel(WhisperModel):
         return super().detect_language(audio=audio, features=features, **kwargs)
 
     def encode(self, features):
+        # faster-whisper pads a window's spectrogram with zero frames (pad_or_trim); a real frame,
+        # even of digital silence, is never all zero after its log-mel normalisation
+        frames = features if features.ndim == 2 else features[0]
+        real = np.flatnonzero(np.any(frames != 0, axis=0))
+        self._window_s = (int(real[-1]) + 1 if real.size else 0) * self.feature_extractor.time_per_frame
         if self._last is not None and self._last[0].shape == features.shape \
                 and np.array_equal(self._last[0], features):
             # faster-whisper 1.2 encodes the first window twice: to detect the language, then

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from voicecoach.asr.pieces import PIECE_S
+
 
 @dataclass(frozen=True)
 class Word:
@@ -144,6 +146,9 @@ class TranscriptionOptions:
             prompt base skipped 14 s of the 203-s lecture; voicecoach.asr.whisper.untranscribed).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
+        piece_s: the recording is transcribed in pieces of at most this length, cut at quiet points
+            (voicecoach.asr.pieces), as a live transcriber must; 30 s (one Whisper window) wrote
+            the references as well as the whole file did, 12 s worse (docs/live.md).
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
             after a disfluent previous text, run beside the transcription of the next window. Off
@@ -163,4 +168,5 @@ class TranscriptionOptions:
     refill: bool = True
     check_language: bool = True
     probe_hesitations: bool = False
+    piece_s: float = PIECE_S
     extra: dict = field(default_factory=dict)

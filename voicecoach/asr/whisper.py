@@ -10,18 +10,13 @@ from functools import lru_cache
 from typing import Callable
 
 from voicecoach.asr.models import ResolvedModel, resolve
+from voicecoach.asr.pieces import language_sample, piece_bounds
 from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
 from voicecoach.audio.load import SAMPLE_RATE, Audio
 
 log = logging.getLogger("voicecoach")
 
 ENGLISH = "en"
-# faster-whisper computes the spectrogram of its whole input at once (an hour of audio peaked at
-# 3.7 GB RSS), so long recordings are transcribed in pieces of at most this length, cut at the
-# quietest moment of the last CUT_SEARCH_S before each limit so no word is split.
-CHUNK_S = 300
-CUT_SEARCH_S = 20
-CUT_FRAME_S = 0.2
 MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
@@ -86,24 +81,6 @@ def _audible(samples):
         return bool(loud[a:max(a + 1, int(np.ceil(end_s / FRAME_S)))].any())
 
     return test
-
-
-def chunk_bounds(samples, chunk_s: float = CHUNK_S) -> list[tuple[int, int]]:
-    """[start, end) sample ranges of at most ``chunk_s`` each, cut at quiet points."""
-    import numpy as np
-
-    n, limit = len(samples), int(chunk_s * SAMPLE_RATE)
-    frame, search = int(CUT_FRAME_S * SAMPLE_RATE), int(CUT_SEARCH_S * SAMPLE_RATE)
-    bounds, start = [], 0
-    while n - start > limit:
-        lo, hi = start + limit - search, start + limit
-        region = samples[lo:hi][: (hi - lo) // frame * frame].reshape(-1, frame)
-        energy = (region.astype(np.float64) ** 2).mean(axis=1)
-        cut = lo + int(np.argmin(energy)) * frame + frame // 2
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, n))
-    return bounds
 
 
 @dataclass(frozen=True)
@@ -288,95 +265,32 @@ class WhisperTranscriber:
                                      **extra)
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
-        """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as segments finish.
+        """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as pieces finish.
 
-        For a multilingual model the language is detected first; speech where another language
-        ranks above English comes back as an empty transcript whose ``detected_language`` says
-        which (``english_probability``: how likely English was).
+        The recording is transcribed piece by piece (voicecoach.asr.pieces), as voicecoach.live does
+        while it is recorded, so both write the same words. For a multilingual model the language
+        is detected first; speech where another language ranks above English comes back as an
+        empty transcript whose ``detected_language`` says which (``english_probability``: how
+        likely English was).
         """
-        o = self.options
-        # A multilingual model detects the language while it prepares the first piece (one extra
-        # encoder pass); voicecoach then transcribes in English, or stops if another language
-        # ranks first. Segments are generated lazily, so stopping costs nothing.
-        detect = self.resolved.multilingual and (o.language is None or (o.language == ENGLISH and o.check_language))
-        language, prob, detected, english = o.language or ENGLISH, 1.0, None, None
-        segments = []
-        bounds = chunk_bounds(audio.samples)
-        # One thread beside the transcription: Silero's speech check, then the hesitation probe.
-        aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
-        probes = ProbeQueue(aside, self._probe, self.plan.probe_windows)
+        bounds = piece_bounds(audio.samples, self.options.piece_s)
+        run = self.begin(on_progress)
         try:
-            # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
-            # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
-            # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a quiet,
-            # hoarse voice in the MFA monologue that Whisper transcribed correctly. It listens to
-            # the pieces while the model loads.
-            speech = [aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
-                if not o.vad_filter else None
-            model = self.model
-            self._fresh_decoder()  # (a decoder shared with another transcriber may have sampled for it)
-            model.on_encoded = probes.encoded if o.probe_hesitations else None
-            # Past one piece, memory matters more than seconds: the encoder's own model and its
-            # buffers (~200 MB) took an hour-long file to 1.53 GB; on the decoder's model, 1.29 GB.
-            model.use_encoder = len(bounds) == 1
-            for k, (a, b) in enumerate(bounds):
-                offset = a / SAMPLE_RATE
-                probes.offset_s = offset
-                piece = audio.samples[a:b]
-                first = len(segments)
-                audible = None
-                if speech:
-                    if not speech[k].result():
-                        if on_progress:
-                            on_progress(b / SAMPLE_RATE)
-                        continue
-                    audible = _audible(piece)
-                segments_iter, info = self._run(piece, None if detect else language)
-                if detect:
-                    detect = False
-                    detected, prob = info.language, float(info.language_probability)
-                    english = dict(info.all_language_probs or ()).get(ENGLISH)
-                    if o.language is None:
-                        language = detected
-                    elif detected != ENGLISH:
-                        # Declined whenever another language ranks above English, however unsure.
-                        # Real English here ranks first at 0.915-0.999 (28 recordings); speech
-                        # that ranks another language first, even at 0.22-0.49, came out of a
-                        # transcription forced to English as gibberish (docs/evaluation.md, Which speech counts as English).
-                        return Transcript(segments=(), duration_s=audio.duration_s, language=detected,
-                                          language_probability=prob, detected_language=detected,
-                                          english_probability=english, model=self.resolved.name)
-                probe = o.probe_hesitations and language == ENGLISH
-                for s in segments_iter:
-                    if probe:
-                        probes.add(s)
-                    words = tuple(Word(text=w.word.strip(), start_s=round(offset + float(w.start), 3),
-                                       end_s=round(offset + float(w.end), 3), probability=round(float(w.probability), 4))
-                                  for w in (s.words or []) if w.word.strip()
-                                  and (audible is None or audible(float(w.start), float(w.end))))
-                    if words:
-                        kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
-                        text = s.text.strip() if kept_all else " ".join(w.text for w in words)
-                        segments.append(Segment(text=text, start_s=round(offset + float(s.start), 3),
-                                                end_s=round(offset + float(s.end), 3), words=words))
-                    if on_progress:
-                        on_progress(offset + float(s.end))
-                probes.flush()
-                if speech and o.refill:
-                    piece_words = [w for seg in segments[first:] for w in seg.words]
-                    refilled = self._refill(piece, offset, language, speech[k].result(), piece_words, audible)
-                    if refilled:
-                        segments[first:] = sorted(segments[first:] + refilled, key=lambda x: x.start_s)
-            cues = probes.cues()
+            # Silero listens to the pieces on the thread beside the transcription while the model loads.
+            speech = [run.aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
+                if not self.options.vad_filter else None
+            if run.detect(language_sample(audio.samples)):
+                for k, (a, b) in enumerate(bounds):
+                    run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None)
+            return run.result(audio.duration_s)
         finally:
-            if self._model is not None:
-                self._model.on_encoded = None
-            aside.shutdown(cancel_futures=True)
-        if on_progress:
-            on_progress(audio.duration_s)
-        return Transcript(segments=tuple(segments), duration_s=audio.duration_s, language=language,
-                          language_probability=prob, detected_language=detected, english_probability=english,
-                          model=self.resolved.name, cues=tuple(cues), verbatim=bool(o.window_prompt))
+            run.close()
+
+    def begin(self, on_progress: Callable[[float], None] | None = None) -> "PieceRun":
+        """Start transcribing one recording piece by piece: :meth:`PieceRun.detect` the language
+        on its first LANGUAGE_S, :meth:`PieceRun.add` each piece in order, then
+        :meth:`PieceRun.result`, and :meth:`PieceRun.close` in any case."""
+        return PieceRun(self, on_progress)
 
     def _local_path(self) -> str:
         if self.resolved.downloads:  # the main model is loaded, so its files are in the local cache
@@ -419,3 +333,121 @@ class WhisperTranscriber:
         text, ids, own = self._probe_tools
         prober = own if own is not None else engine.decoder(m)  # as it is now (_fresh_decoder replaces it)
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)
+
+
+class PieceRun:
+    """One recording being transcribed, a piece at a time (see WhisperTranscriber.begin).
+
+    ``score`` hands over every piece of a file at once; voicecoach.live hands them over as the
+    answer is recorded. Both go through here in the same order with the same samples, so they
+    write the same words."""
+
+    def __init__(self, transcriber: WhisperTranscriber, on_progress: Callable[[float], None] | None = None):
+        self.t = transcriber
+        self.on_progress = on_progress
+        o = transcriber.options
+        self.language = o.language or ENGLISH
+        self.probability, self.detected, self.english = 1.0, None, None
+        self.declined = False
+        self.segments: list[Segment] = []
+        # One thread beside the transcription: Silero's speech check, then the hesitation probe.
+        self.aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
+        self._probes = ProbeQueue(self.aside, transcriber._probe, transcriber.plan.probe_windows)
+        self._started = False
+
+    def _start(self):
+        if not self._started:
+            model = self.t.model
+            self.t._fresh_decoder()  # (a decoder shared with another transcriber may have sampled for it)
+            model.on_encoded = self._probes.encoded if self.t.options.probe_hesitations else None
+            self._started = True
+        return self.t.model
+
+    def detect(self, first) -> bool:
+        """Detect the language on ``first`` (the recording's first LANGUAGE_S, or all of a shorter one)
+        when the model is multilingual and the options ask for it. False: another language ranks
+        above English, and the recording is declined (nothing more is transcribed)."""
+        o = self.t.options
+        model = self._start()
+        if not self.t.resolved.multilingual or not (o.language is None or (o.language == ENGLISH and o.check_language)):
+            return True
+        if len(first) == 0:
+            return True
+        lang, prob, probs = model.detect_language(audio=first)
+        self.detected, self.probability = lang, float(prob)
+        self.english = dict(probs or ()).get(ENGLISH)
+        if o.language is None:
+            self.language = lang
+        elif lang != ENGLISH:
+            # Declined whenever another language ranks above English, however unsure. Real English
+            # here ranks first at 0.915-0.999 (28 recordings); speech that ranks another language
+            # first, even at 0.22-0.49, came out of a transcription forced to English as gibberish
+            # (docs/evaluation.md, Which speech counts as English).
+            self.declined = True
+        return not self.declined
+
+    def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None) -> list[Segment]:
+        """Transcribe the next piece (samples starting ``offset_s`` into the recording); ``speech``:
+        Silero's spans in it if already known. Returns the piece's segments."""
+        t, o = self.t, self.t.options
+        self._start()
+        end_s = offset_s + len(piece) / SAMPLE_RATE
+        if self.declined:
+            return []
+        audible = None
+        if not o.vad_filter:
+            # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
+            # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
+            # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a quiet,
+            # hoarse voice in the MFA monologue that Whisper transcribed correctly.
+            if speech is None:
+                speech = t._speech_spans(piece)
+            if not speech:
+                if self.on_progress:
+                    self.on_progress(end_s)
+                return []
+            audible = _audible(piece)
+        self._probes.offset_s = offset_s
+        first = len(self.segments)
+        probe = o.probe_hesitations and self.language == ENGLISH
+        segments_iter, _ = t._run(piece, self.language)
+        for s in segments_iter:
+            if probe:
+                self._probes.add(s)
+            words = tuple(Word(text=w.word.strip(), start_s=round(offset_s + float(w.start), 3),
+                               end_s=round(offset_s + float(w.end), 3), probability=round(float(w.probability), 4))
+                          for w in (s.words or []) if w.word.strip()
+                          and (audible is None or audible(float(w.start), float(w.end))))
+            if words:
+                kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
+                text = s.text.strip() if kept_all else " ".join(w.text for w in words)
+                self.segments.append(Segment(text=text, start_s=round(offset_s + float(s.start), 3),
+                                             end_s=round(offset_s + float(s.end), 3), words=words))
+            if self.on_progress:
+                self.on_progress(offset_s + float(s.end))
+        self._probes.flush()
+        if speech and o.refill:
+            piece_words = [w for seg in self.segments[first:] for w in seg.words]
+            refilled = t._refill(piece, offset_s, self.language, speech, piece_words, audible)
+            if refilled:
+                self.segments[first:] = sorted(self.segments[first:] + refilled, key=lambda x: x.start_s)
+        if self.on_progress:
+            self.on_progress(end_s)
+        return self.segments[first:]
+
+    def result(self, duration_s: float) -> Transcript:
+        t = self.t
+        if self.declined:
+            return Transcript(segments=(), duration_s=duration_s, language=self.detected,
+                              language_probability=self.probability, detected_language=self.detected,
+                              english_probability=self.english, model=t.resolved.name)
+        cues = self._probes.cues()
+        return Transcript(segments=tuple(self.segments), duration_s=duration_s, language=self.language,
+                          language_probability=self.probability, detected_language=self.detected,
+                          english_probability=self.english, model=t.resolved.name, cues=tuple(cues),
+                          verbatim=bool(t.options.window_prompt))
+
+    def close(self) -> None:
+        if self.t._model is not None:
+            self.t._model.on_encoded = None
+        self.aside.shutdown(cancel_futures=True)

@@ -64,6 +64,9 @@ def practice(
     fillers: str = filler_method_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
     html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."),
+    live_cues: bool = typer.Option(True, "--live/--no-live", help="Show the live cue line while you answer: pace over "
+                                   "the last 30 s, fillers so far, and a short cue when pace stays out of the comfortable "
+                                   "band or the target's end is 30 s away."),
     open_page: bool = typer.Option(False, "--open", help="Open the report's HTML page in your browser when scoring ends "
                                    "(written to --html, or into the session folder)."),
     bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
@@ -104,7 +107,7 @@ def practice(
     store.check_writable()
     opts = PracticeOptions(speak=speak, voice=voice, rate_wpm=rate, margin_s=margin,
                            input_device=devices.resolve(device, "input"),
-                           output_device=devices.resolve(output_device, "output"))
+                           output_device=devices.resolve(output_device, "output"), drafts=live_cues)
     scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     console = Console(stderr=as_json)
     interrupted = store.interrupted()
@@ -140,7 +143,37 @@ def practice(
                 bar.append("░" if in_target else "·", style="green" if in_target else "dim")
         return bar
 
-    def on_status(s) -> None:
+    def cue_line(s, f) -> Text:
+        """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.live)."""
+        t = Text("\n")
+        if not f.keeping_up:
+            t.append(f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "
+                     "the report will take longer.", style="yellow")
+            return t
+        pace = scorer.options.analysis.pace
+        t.append("pace ")
+        if f.pace_wpm is None:
+            t.append("…", style="dim")
+        else:
+            ok = pace.min_wpm <= f.pace_wpm <= pace.max_wpm
+            t.append(f"{f.pace_wpm:.0f} wpm", style="green" if ok else "yellow")
+            t.append(" (last 30 s)", style="dim")
+        t.append(f"   fillers {f.fillers}")
+        t.append(f"   heard to {clock(f.heard_s)}", style="dim")
+        cue = None
+        if q.target_max_s - 30 <= s.elapsed_s < q.target_max_s:
+            cue = "30 s to your target's end: start wrapping up"
+        elif s.elapsed_s >= q.target_max_s:
+            cue = "past your target: finish your sentence"
+        elif f.pace_wpm is not None and f.pace_wpm > pace.max_wpm:
+            cue = "fast: slow down a little"
+        elif f.pace_wpm is not None and f.pace_wpm < pace.min_wpm:
+            cue = "slow: pick up the pace a little"
+        if cue:
+            t.append(f"   ▶ {cue}", style="bold yellow")
+        return t
+
+    def on_status(s, figures=None) -> None:
         t = Text()
         t.append_text(timeline(s.elapsed_s))
         t.append(" ")
@@ -148,6 +181,8 @@ def practice(
         style = "green" if q.target_min_s <= s.elapsed_s <= q.target_max_s else "yellow" if s.elapsed_s > q.target_max_s else "white"
         t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)
         t.append(f"  (stops at {clock(limit)})   level {_meter(s.level_dbfs)}")
+        if live_cues and figures is not None:
+            t.append_text(cue_line(s, figures))
         if s.silent_for_s >= 4:
             t.append(f"\nNo sound for {s.silent_for_s:.0f} s: is your microphone muted?", style="bold red")
         live.update(t)

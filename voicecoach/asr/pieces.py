@@ -1,0 +1,55 @@
+"""Where a recording is cut into the pieces Whisper transcribes one at a time.
+
+Every recording is transcribed in pieces of at most PIECE_S, each cut at the quietest CUT_FRAME_S
+of the last PIECE_SEARCH_S before its limit, so no word is split. A cut depends only on the audio
+before it: a live transcriber that sees the answer as it is spoken (voicecoach.live) finds the
+same cuts as `voicecoach score` of the saved file, and so hears the same pieces, and writes the same
+words. Pieces also bound memory: faster-whisper computes the spectrogram of its whole input at
+once (an hour of audio peaked at 3.7 GB RSS).
+
+The piece length is a trade (docs/live.md has the measurements): the shorter the pieces, the less
+is left to transcribe when the speaker stops, and the more 30-s windows the encoder runs (a piece
+of any length is padded to one window).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voicecoach.audio.load import SAMPLE_RATE
+
+PIECE_S = 30.0
+PIECE_SEARCH_S = 5.0
+CUT_FRAME_S = 0.2
+# Language detection hears the first LANGUAGE_S of the recording, whatever the pieces are (faster-
+# whisper detects on its first 30-s window; a 10-15 s piece of the lecture ranked Dutch first).
+LANGUAGE_S = 30.0
+
+
+def next_cut(samples: np.ndarray, start: int, piece_s: float = PIECE_S, search_s: float = PIECE_SEARCH_S) -> int | None:
+    """The end of the piece that begins at sample ``start``, if ``samples`` (the recording so far)
+    already decide it: the middle of the quietest CUT_FRAME_S in the last ``search_s`` before the
+    limit. None while the recording so far is not longer than the limit (the piece may be the last)."""
+    limit = int(piece_s * SAMPLE_RATE)
+    if len(samples) - start <= limit:
+        return None
+    frame, search = int(CUT_FRAME_S * SAMPLE_RATE), int(min(search_s, piece_s) * SAMPLE_RATE)
+    lo, hi = start + limit - search, start + limit
+    region = samples[lo:hi][: (hi - lo) // frame * frame].reshape(-1, frame)
+    energy = (region.astype(np.float64) ** 2).mean(axis=1)
+    return lo + int(np.argmin(energy)) * frame + frame // 2
+
+
+def piece_bounds(samples: np.ndarray, piece_s: float = PIECE_S, search_s: float = PIECE_SEARCH_S) -> list[tuple[int, int]]:
+    """[start, end) sample ranges of the whole recording's pieces."""
+    bounds, start = [], 0
+    while (cut := next_cut(samples, start, piece_s, search_s)) is not None:
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(samples)))
+    return bounds
+
+
+def language_sample(samples: np.ndarray) -> np.ndarray:
+    """The audio language detection hears."""
+    return samples[: int(LANGUAGE_S * SAMPLE_RATE)]

@@ -1,0 +1,233 @@
+"""Transcribing an answer while it is spoken, so the report follows the stop key at once.
+
+The recorder hands its chunks to :meth:`LiveTranscriber.on_chunk`. The chunks are kept as the
+saved FLAC holds them (16-bit), and cut into the pieces `voicecoach score` would cut the file into
+(voicecoach.asr.pieces: a cut depends only on the audio before it). A worker thread transcribes
+each piece once it is cut, so after the stop only the last piece is left. The transcript is the
+one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
+the same order.
+
+Between pieces the worker also writes a quick draft of each new chunk (greedy, no refill), only
+for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the
+speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
+waiting, and the cue line says when the transcription falls behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from voicecoach.analysis.fillers import find_fillers
+from voicecoach.analysis.pauses import PauseOptions, is_gap
+from voicecoach.asr.pieces import LANGUAGE_S, next_cut
+from voicecoach.asr.types import Segment, Transcript
+from voicecoach.audio.load import SAMPLE_RATE
+
+log = logging.getLogger("voicecoach")
+
+PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
+PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
+BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
+DRAFT_MIN_S = 3.0  # a draft waits for this much new audio (practice hands over 1-s chunks)
+DRAFT_MAX_S = 30.0  # and reads at most this much (one window)
+
+
+def as_saved(block: np.ndarray) -> np.ndarray:
+    """``block`` (float32 from the sound card) as the 16-bit FLAC stores it and voicecoach reads it
+    back: libsndfile rounds x * 32768 to the nearest integer (ties to even) and clips."""
+    return (np.clip(np.rint(block.astype(np.float64) * 32768), -32768, 32767) / 32768).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LiveFigures:
+    """What the cue line shows.
+
+    Attributes:
+        heard_s: how far into the answer the transcript (pieces and drafts) reaches.
+        words: words so far.
+        fillers: fillers so far (as the report counts them).
+        pace_wpm: words per minute over the last PACE_WINDOW_S heard, once PACE_AFTER_S are (else None).
+        behind_s: recorded audio no piece has transcribed yet.
+        keeping_up: False while the pieces are more than BEHIND_S behind (a slow machine or a big
+            model): the cue figures lag, the report is still complete, only later.
+    """
+
+    heard_s: float
+    words: int
+    fillers: int
+    pace_wpm: float | None
+    behind_s: float
+    keeping_up: bool
+
+
+class LiveTranscriber:
+    """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
+
+    def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None):
+        """``after``: a thread loading the models; the worker waits for it (one loader at a time)."""
+        self.transcriber = transcriber
+        self._after = after
+        self._drafts = drafts
+        self._chunks: list[np.ndarray] = []
+        self._samples = np.zeros(0, dtype=np.float32)
+        self._start = 0  # where the open piece begins (samples)
+        self._detect_sent = False
+        self._jobs: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._committed: list[Segment] = []
+        self._committed_to = 0  # samples transcribed by pieces
+        self._draft: list[Segment] = []
+        self._drafted_to = 0  # samples drafted
+        self._version = 0
+        self._figures: tuple[int, LiveFigures] | None = None
+        self.error: BaseException | None = None
+        self._run = transcriber.begin()
+        self._worker = threading.Thread(target=self._work, name="voicecoach-live", daemon=True)
+        self._worker.start()
+
+    # -- the recorder's writer thread --
+    def on_chunk(self, start_s: float, block: np.ndarray) -> None:
+        with self._lock:
+            self._chunks.append(as_saved(block))
+        self._cut(final=False)
+
+    @property
+    def samples(self) -> np.ndarray:
+        """Everything recorded so far, as the saved file holds it."""
+        with self._lock:
+            if self._chunks:
+                self._samples = np.concatenate([self._samples, *self._chunks])
+                self._chunks = []
+            return self._samples
+
+    def _cut(self, final: bool) -> None:
+        samples = self.samples
+        if not self._detect_sent and (final or len(samples) >= LANGUAGE_S * SAMPLE_RATE):
+            self._jobs.put(("detect", samples[: int(LANGUAGE_S * SAMPLE_RATE)], 0))
+            self._detect_sent = True
+        if self._detect_sent:
+            while (cut := next_cut(samples, self._start, self.transcriber.options.piece_s)) is not None:
+                self._jobs.put(("piece", samples[self._start:cut], self._start))
+                self._start = cut
+        if final:
+            if len(samples) > self._start:
+                self._jobs.put(("piece", samples[self._start:], self._start))
+            self._start = len(samples)
+            self._jobs.put(None)
+
+    # -- the worker --
+    def _work(self) -> None:
+        try:
+            if self._after is not None:
+                self._after.join()
+            while True:
+                try:
+                    job = self._jobs.get(timeout=0.1)
+                except queue.Empty:
+                    if self._drafts:
+                        self._draft_new()
+                    continue
+                if job is None:
+                    return
+                kind, samples, start = job
+                if kind == "detect":
+                    self._run.detect(samples)
+                    continue
+                segs = self._run.add(samples, start / SAMPLE_RATE)
+                with self._lock:
+                    self._committed.extend(segs)
+                    self._committed_to = start + len(samples)
+                    self._draft = [s for s in self._draft if s.start_s * SAMPLE_RATE >= self._committed_to]
+                    self._version += 1
+        except BaseException as e:  # kept for finish(), which raises it in the caller's thread
+            self.error = e
+            log.exception("live transcription failed")
+
+    def _draft_new(self) -> None:
+        """Draft what no piece or draft covers yet, once a chunk's worth (RecorderOptions.chunk_s) is there."""
+        samples = self.samples
+        a = max(self._committed_to, self._drafted_to)
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or not self._jobs.empty():
+            return
+        b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
+        segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
+        with self._lock:
+            self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
+            self._drafted_to = b
+            self._version += 1
+
+    # -- the caller's thread --
+    def figures(self, elapsed_s: float) -> LiveFigures:
+        """The cue line's figures now (recomputed only when the transcript grew)."""
+        with self._lock:
+            version = self._version
+            behind = max(0.0, elapsed_s - self._committed_to / SAMPLE_RATE)
+            cached = self._figures
+            if cached is None or cached[0] != version:
+                segs = tuple(self._committed) + tuple(self._draft)
+                heard = max(self._committed_to, self._drafted_to) / SAMPLE_RATE
+            else:
+                segs = None
+        if segs is None:
+            f = cached[1]
+        else:
+            t = Transcript(segments=segs, duration_s=heard, verbatim=bool(self.transcriber.options.window_prompt))
+            spoken = [w for w in t.words if not is_gap(w, PauseOptions())]
+            pace = None
+            if spoken and heard - spoken[0].start_s >= PACE_AFTER_S:
+                lo = max(spoken[0].start_s, heard - PACE_WINDOW_S)
+                pace = sum(lo <= w.start_s < heard for w in spoken) * 60 / max(heard - lo, 1e-6)
+            f = LiveFigures(heard_s=heard, words=len(spoken), fillers=len(find_fillers(t)), pace_wpm=pace,
+                            behind_s=0.0, keeping_up=True)
+            with self._lock:
+                self._figures = (version, f)
+        return replace(f, behind_s=behind, keeping_up=behind <= BEHIND_S)
+
+    def finish(self, timeout_s: float | None = None) -> Transcript:
+        """The whole transcript, once the recorder has stopped (it has handed over its last chunk)."""
+        self._drafts = False
+        self._cut(final=True)
+        self._worker.join(timeout_s)
+        try:
+            if self._worker.is_alive():
+                raise TimeoutError(f"live transcription did not finish in {timeout_s:.0f} s")
+            if self.error is not None:
+                raise self.error
+            return self._run.result(len(self.samples) / SAMPLE_RATE)
+        finally:
+            self._run.close()
+
+    def close(self) -> None:
+        """Give up without a transcript (the worker ends after its current job)."""
+        self._drafts = False
+        self._jobs.put(None)
+
+
+def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
+    """A quick transcript of ``samples`` for the cue line only: greedy at temperature 0 (it never
+    samples, so the pieces' random sequence is the file path's), no refill, nothing where Silero
+    hears no speech. It runs on the worker between pieces, on the same model."""
+    from voicecoach.asr.types import Word
+
+    if not transcriber._speech_spans(samples):
+        return []
+    o = transcriber.options
+    model = transcriber.model
+    hook, model.on_encoded = model.on_encoded, None  # drafts are not probed
+    try:
+        segs, _ = model.transcribe(samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
+                                   hotwords=o.window_prompt, condition_on_previous_text=False)
+        out = []
+        for s in segs:
+            words = tuple(Word(w.word.strip(), round(offset_s + w.start, 3), round(offset_s + w.end, 3),
+                               round(float(w.probability), 4)) for w in (s.words or []) if w.word.strip())
+            if words:
+                out.append(Segment(text=s.text.strip(), start_s=words[0].start_s, end_s=words[-1].end_s, words=words))
+        return out
+    finally:
+        model.on_encoded = hook
