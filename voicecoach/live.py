@@ -35,6 +35,10 @@ PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a draft waits for this much new audio (practice hands over 1-s chunks)
 DRAFT_MAX_S = 30.0  # and reads at most this much (one window)
+# A draft never samples, so it cannot fall back where a piece would; it drops the segments that
+# fail faster-whisper's own fallback tests (compression_ratio_threshold, log_prob_threshold).
+DRAFT_MAX_COMPRESSION = 2.4
+DRAFT_MIN_LOGPROB = -1.0
 
 
 def as_saved(block: np.ndarray) -> np.ndarray:
@@ -181,7 +185,7 @@ class LiveTranscriber:
             pace = None
             if spoken and heard - spoken[0].start_s >= PACE_AFTER_S:
                 lo = max(spoken[0].start_s, heard - PACE_WINDOW_S)
-                pace = sum(lo <= w.start_s < heard for w in spoken) * 60 / max(heard - lo, 1e-6)
+                pace = float(sum(lo <= w.start_s < heard for w in spoken) * 60 / max(heard - lo, 1e-6))
             f = LiveFigures(heard_s=heard, words=len(spoken), fillers=len(find_fillers(t)), pace_wpm=pace,
                             behind_s=0.0, keeping_up=True)
             with self._lock:
@@ -224,6 +228,8 @@ def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> l
                                    hotwords=o.window_prompt, condition_on_previous_text=False)
         out = []
         for s in segs:
+            if s.compression_ratio > DRAFT_MAX_COMPRESSION or s.avg_logprob < DRAFT_MIN_LOGPROB:
+                continue  # a greedy loop ("uh uh uh ..." 100 times): where the pieces would fall back
             words = tuple(Word(w.word.strip(), round(offset_s + w.start, 3), round(offset_s + w.end, 3),
                                round(float(w.probability), 4)) for w in (s.words or []) if w.word.strip())
             if words:
