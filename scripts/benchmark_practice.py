@@ -33,10 +33,25 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (threads of one name added up)."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=240.0)
     ap.add_argument("--audio", type=Path, default=LECTURE)
+    ap.add_argument("--practice-args", default="", help="more arguments for `voicecoach practice` (e.g. --no-live)")
+    ap.add_argument("--log", type=Path, help="run practice with -v and write its log here")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -50,24 +65,31 @@ def main() -> None:
             env = {**pulse.env, "VOICECOACH_HOME": str(tmp / "home")}
             subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "models", "verify"], env=env,
                            check=True, capture_output=True)
-            p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), "practice", "-q",
-                                  "tell-me-about-yourself", "--no-speak", "--margin", "120"],
+            verbose = ["-v"] if a.log else []
+            p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), *verbose, "practice", "-q",
+                                  "tell-me-about-yourself", "--no-speak", "--margin", "120", *a.practice_args.split()],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
             while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
                 time.sleep(0.05)
             player = subprocess.Popen(["paplay", "-d", "micfeed", str(answer)], env=pulse.env)
             time.sleep(30)
-            c0, t0 = cpu_s(p.pid), time.monotonic()
+            c0, t0, th0 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             player.wait()
-            c1, t1 = cpu_s(p.pid), time.monotonic()
+            c1, t1, th1 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             time.sleep(0.5)
             stop = time.monotonic()
             out, err = p.communicate("\n", timeout=600)
             done = time.monotonic()
+            if a.log:
+                a.log.write_text(err)
             if p.returncode != 0 or "Overall score" not in out:
                 sys.exit(f"practice failed: {err[-800:]}")
-            print(f"answer {a.seconds:.0f} s; recorder CPU while recording: {100 * (c1 - c0) / (t1 - t0):.1f}% of one core "
-                  f"(over {t1 - t0:.0f} s)")
+            print(f"answer {a.seconds:.0f} s; practice process CPU while recording: {100 * (c1 - c0) / (t1 - t0):.1f}% of one "
+                  f"core (over {t1 - t0:.0f} s); by thread:")
+            for name in sorted(th1, key=lambda n: th0.get(n, 0.0) - th1[n]):
+                share = 100 * (th1[name] - th0.get(name, 0.0)) / (t1 - t0)
+                if share >= 0.1:
+                    print(f"    {name}: {share:.1f}%")
             print(f"stop key -> full report on screen: {done - stop:.1f} s")
             lost = "overflowed" in out or "overflowed" in err
             print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +39,9 @@ DRAFT_MAX_S = 30.0  # and reads at most this much (one window)
 # A draft never samples, so it cannot fall back where a piece would; it drops the segments that
 # fail faster-whisper's own fallback tests (compression_ratio_threshold, log_prob_threshold).
 DRAFT_MAX_COMPRESSION = 2.4
+# Speech runs at ~3 words (~4 tokens) a second; a greedy loop runs to Whisper's 448 tokens (5-6 s of
+# a 3-s draft, measured), so a draft stops at 10 tokens a second of audio.
+DRAFT_TOKENS_PER_S = 10
 DRAFT_MIN_LOGPROB = -1.0
 
 
@@ -142,7 +146,10 @@ class LiveTranscriber:
                 if kind == "detect":
                     self._run.detect(samples)
                     continue
+                t0 = time.monotonic()
                 segs = self._run.add(samples, start / SAMPLE_RATE)
+                log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
+                         (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
                 with self._lock:
                     self._committed.extend(segs)
                     self._committed_to = start + len(samples)
@@ -159,7 +166,9 @@ class LiveTranscriber:
         if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or not self._jobs.empty():
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
+        t0 = time.monotonic()
         segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
+        log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
             self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
             self._drafted_to = b
@@ -225,7 +234,8 @@ def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> l
     hook, model.on_encoded = model.on_encoded, None  # drafts are not probed
     try:
         segs, _ = model.transcribe(samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
-                                   hotwords=o.window_prompt, condition_on_previous_text=False)
+                                   hotwords=o.window_prompt, condition_on_previous_text=False,
+                                   max_new_tokens=int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16)
         out = []
         for s in segs:
             if s.compression_ratio > DRAFT_MAX_COMPRESSION or s.avg_logprob < DRAFT_MIN_LOGPROB:
