@@ -135,3 +135,17 @@ def test_input_overflows_are_counted(tmp_path):
     rec._callback(block, 1600, None, SimpleNamespace(input_overflow=True))
     assert rec.status().overflows == 1
     assert rec._q.qsize() == 2  # the block after the overflow is still kept
+
+
+def test_a_draft_keeps_its_words_up_to_a_greedy_loop():
+    from voicecoach.asr.types import Word
+    from voicecoach.live import before_loop
+
+    def ws(text):
+        return tuple(Word(t, i * 0.3, i * 0.3 + 0.2, 0.9) for i, t in enumerate(text.split()))
+
+    said = ws("so I led the team uh uh uh and then")
+    assert before_loop(said) == said  # a real run of three "uh" is speech, not a loop
+    looped = ws("and I said you know you know you know you know you know")
+    assert [w.text for w in before_loop(looped)] == ["and", "I", "said", "you", "know"]
+    assert len(before_loop(ws("um " * 40))) == 6

@@ -7,9 +7,9 @@ each piece once it is cut, so after the stop only the last piece is left. The tr
 one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
 the same order.
 
-Between pieces the worker also writes a quick draft of each new chunk (greedy, no refill), only
-for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the
-speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
+Between pieces the worker also writes a quick draft of the open piece so far (greedy, no refill),
+only for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow
+the speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
 waiting, and the cue line says when the transcription falls behind.
 """
 
@@ -34,15 +34,14 @@ log = logging.getLogger("voicecoach")
 PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
-DRAFT_MIN_S = 3.0  # a draft waits for this much new audio (practice hands over 1-s chunks)
-DRAFT_MAX_S = 30.0  # and reads at most this much (one window)
-# A draft never samples, so it cannot fall back where a piece would; it drops the segments that
-# fail faster-whisper's own fallback tests (compression_ratio_threshold, log_prob_threshold).
-DRAFT_MAX_COMPRESSION = 2.4
+DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
+DRAFT_MAX_S = 30.0  # and reads at most this much of the open piece (one window)
+# A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
+LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
+MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the references' longest run of "uh": 6)
 # Speech runs at ~3 words (~4 tokens) a second; a greedy loop runs to Whisper's 448 tokens (5-6 s of
 # a 3-s draft, measured), so a draft stops at 10 tokens a second of audio.
 DRAFT_TOKENS_PER_S = 10
-DRAFT_MIN_LOGPROB = -1.0
 
 
 def as_saved(block: np.ndarray) -> np.ndarray:
@@ -138,7 +137,11 @@ class LiveTranscriber:
                     job = self._jobs.get(timeout=0.1)
                 except queue.Empty:
                     if self._drafts:
-                        self._draft_new()
+                        try:
+                            self._draft_new()
+                        except Exception:  # the cue line stops; the pieces, and so the report, go on
+                            log.exception("live: drafting for the cue line failed")
+                            self._drafts = False
                     continue
                 if job is None:
                     return
@@ -160,19 +163,23 @@ class LiveTranscriber:
             log.exception("live transcription failed")
 
     def _draft_new(self) -> None:
-        """Draft what no piece or draft covers yet, once a chunk's worth (RecorderOptions.chunk_s) is there."""
+        """Draft the open piece so far (from the last cut to now), once DRAFT_MIN_S of audio arrived
+        since the last draft: the same start as the piece that will replace it, so the cue figures
+        come close to the report's."""
         samples = self.samples
-        a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or not self._jobs.empty():
+        a = self._committed_to
+        if len(samples) - max(a, self._drafted_to) < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
+                or not self._jobs.empty():
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
         segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
         log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
-            self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
-            self._drafted_to = b
-            self._version += 1
+            if a == self._committed_to:  # (else a piece landed meanwhile: this draft is stale)
+                self._draft = [s for s in segs]
+                self._drafted_to = b
+                self._version += 1
 
     # -- the caller's thread --
     def figures(self, elapsed_s: float) -> LiveFigures:
@@ -222,28 +229,49 @@ class LiveTranscriber:
 
 
 def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
-    """A quick transcript of ``samples`` for the cue line only: greedy at temperature 0 (it never
-    samples, so the pieces' random sequence is the file path's), no refill, nothing where Silero
-    hears no speech. It runs on the worker between pieces, on the same model."""
-    from voicecoach.asr.types import Word
+    """A quick transcript of ``samples`` for the cue line only, on the worker between pieces and on
+    the same model: as a piece is transcribed (Silero's check, the refill of passed-over speech),
+    but greedy at temperature 0, so it never samples (the pieces' random sequence stays the file
+    path's), and cut short at a greedy loop (``before_loop``)."""
+    from copy import copy
 
-    if not transcriber._speech_spans(samples):
-        return []
+    from voicecoach.asr.whisper import PieceRun
+
     o = transcriber.options
+    quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
+    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, extra={
+        **o.extra, "temperature": 0.0, "max_new_tokens": int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16})
     model = transcriber.model
     hook, model.on_encoded = model.on_encoded, None  # drafts are not probed
+    run = PieceRun(quick)
+    run._started = True  # (not _start: the decoder must not be restarted under the pieces)
+    run.language = language
     try:
-        segs, _ = model.transcribe(samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
-                                   hotwords=o.window_prompt, condition_on_previous_text=False,
-                                   max_new_tokens=int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16)
-        out = []
-        for s in segs:
-            if s.compression_ratio > DRAFT_MAX_COMPRESSION or s.avg_logprob < DRAFT_MIN_LOGPROB:
-                continue  # a greedy loop ("uh uh uh ..." 100 times): where the pieces would fall back
-            words = tuple(Word(w.word.strip(), round(offset_s + w.start, 3), round(offset_s + w.end, 3),
-                               round(float(w.probability), 4)) for w in (s.words or []) if w.word.strip())
-            if words:
-                out.append(Segment(text=s.text.strip(), start_s=words[0].start_s, end_s=words[-1].end_s, words=words))
-        return out
+        segs = run.add(samples, offset_s)
     finally:
+        run.aside.shutdown(cancel_futures=True)
         model.on_encoded = hook
+    out = []
+    for seg in segs:
+        words = before_loop(seg.words)
+        if words:
+            out.append(Segment(text=" ".join(w.text for w in words) if words != seg.words else seg.text,
+                               start_s=words[0].start_s, end_s=words[-1].end_s, words=words))
+    return out
+
+
+def before_loop(words: tuple) -> tuple:
+    """``words`` up to where a greedy decoding loop starts: a group of 2-4 words repeated
+    LOOP_REPEATS times in a row, or one word more than MAX_SAME_WORD times."""
+    texts = [w.text.lower().strip(",.?!") for w in words]
+    for i in range(len(texts)):
+        run = 1
+        while i + run < len(texts) and texts[i + run] == texts[i]:
+            run += 1
+        if run > MAX_SAME_WORD:
+            return words[: i + MAX_SAME_WORD]
+        for n in (2, 3, 4):
+            group = texts[i:i + n]
+            if len(group) == n and all(texts[i + k * n:i + (k + 1) * n] == group for k in range(LOOP_REPEATS)):
+                return words[: i + n]
+    return words
