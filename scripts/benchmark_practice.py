@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=240.0)
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument("--practice-args", default="", help="more arguments for `voicecoach practice` (e.g. --no-live)")
-    ap.add_argument("--log", type=Path, help="run practice with -v and write its log here")
+    ap.add_argument("--log", type=Path, help="write practice's log (-v) here")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -65,7 +65,7 @@ def main() -> None:
             env = {**pulse.env, "VOICECOACH_HOME": str(tmp / "home")}
             subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "models", "verify"], env=env,
                            check=True, capture_output=True)
-            verbose = ["-v"] if a.log else []
+            verbose = ["-v"]  # the log says how far behind the cue line was
             p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), *verbose, "practice", "-q",
                                   "tell-me-about-yourself", "--no-speak", "--margin", "120", *a.practice_args.split()],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -91,6 +91,16 @@ def main() -> None:
                 if share >= 0.1:
                     print(f"    {name}: {share:.1f}%")
             print(f"stop key -> full report on screen: {done - stop:.1f} s")
+            import re
+
+            lags = sorted(float(m[1]) - float(m[2]) for m in re.finditer(r"live: cue at ([\d.]+) s recorded: heard to ([\d.]+) s", err)
+                          if float(m[1]) >= 35)
+            if lags:
+                print(f"cue line behind the speech (from 35 s on, {len(lags)} reads): median {lags[len(lags) // 2]:.1f} s, "
+                      f"90th percentile {lags[int(len(lags) * 0.9)]:.1f} s, most {lags[-1]:.1f} s")
+            m = re.search(r"live: the last piece took ([\d.]+) s after the stop, the report ([\d.]+) s", err)
+            if m:
+                print(f"after the stop: the last piece {m[1]} s, the report {m[2]} s")
             lost = "overflowed" in out or "overflowed" in err
             print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))
         finally:

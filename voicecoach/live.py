@@ -92,6 +92,7 @@ class LiveTranscriber:
         self._drafted_to = 0  # samples drafted
         self._version = 0
         self._figures: tuple[int, LiveFigures] | None = None
+        self._logged_at = -1.0
         self.error: BaseException | None = None
         self._run = transcriber.begin()
         self._worker = threading.Thread(target=self._work, name="voicecoach-live", daemon=True)
@@ -206,6 +207,10 @@ class LiveTranscriber:
                             behind_s=0.0, keeping_up=True)
             with self._lock:
                 self._figures = (version, f)
+        if elapsed_s - self._logged_at >= 1.0:
+            self._logged_at = elapsed_s
+            log.debug("live: cue at %.1f s recorded: heard to %.1f s, %d fillers, pace %s", elapsed_s, f.heard_s,
+                      f.fillers, "-" if f.pace_wpm is None else f"{f.pace_wpm:.0f}")
         return replace(f, behind_s=behind, keeping_up=behind <= BEHIND_S)
 
     def finish(self, timeout_s: float | None = None) -> Transcript:
