@@ -7,9 +7,9 @@ each piece once it is cut, so after the stop only the last piece is left. The tr
 one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
 the same order.
 
-Between pieces the worker also writes a quick draft of the open piece so far (greedy, no refill),
-only for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow
-the speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
+Between pieces the worker also writes a quick draft of the newest few seconds (greedy, no
+refill), only for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must
+follow the speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
 waiting, and the cue line says when the transcription falls behind.
 """
 
@@ -35,7 +35,7 @@ PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
-DRAFT_MAX_S = 30.0  # and reads at most this much of the open piece (one window)
+DRAFT_MAX_S = 6.0  # and reads at most this much
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
 LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
 MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the references' longest run of "uh": 6)
@@ -164,23 +164,22 @@ class LiveTranscriber:
             log.exception("live transcription failed")
 
     def _draft_new(self) -> None:
-        """Draft the open piece so far (from the last cut to now), once DRAFT_MIN_S of audio arrived
-        since the last draft: the same start as the piece that will replace it, so the cue figures
-        come close to the report's."""
+        """Draft the newest audio no piece or draft covers yet, once DRAFT_MIN_S of it arrived (at
+        most DRAFT_MAX_S). Short drafts keep the worker free for the pieces: drafting the whole
+        open piece with the refill tracked the report more closely, but took the machine to 181%
+        of a core and left 11.5 s of pieces after the stop of a 4-minute answer (docs/live.md)."""
         samples = self.samples
-        a = self._committed_to
-        if len(samples) - max(a, self._drafted_to) < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
-                or not self._jobs.empty():
+        a = max(self._committed_to, self._drafted_to)
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or not self._jobs.empty():
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
         segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
         log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
-            if a == self._committed_to:  # (else a piece landed meanwhile: this draft is stale)
-                self._draft = [s for s in segs]
-                self._drafted_to = b
-                self._version += 1
+            self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
+            self._drafted_to = b
+            self._version += 1
 
     # -- the caller's thread --
     def figures(self, elapsed_s: float) -> LiveFigures:
@@ -235,16 +234,16 @@ class LiveTranscriber:
 
 def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
     """A quick transcript of ``samples`` for the cue line only, on the worker between pieces and on
-    the same model: as a piece is transcribed (Silero's check, the refill of passed-over speech),
-    but greedy at temperature 0, so it never samples (the pieces' random sequence stays the file
-    path's), and cut short at a greedy loop (``before_loop``)."""
+    the same model: as a piece is transcribed (Silero's check), but greedy at temperature 0, so it
+    never samples (the pieces' random sequence stays the file path's), without the refill, and cut
+    short at a greedy loop (``before_loop``)."""
     from copy import copy
 
     from voicecoach.asr.whisper import PieceRun
 
     o = transcriber.options
     quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
-    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, extra={
+    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, extra={
         **o.extra, "temperature": 0.0, "max_new_tokens": int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16})
     model = transcriber.model
     hook, model.on_encoded = model.on_encoded, None  # drafts are not probed
