@@ -67,7 +67,7 @@ def main() -> None:
                            check=True, capture_output=True)
             verbose = ["-v"]  # the log says how far behind the cue line was
             p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), *verbose, "practice", "-q",
-                                  "tell-me-about-yourself", "--no-speak", "--margin", "120", *a.practice_args.split()],
+                                  "tell-me-about-yourself", "--no-speak", "--margin", str(int(a.seconds)), *a.practice_args.split()],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
             while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
                 time.sleep(0.05)
@@ -82,6 +82,8 @@ def main() -> None:
             done = time.monotonic()
             if a.log:
                 a.log.write_text(err)
+            if "maximum length" in out:
+                sys.exit("practice stopped at its maximum length before the stop key: the timings would be wrong")
             if p.returncode != 0 or "Overall score" not in out:
                 sys.exit(f"practice failed: {err[-800:]}")
             print(f"answer {a.seconds:.0f} s; practice process CPU while recording: {100 * (c1 - c0) / (t1 - t0):.1f}% of one "
