@@ -25,7 +25,7 @@ import numpy as np
 
 from voicecoach.analysis.fillers import find_fillers
 from voicecoach.analysis.pauses import PauseOptions, is_gap
-from voicecoach.asr.pieces import LANGUAGE_S, next_cut
+from voicecoach.asr.pieces import next_cut
 from voicecoach.asr.types import Segment, Transcript
 from voicecoach.audio.load import SAMPLE_RATE
 
@@ -83,7 +83,6 @@ class LiveTranscriber:
         self._chunks: list[np.ndarray] = []
         self._samples = np.zeros(0, dtype=np.float32)
         self._start = 0  # where the open piece begins (samples)
-        self._detect_sent = False
         self._jobs: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._committed: list[Segment] = []
@@ -115,16 +114,12 @@ class LiveTranscriber:
 
     def _cut(self, final: bool) -> None:
         samples = self.samples
-        if not self._detect_sent and (final or len(samples) >= LANGUAGE_S * SAMPLE_RATE):
-            self._jobs.put(("detect", samples[: int(LANGUAGE_S * SAMPLE_RATE)], 0))
-            self._detect_sent = True
-        if self._detect_sent:
-            while (cut := next_cut(samples, self._start, self.transcriber.options.piece_s)) is not None:
-                self._jobs.put(("piece", samples[self._start:cut], self._start))
-                self._start = cut
+        while (cut := next_cut(samples, self._start, self.transcriber.options.piece_s)) is not None:
+            self._jobs.put((samples[self._start:cut], self._start))
+            self._start = cut
         if final:
             if len(samples) > self._start:
-                self._jobs.put(("piece", samples[self._start:], self._start))
+                self._jobs.put((samples[self._start:], self._start))
             self._start = len(samples)
             self._jobs.put(None)
 
@@ -146,10 +141,7 @@ class LiveTranscriber:
                     continue
                 if job is None:
                     return
-                kind, samples, start = job
-                if kind == "detect":
-                    self._run.detect(samples)
-                    continue
+                samples, start = job
                 t0 = time.monotonic()
                 segs = self._run.add(samples, start / SAMPLE_RATE)
                 log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,

@@ -21,9 +21,6 @@ from voicecoach.audio.load import SAMPLE_RATE
 PIECE_S = 30.0
 PIECE_SEARCH_S = 5.0
 CUT_FRAME_S = 0.2
-# Language detection hears the first LANGUAGE_S of the recording, whatever the pieces are (faster-
-# whisper detects on its first 30-s window; a 10-15 s piece of the lecture ranked Dutch first).
-LANGUAGE_S = 30.0
 
 
 def next_cut(samples: np.ndarray, start: int, piece_s: float = PIECE_S, search_s: float = PIECE_SEARCH_S) -> int | None:
@@ -48,8 +45,3 @@ def piece_bounds(samples: np.ndarray, piece_s: float = PIECE_S, search_s: float 
         start = cut
     bounds.append((start, len(samples)))
     return bounds
-
-
-def language_sample(samples: np.ndarray) -> np.ndarray:
-    """The audio language detection hears."""
-    return samples[: int(LANGUAGE_S * SAMPLE_RATE)]

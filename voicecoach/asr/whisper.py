@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Callable
 
 from voicecoach.asr.models import ResolvedModel, resolve
-from voicecoach.asr.pieces import language_sample, piece_bounds
+from voicecoach.asr.pieces import piece_bounds
 from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
 from voicecoach.audio.load import SAMPLE_RATE, Audio
 
@@ -279,17 +279,18 @@ class WhisperTranscriber:
             # Silero listens to the pieces on the thread beside the transcription while the model loads.
             speech = [run.aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
                 if not self.options.vad_filter else None
-            if run.detect(language_sample(audio.samples)):
-                for k, (a, b) in enumerate(bounds):
-                    run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None)
+            for k, (a, b) in enumerate(bounds):
+                run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None)
+                if run.declined:
+                    break
             return run.result(audio.duration_s)
         finally:
             run.close()
 
     def begin(self, on_progress: Callable[[float], None] | None = None) -> "PieceRun":
-        """Start transcribing one recording piece by piece: :meth:`PieceRun.detect` the language
-        on its first LANGUAGE_S, :meth:`PieceRun.add` each piece in order, then
-        :meth:`PieceRun.result`, and :meth:`PieceRun.close` in any case."""
+        """Start transcribing one recording piece by piece: :meth:`PieceRun.add` each piece in order
+        (the language is detected on the first piece with speech), then :meth:`PieceRun.result`,
+        and :meth:`PieceRun.close` in any case."""
         return PieceRun(self, on_progress)
 
     def _local_path(self) -> str:
@@ -354,6 +355,7 @@ class PieceRun:
         self.aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-aside")
         self._probes = ProbeQueue(self.aside, transcriber._probe, transcriber.plan.probe_windows)
         self._started = False
+        self._detected = False
 
     def _start(self):
         if not self._started:
@@ -363,17 +365,20 @@ class PieceRun:
             self._started = True
         return self.t.model
 
-    def detect(self, first) -> bool:
-        """Detect the language on ``first`` (the recording's first LANGUAGE_S, or all of a shorter one)
-        when the model is multilingual and the options ask for it. False: another language ranks
-        above English, and the recording is declined (nothing more is transcribed)."""
+    def _detect(self, piece) -> None:
+        """Detect the language on ``piece`` (the first piece where Silero hears speech; Whisper
+        hears its first 30 s, as it would of a whole file) when the model is multilingual and the
+        options ask for it; set ``declined`` when another language ranks above English (nothing
+        more is transcribed). Not on a shorter excerpt: on 10-15 s of the lecture base ranked its
+        Dutch-accented English as Dutch (docs/live.md)."""
         o = self.t.options
-        model = self._start()
+        self._detected = True
         if not self.t.resolved.multilingual or not (o.language is None or (o.language == ENGLISH and o.check_language)):
-            return True
-        if len(first) == 0:
-            return True
-        lang, prob, probs = model.detect_language(audio=first)
+            return
+        model = self._start()
+        # the piece's own spectrogram, as transcribe computes it, so its first window is encoded
+        # once for both (CapturingWhisperModel.encode, .detect_language)
+        lang, prob, probs = model.detect_language(features=model.feature_extractor(piece))
         self.detected, self.probability = lang, float(prob)
         self.english = dict(probs or ()).get(ENGLISH)
         if o.language is None:
@@ -384,7 +389,6 @@ class PieceRun:
             # first, even at 0.22-0.49, came out of a transcription forced to English as gibberish
             # (docs/evaluation.md, Which speech counts as English).
             self.declined = True
-        return not self.declined
 
     def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None) -> list[Segment]:
         """Transcribe the next piece (samples starting ``offset_s`` into the recording); ``speech``:
@@ -407,6 +411,10 @@ class PieceRun:
                     self.on_progress(end_s)
                 return []
             audible = _audible(piece)
+        if not self._detected:
+            self._detect(piece)
+            if self.declined:
+                return []
         self._probes.offset_s = offset_s
         first = len(self.segments)
         probe = o.probe_hesitations and self.language == ENGLISH
