@@ -149,3 +149,44 @@ def test_a_draft_keeps_its_words_up_to_a_greedy_loop():
     looped = ws("and I said you know you know you know you know you know")
     assert [w.text for w in before_loop(looped)] == ["and", "I", "said", "you", "know"]
     assert len(before_loop(ws("um " * 40))) == 6
+
+
+def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
+    """A stand-in for the transcriber that is slower than the speaker (a slow CPU, a big model): the
+    cue figures say so past BEHIND_S, and finish() still hands back every piece, in order."""
+    import threading
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from voicecoach.asr.types import Segment, Transcript, Word
+    from voicecoach.live import BEHIND_S, LiveTranscriber
+
+    release, added = threading.Event(), []
+
+    class SlowRun:
+        declined, language = False, "en"
+
+        def add(self, piece, offset_s):
+            release.wait(10)
+            added.append((offset_s, len(piece)))
+            w = Word("word", offset_s + 1.0, offset_s + 1.3, 0.9)
+            return [Segment("word", w.start_s, w.end_s, (w,))]
+
+        def result(self, duration_s):
+            return Transcript(segments=(), duration_s=duration_s)
+
+        def close(self):
+            pass
+
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=SlowRun)
+    live = LiveTranscriber(t, drafts=False)
+    rng = np.random.default_rng(1)
+    for k in range(100):  # 100 s of audio arrives before the first piece is done
+        live.on_chunk(float(k), (rng.standard_normal(SAMPLE_RATE) * 0.1).astype(np.float32))
+    f = live.figures(100.0)
+    assert not f.keeping_up and f.behind_s > BEHIND_S
+    release.set()
+    live.finish(timeout_s=10)
+    assert [a for a, _ in added] == sorted(a for a, _ in added) and len(added) == 4
+    assert sum(n for _, n in added) == 100 * SAMPLE_RATE  # every sample in exactly one piece
