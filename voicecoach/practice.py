@@ -129,8 +129,7 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     store.check_writable()
     info = store.create(question.id, question.text, source="practice")
     # Load the models while the user speaks, so the report follows the stop key quickly.
-    warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder,
-                                            question.rubric and scorer._embed_rubric(question)), daemon=True)
+    warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder), daemon=True)
     warm.start()
     if on_stage:
         on_stage("question")
@@ -141,6 +140,10 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
         raise
     if on_stage:
         on_stage("recording")
+    # the rubric is embedded now, not while the question plays (a busy CPU made ALSA underrun)
+    embed = threading.Thread(target=lambda: (warm.join(), question.rubric and scorer._embed_rubric(question)),
+                             daemon=True)
+    embed.start()
     live = None
     if options.live:
         from voicecoach.live import LiveTranscriber
@@ -157,6 +160,7 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     if on_stage:
         on_stage("scoring")
     warm.join()
+    embed.join()
     report = err = None
     try:
         if live is not None:
