@@ -36,9 +36,8 @@ class PracticeOptions:
         input_device / output_device: device indexes (None = the system defaults).
         margin_s: recording stops by itself this long after the question's target maximum (60 s).
         recorder: recording options (the input device is taken from ``input_device``).
-        live: transcribe the answer while it is recorded (voicecoach.live), so the report follows
-            the stop key at once; off, the saved file is transcribed after the stop.
-        drafts: with ``live``, also draft the newest speech for the cue line (``LiveFigures``).
+        drafts: draft the newest speech for the cue line (``LiveFigures``) while the answer is
+            transcribed during recording (voicecoach.live).
     """
 
     speak: bool = True
@@ -49,7 +48,6 @@ class PracticeOptions:
     margin_s: float = 60.0
     # 1-s chunks: the cue line's drafts follow the speech within a few seconds (voicecoach.live)
     recorder: RecorderOptions = field(default_factory=lambda: RecorderOptions(chunk_s=1.0))
-    live: bool = True
     drafts: bool = True
 
 
@@ -124,8 +122,8 @@ def score_and_save(store: SessionStore, info: SessionInfo, question: Question, s
 def practice(question: Question, store: SessionStore, scorer: Scorer, options: PracticeOptions,
              stop: threading.Event, on_status: Callable[[RecorderStatus, object | None], None] | None = None,
              on_stage: Callable[[str], None] | None = None) -> PracticeResult:
-    """Ask, record, score, keep. ``on_status(status, figures)`` gets the recorder's status and, when
-    live, the cue line's ``LiveFigures``, every 0.1 s while recording."""
+    """Ask, record, score, keep. ``on_status(status, figures)`` gets the recorder's status and the
+    cue line's ``LiveFigures`` every 0.1 s while recording."""
     store.check_writable()
     info = store.create(question.id, question.text, source="practice")
     # Load the models while the user speaks, so the report follows the stop key quickly.
@@ -144,27 +142,23 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     embed = threading.Thread(target=lambda: (warm.join(), question.rubric and scorer._embed_rubric(question)),
                              daemon=True)
     embed.start()
-    live = None
-    if options.live:
-        from voicecoach.live import LiveTranscriber
+    from voicecoach.live import LiveTranscriber
 
-        live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm)
-    status = (lambda s: on_status(s, live.figures(s.elapsed_s) if live else None)) if on_status else None
+    live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm)
+    status = (lambda s: on_status(s, live.figures(s.elapsed_s))) if on_status else None
     try:
         recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, status,
-                                          on_chunk=live.on_chunk if live else None)
+                                          on_chunk=live.on_chunk)
     except BaseException:
-        if live:
-            live.close()
+        live.close()
         raise
     if on_stage:
         on_stage("scoring")
     warm.join()
     embed.join()
-    report = err = None
+    err = None
     try:
-        if live is not None:
-            report = finish_live(live, recording, store, info, question, scorer)
+        report = finish_live(live, recording, store, info, question, scorer)
         if report is None:
             report, err = score_and_save(store, info, question, scorer, recording.duration_s)
     except SessionError as e:  # e.g. the disk filled up: the audio stays, recover finishes it later
