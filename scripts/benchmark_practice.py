@@ -71,7 +71,7 @@ def main() -> None:
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
             while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
                 time.sleep(0.05)
-            player = subprocess.Popen(["paplay", "-d", "micfeed", str(answer)], env=pulse.env)
+            player = subprocess.Popen(["paplay", "--latency-msec=1000", "-d", "micfeed", str(answer)], env=pulse.env)
             time.sleep(30)
             c0, t0, th0 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             player.wait()

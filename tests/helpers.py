@@ -73,3 +73,19 @@ def speech_span_s(path: Path, threshold: float = 0.02) -> float:
     x = np.abs(load(path).samples)
     idx = np.flatnonzero(x > threshold)
     return (idx[-1] - idx[0]) / 16000 if len(idx) else 0.0
+
+
+def digital_gaps(path: Path, min_s: float = 0.02) -> list[tuple[float, float]]:
+    """(start, length) in seconds of every run of exact zeros at least ``min_s`` long between the
+    first and last sound of a recording made through the virtual microphone. A real recording has
+    noise in its pauses; exact zeros there mean the player ran dry, not that the speaker paused."""
+    import soundfile as sf
+
+    x, rate = sf.read(str(path), dtype="int16")
+    nonzero = np.flatnonzero(x)
+    if not len(nonzero):
+        return []
+    inner = x[nonzero[0]:nonzero[-1] + 1] == 0
+    edges = np.diff(np.concatenate([[0], inner.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [((nonzero[0] + s) / rate, (e - s) / rate) for s, e in zip(starts, ends) if e - s >= min_s * rate]

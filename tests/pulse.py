@@ -64,8 +64,10 @@ class PulseServer:
         self.proc = None
 
     def play_into_mic(self, wav: Path) -> subprocess.Popen:
-        """Start playing a WAV into the virtual microphone (paplay reads WAV in real time)."""
-        return subprocess.Popen(["paplay", "-d", "micfeed", str(wav)], env=self.env)
+        """Start playing a WAV into the virtual microphone (paplay reads WAV in real time). A second
+        of buffer: with live transcription busy on both cores, paplay's default 250 ms could run dry,
+        and the microphone would hear a gap of digital silence the speaker never made."""
+        return subprocess.Popen(["paplay", "--latency-msec=1000", "-d", "micfeed", str(wav)], env=self.env)
 
     def capture_speaker(self, wav: Path) -> subprocess.Popen:
         """Start recording what is played to the default speaker into ``wav``."""

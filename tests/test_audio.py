@@ -190,3 +190,31 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
     live.finish(timeout_s=10)
     assert [a for a, _ in added] == sorted(a for a, _ in added) and len(added) == 4
     assert sum(n for _, n in added) == 100 * SAMPLE_RATE  # every sample in exactly one piece
+
+
+ALSA_MESSAGE = """
+import ctypes, ctypes.util, logging, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(message)s")
+if sys.argv[1] == "quiet":
+    from voicecoach.audio.devices import sounddevice
+    sounddevice()
+lib = ctypes.CDLL(ctypes.util.find_library("asound"))
+pcm = ctypes.c_void_p()
+print("open:", lib.snd_pcm_open(ctypes.byref(pcm), b"no_such_pcm_voicecoach", 0, 0))
+"""
+
+
+def test_alsa_messages_go_to_the_debug_log_not_stderr():
+    """alsa-lib writes its own lines to stderr ("ALSA lib pcm.c:...: underrun occurred"), which broke
+    the one-line error of `practice`. Once sounddevice is loaded through voicecoach they are logged."""
+    import ctypes.util
+    import subprocess
+    import sys
+
+    if not ctypes.util.find_library("asound"):
+        pytest.skip("no alsa-lib on this machine")
+    loud = subprocess.run([sys.executable, "-c", ALSA_MESSAGE, "loud"], capture_output=True, text=True, timeout=60)
+    quiet = subprocess.run([sys.executable, "-c", ALSA_MESSAGE, "quiet"], capture_output=True, text=True, timeout=60)
+    assert "ALSA lib" in loud.stderr and "no_such_pcm_voicecoach" in loud.stderr  # what users used to see
+    assert "open: -" in quiet.stdout and quiet.stderr == "", quiet.stderr
+    assert "ALSA " in quiet.stdout and "snd_pcm_open" in quiet.stdout, quiet.stdout

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import espeak
+from helpers import digital_gaps, espeak
 from voicecoach.analysis.tokens import normalise_text
 
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(240)]
@@ -107,6 +107,7 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     # the saved audio is what the microphone heard
     saved, ref = load(answer).samples, load(source).samples
     assert aligned_correlation(saved, ref) >= 0.95
+    assert not digital_gaps(answer), "the test's player ran dry: the microphone heard digital silence"
     # and it transcribes to the reference
     hyp = normalise_text(report["transcript"]["text"])
     assert hyp == normalise_text((data / "whisper_jfk.txt").read_text())
@@ -395,6 +396,7 @@ def test_practice_offline(pulse, home, data, tmp_path):
     out, err = p.communicate("\n", timeout=120)
     assert p.returncode == 0, err
     report = json.loads(out)
+    assert not digital_gaps(answer), "the test's player ran dry: the microphone heard digital silence"
     assert normalise_text(report["transcript"]["text"]) == normalise_text((data / "whisper_jfk.txt").read_text())
     again = json.loads(subprocess.run([EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
                                       capture_output=True, text=True, timeout=120).stdout)

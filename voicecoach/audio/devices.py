@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 from dataclasses import dataclass
 
 from voicecoach.errors import ExitCode, VoicecoachError
@@ -26,12 +29,46 @@ class Device:
     is_default_output: bool
 
 
+log = logging.getLogger(__name__)
+
+# alsa-lib prints its own messages ("ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred") straight
+# to stderr, under our one-line errors. They go to the debug log instead (`voicecoach -v`).
+_ALSA_HANDLER_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                      ctypes.c_char_p)
+_alsa_handler = None  # kept referenced: alsa-lib calls it for the life of the process
+
+
+def _alsa_message(file, line, function, err, fmt):
+    # the message's own arguments are variadic and cannot be read here; its format says what happened
+    log.debug("ALSA %s:%d (%s): %s", (file or b"").decode(errors="replace"), line,
+              (function or b"").decode(errors="replace"), (fmt or b"").decode(errors="replace"))
+
+
+def quiet_alsa() -> bool:
+    """Route alsa-lib's messages to the debug log; False where there is no alsa-lib (not Linux)."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return True
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return False
+    try:
+        lib = ctypes.CDLL(name)
+        handler = _ALSA_HANDLER_TYPE(_alsa_message)
+        lib.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return False
+    _alsa_handler = handler
+    return True
+
+
 def sounddevice():
     """Import sounddevice (it loads the PortAudio library), with a clear error if it cannot."""
     try:
         import sounddevice as sd
     except OSError as e:  # "PortAudio library not found"
         raise DeviceError(f"the PortAudio library is missing ({e}); install it: sudo apt-get install libportaudio2") from e
+    quiet_alsa()
     return sd
 
 

@@ -10,6 +10,12 @@ from voicecoach.audio.devices import DeviceError, sounddevice
 from voicecoach.audio.load import SAMPLE_RATE
 
 CHUNK_S = 0.1
+# PortAudio's default output buffer on PulseAudio is 35 ms: a model loading in another thread can hold
+# the GIL longer than that between two writes, and the speaker underruns (a click, a gap, and an ALSA
+# message). A longer buffer absorbs that. Stopping the stream does not wait for PulseAudio to play all
+# of it, so the sound is followed by one buffer of silence: the sound itself is heard to its end before
+# play() returns (before the recording starts, after the question).
+LATENCY_S = 0.3
 
 
 def play(samples: np.ndarray, rate: int = SAMPLE_RATE, device: int | None = None, start_s: float = 0.0,
@@ -20,7 +26,8 @@ def play(samples: np.ndarray, rate: int = SAMPLE_RATE, device: int | None = None
     pos = int(start_s * rate)
     step = int(CHUNK_S * rate)
     try:
-        stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device)
+        stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device,
+                                 latency=LATENCY_S)
         stream.start()
     except (sd.PortAudioError, ValueError) as e:
         raise DeviceError(f"cannot open the speaker ({e}); see `voicecoach devices`") from e
@@ -31,8 +38,10 @@ def play(samples: np.ndarray, rate: int = SAMPLE_RATE, device: int | None = None
             pos += len(block)
             if on_position and on_position(pos / rate):
                 break
+        else:
+            stream.write(np.zeros((int(LATENCY_S * rate), 1), dtype=np.float32))
     finally:
-        stream.stop()  # waits for the buffer to drain
+        stream.stop()
         stream.close()
     return pos / rate
 
