@@ -79,6 +79,12 @@ def score_options(method: str = DEFAULT_FILLER_METHOD, *, pace: PaceOptions | No
     return ScoreOptions(transcription=t, analysis=a, max_duration_s=max_duration_s)
 
 
+def audio_tracks(samples):
+    from voicecoach.audio.features import tracks
+
+    return tracks(samples)
+
+
 class Scorer:
     """Holds the loaded models, so many files are scored with one model load."""
 
@@ -112,21 +118,27 @@ class Scorer:
         audio = load(path, self.options.max_duration_s, tolerant=tolerant)
         cb = (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s)) \
             if on_progress else None
-        # The rubric is embedded on the core the transcription leaves free. An error there (a
-        # damaged embedding model) is raised again below, and only if an answer needs the rubric.
+        # The rubric is embedded, and the pitch and level tracked, on the core the transcription
+        # leaves free. An error in the embedding (a damaged model) is raised again below, and only
+        # if an answer needs the rubric.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-rubric") as pool:
             if question.rubric:
                 pool.submit(self._embed_rubric, question)
+            tracked = pool.submit(audio_tracks, audio.samples)
             transcript = self.transcriber.transcribe(audio, on_progress=cb)
-        return self.report(question, transcript, audio.samples, str(path))
+        return self.report(question, transcript, audio.samples, str(path), tracks=tracked.result())
 
-    def report(self, question: Question, transcript, samples, audio_path: str | None, live: bool = False) -> Report:
+    def report(self, question: Question, transcript, samples, audio_path: str | None, live: bool = False,
+               tracks=None) -> Report:
         """The report on ``transcript`` (of ``samples``), however it was transcribed (``live``: while
-        the answer was recorded, voicecoach.live)."""
+        the answer was recorded, voicecoach.live). ``tracks`` (voicecoach.audio.features) are made
+        from ``samples`` when not given."""
+        if tracks is None and samples is not None and transcript.segments:
+            tracks = audio_tracks(samples)
         notices: tuple[Notice, ...] = ()
         lang = transcript.detected_language
         if lang and lang != "en" and not transcript.segments:
             notices = (not_english_notice(lang, transcript.language_probability, transcript.english_probability),)
         encoder = self.encoder if transcript.segments and question.rubric else None
         return build_report(question, transcript, encoder, self.options.analysis,
-                            audio_path=audio_path, notices=notices, samples=samples, live=live)
+                            audio_path=audio_path, notices=notices, samples=samples, live=live, tracks=tracks)

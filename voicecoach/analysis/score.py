@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach import __version__
+from voicecoach.analysis.delivery import DeliveryOptions, DeliveryResult, analyse_delivery
 from voicecoach.analysis.fillers import (VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD, FillerOptions,
                                          FillerResult, find_fillers, summarise)
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
@@ -49,6 +50,7 @@ class AnalysisOptions:
     # (voicecoach.pipeline.FILLER_METHODS); the transcript then has no cues to recover from
     recovery: RecoveryOptions = RecoveryOptions(enabled=False)
     rubric: RubricOptions = RubricOptions()
+    delivery: DeliveryOptions = DeliveryOptions()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Report:
         audio_path / model: provenance.
         live: transcribed while the answer was recorded (voicecoach.live), piece by piece as
             `voicecoach score` transcribes the saved file.
+        delivery: how it sounded (pitch, level, trailing off); None without the audio's tracks.
     """
 
     question: Question
@@ -105,6 +108,7 @@ class Report:
     audio_path: str | None = None
     model: str = ""
     live: bool = False
+    delivery: DeliveryResult | None = None
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
 
@@ -166,8 +170,36 @@ def _point(description: str) -> str:
     return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+# Delivery is advisory (no points): its tips rank by these fixed priorities among the others, whose
+# priority is the points they could win back. A recording problem first: it affects every figure.
+DELIVERY_PRIORITY = {"clipped": 6.0, "too-quiet": 6.0, "too-loud": 4.0, "monotone": 4.0, "trailing-off": 3.0}
+
+
+def delivery_tips(delivery: DeliveryResult | None) -> list[Tip]:
+    """One tip per kind of delivery finding (the first of each), with its time."""
+    if delivery is None:
+        return []
+    tips, seen = [], set()
+    for f in delivery.findings:
+        if f.kind in seen:
+            continue
+        seen.add(f.kind)
+        n = len(delivery.of(f.kind))
+        text = f.text
+        if f.kind == "monotone":
+            text += " Let your voice rise on what matters and fall at the end of a point."
+            if n > 1:
+                text = text.replace("hardly moved", f"hardly moved in {n} stretches, first")
+        elif f.kind == "trailing-off":
+            text += " Keep your voice up to the last word of each sentence."
+            if n > 1:
+                text += f" ({n} sentences in all)"
+        tips.append(Tip(text, "delivery", DELIVERY_PRIORITY[f.kind], f.start_s))
+    return tips
+
+
 def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, fillers: FillerResult,
-              pauses: PauseResult, rubric: RubricResult) -> list[Tip]:
+              pauses: PauseResult, rubric: RubricResult, delivery: DeliveryResult | None = None) -> list[Tip]:
     """Concrete advice, most valuable first (ranked by the points each problem costs)."""
     tips: list[Tip] = []
 
@@ -215,6 +247,7 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
         more = f" ({len(pauses.long_pauses)} pauses over {pauses.long_pause_s:.0f} s in all)" if len(pauses.long_pauses) > 1 else ""
         tips.append(Tip(f"You paused {p.duration_s:.0f} s at {clock(p.start_s)}{more}. Rehearse that "
                         "transition so the next point comes ready.", "pauses", lost("pauses"), p.start_s))
+    tips += delivery_tips(delivery)
     tips.sort(key=lambda t: -t.priority)
     tips = tips[:MAX_TIPS]
     # Fewer than three problems: add what to keep doing, so the advice is still concrete.
@@ -241,11 +274,12 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
 
 def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
                  options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
-                 notices: tuple[Notice, ...] = (), samples=None, live: bool = False) -> Report:
+                 notices: tuple[Notice, ...] = (), samples=None, live: bool = False, tracks=None) -> Report:
     """Run every analyser on ``transcript`` and combine the results.
 
     ``samples`` (16-kHz mono) lets the filler count add the hesitations Whisper heard but did not
-    write (analysis.recovery); without them only written fillers count.
+    write (analysis.recovery); without them only written fillers count. ``tracks`` (the audio's
+    pitch and level, voicecoach.audio.features) give the delivery figures.
     """
     words = sorted(transcript.words, key=lambda w: w.start_s)
     has_speech = any(not is_gap(w, options.pauses) for w in words)
@@ -271,11 +305,12 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0), method)
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)
-    tips = make_tips(parts, length, pace, fillers, pauses, rubric)
+    delivery = analyse_delivery(tracks, words, options.delivery) if tracks is not None else None
+    tips = make_tips(parts, length, pace, fillers, pauses, rubric, delivery)
     notes = list(notices)
     if pauses.gaps:
         notes.append(Notice(TRANSCRIPTION_GAP, f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be "
                             "transcribed word by word (a transcription gap); it is left out of pace and pause figures."))
     return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
                   pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
-                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, live=live)
+                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, live=live, delivery=delivery)

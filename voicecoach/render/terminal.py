@@ -1,4 +1,4 @@
-"""The report on a terminal, with rich. It renders the JSON form (schema 1.2), so a fresh report
+"""The report on a terminal, with rich. It renders the JSON form (any schema version), so a fresh report
 and one stored in a session look the same."""
 
 from __future__ import annotations
@@ -84,6 +84,10 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
         console.print(Text(f"        {clock(g['start_s'])}  transcription gap of {g['end_s'] - g['start_s']:.1f} s "
                            "(not a pause)", style="dim"))
 
+    dv = r.get("delivery")  # absent from reports before schema 1.5
+    if dv:
+        render_delivery(dv, console)
+
     rb = r["rubric"]
     if rb["items"]:
         t = Table(title=f"Rubric coverage {rb['coverage']:.0%}", title_justify="left", expand=True)
@@ -102,3 +106,24 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
             console.print(f" {n}. {tip['text']}")
     if show_transcript:
         console.print(Panel(r["transcript"]["text"] or "(nothing)", title="Transcript", expand=True))
+
+
+def render_delivery(dv: dict, console: Console) -> None:
+    """The "Voice" lines: pitch and its variation, level, and each finding with its time."""
+    pitch = (f"pitch {dv['pitch_median_hz']:.0f} Hz, varies {dv['pitch_spread_st']:.1f} semitones"
+             if dv["pitch_median_hz"] is not None and dv["pitch_spread_st"] is not None else "pitch not measured (too little voiced speech)")
+    level = f"level {dv['level_dbfs']:.0f} dBFS" if dv["level_dbfs"] is not None else ""
+    if dv["level_spread_db"] is not None:
+        level += f" ±{dv['level_spread_db']:.0f} dB"
+    console.print(Text.assemble(("Voice   ", "bold"), f"{pitch}; {level}  ",
+                                ("advisory, not in the score", "dim")))
+    judged = [w for w in dv["windows"] if w["spread_st"] is not None]
+    if len(judged) > 1:
+        tl = Text("        ")
+        for w in judged:
+            tl.append(f"{clock(w['start_s'])} {w['spread_st']:.1f}  ", style="yellow" if w["monotone"] else "green")
+        console.print(tl)
+    for f in dv["findings"][:MAX_LISTED]:
+        console.print(Text(f"        {clock(f['start_s'])}  {f['text']}", style="yellow"))
+    if len(dv["findings"]) > MAX_LISTED:
+        console.print(Text(f"        … and {len(dv['findings']) - MAX_LISTED} more", style="yellow"))

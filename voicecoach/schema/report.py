@@ -1,4 +1,4 @@
-"""The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.4.json).
+"""The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.5.json).
 
 A ``Report`` becomes a dict here (``to_dict``) once; `--json`, `--out`, the session folders and the
 terminal view all use that dict, and the readers below read it back, whichever version wrote it.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from voicecoach.analysis.score import Report
 
-SCHEMA_VERSION = "1.4"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
+SCHEMA_VERSION = "1.5"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
 from voicecoach.errors import OutputError
 
 
@@ -80,6 +80,17 @@ def to_dict(r: "Report") -> dict:
         "items": [{"id": i.id, "description": i.description, "status": i.status, "score": _r(i.score),
                    "similarity": _r(i.similarity), "evidence": i.evidence,
                    "evidence_start_s": _r(i.evidence_start_s), "keywords": list(i.keywords)} for i in rb.items],
+    }
+    dv = r.delivery
+    d["delivery"] = None if dv is None else {
+        "pitch_median_hz": _r(dv.pitch_median_hz, 1), "pitch_spread_st": _r(dv.pitch_spread_st, 2),
+        "monotone_below_st": dv.monotone_st,
+        "windows": [{"start_s": _r(w.start_s), "end_s": _r(w.end_s), "spread_st": _r(w.spread_st, 2),
+                     "monotone": w.monotone} for w in dv.windows],
+        "level_dbfs": _r(dv.level_dbfs, 1), "level_spread_db": _r(dv.level_spread_db, 1),
+        "sentences": dv.sentences, "trailing_off_db": dv.trail_db,
+        "findings": [{"kind": f.kind, "start_s": _r(f.start_s), "end_s": _r(f.end_s), "text": f.text}
+                     for f in dv.findings],
     }
     d["transcript"] = {
         "text": r.transcript.text,
