@@ -87,6 +87,8 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
     dv = r.get("delivery")  # absent from reports before schema 1.5
     if dv:
         render_delivery(dv, console)
+    if r.get("language"):
+        render_language(r["language"], console)
 
     rb = r["rubric"]
     if rb["items"]:
@@ -127,3 +129,27 @@ def render_delivery(dv: dict, console: Console) -> None:
         console.print(Text(f"        {clock(f['start_s'])}  {f['text']}", style="yellow"))
     if len(dv["findings"]) > MAX_LISTED:
         console.print(Text(f"        … and {len(dv['findings']) - MAX_LISTED} more", style="yellow"))
+
+
+def language_summary(lg: dict) -> str:
+    """One line: hedges, repetitions, numbers, and STAR and I/we where the question asks."""
+    count = lambda kind: sum(x["kind"] == kind for x in lg["phrases"])  # noqa: E731
+    bits = [f"{count('hedge')} hedges", f"{count('repetition')} repetitions or restarts", f"{len(lg['numbers'])} numbers"]
+    if lg["star_asked"]:
+        got = [k[0].upper() for k, t in lg["star"].items() if t is not None]
+        bits.append("STAR " + ("in order" if lg["star_in_order"] else f"{'/'.join(got) or 'none'} heard, not in order"))
+    if lg["we_flagged"] or lg["i_count"] + lg["we_count"]:
+        bits.append(f'"I" {lg["i_count"]} / "we" {lg["we_count"]}')
+    return ", ".join(bits)
+
+
+def render_language(lg: dict, console: Console) -> None:
+    console.print(Text.assemble(("Words   ", "bold"), language_summary(lg), ("  advisory", "dim")))
+    edges = [x for x in lg["phrases"] if x["kind"] in ("weak-opening", "weak-ending")]
+    listed = [x for x in lg["phrases"] if x["kind"] in ("hedge", "repetition")]
+    for x in edges:
+        console.print(Text(f"        {clock(x['start_s'])}  {x['kind'].replace('-', ' ')}: “{x['text']}”", style="yellow"))
+    if listed:
+        more = f" … and {len(listed) - MAX_LISTED} more" if len(listed) > MAX_LISTED else ""
+        console.print(Text("        " + ", ".join(f'"{x["text"]}" {clock(x["start_s"])}' for x in listed[:MAX_LISTED]) + more,
+                           style="dim"))

@@ -92,6 +92,14 @@ def to_dict(r: "Report") -> dict:
         "findings": [{"kind": f.kind, "start_s": _r(f.start_s), "end_s": _r(f.end_s), "text": f.text}
                      for f in dv.findings],
     }
+    lg = r.language
+    phrase = (lambda x: {"text": x.text, "start_s": _r(x.start_s), "end_s": _r(x.end_s)})
+    d["language"] = None if lg is None else {
+        "phrases": [{"kind": x.kind, **phrase(x)} for x in lg.phrases],
+        "numbers": [phrase(x) for x in lg.numbers], "numbers_asked": lg.numbers_asked,
+        "star_asked": lg.star_asked, "star": {k: _r(v) for k, v in lg.star.items()}, "star_in_order": lg.star_in_order,
+        "i_count": lg.i_count, "we_count": lg.we_count, "we_flagged": lg.we_flagged,
+    }
     d["transcript"] = {
         "text": r.transcript.text,
         "segments": [{"start_s": _r(s.start_s), "end_s": _r(s.end_s), "text": s.text,
