@@ -63,7 +63,7 @@ def main() -> None:
         tr = tracks(x, 16000, o)
         t1 = time.perf_counter()
         lf0 = librosa.yin(x, fmin=o.fmin_hz, fmax=o.fmax_hz, sr=16000, frame_length=int(o.frame_s * 16000),
-                          hop_length=int(HOP_S * 16000), trough_threshold=o.aperiodicity)
+                          hop_length=int(HOP_S * 16000), trough_threshold=o.trough)
         t2 = time.perf_counter()
         times, pf0 = praat(x)
         t3 = time.perf_counter()

@@ -213,3 +213,22 @@ def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
     # 6 of 8; Whisper re-transcribes the altered file, and its sentences and word edges move a little.
     assert all(any(abs(x["start_s"] - w.start_s) < 0.5 for w in ends) for x in found), found
     assert len(found) >= len(ends) / 2, (found, [w.text for w in ends])
+
+
+def test_tracks_made_piece_by_piece_are_the_tracks_of_the_file(data):
+    """practice tracks pitch and level as the pieces arrive; `score` tracks the saved file. Every
+    frame is the same, bit for bit, and so is a clipped run that straddles two pieces."""
+    from voicecoach.audio import load
+    from voicecoach.audio.features import TrackBuilder
+
+    x = load(data / "mfa_acoustic_corpus.flac").samples.copy()
+    x[48000 - 2:48000 + 2] = 1.0  # four samples at full scale across the cut at 3 s
+    whole = tracks(x)
+    b, pos = TrackBuilder(), 0
+    for n in (48000, 1, 1000, 200000, 10**9):
+        b.add(x[pos:pos + n])
+        pos += n
+    live = b.finish()
+    assert np.array_equal(whole.f0_hz, live.f0_hz, equal_nan=True) and np.array_equal(whole.level_db, live.level_db)
+    assert whole.clipped_s == live.clipped_s == (round((48000 - 2) / RATE, 6),)
+    assert len(whole.f0_hz) == 1 + len(x) // 160

@@ -94,6 +94,9 @@ class LiveTranscriber:
         self._logged_at = -1.0
         self.error: BaseException | None = None
         self._run = transcriber.begin()
+        from voicecoach.audio.features import TrackBuilder
+
+        self._tracker: TrackBuilder | None = TrackBuilder()  # pitch and level, piece by piece
         self._worker = threading.Thread(target=self._work, name="voicecoach-live", daemon=True)
         self._worker.start()
 
@@ -142,6 +145,7 @@ class LiveTranscriber:
                 if job is None:
                     return
                 samples, start = job
+                self._track(samples)
                 t0 = time.monotonic()
                 segs = self._run.add(samples, start / SAMPLE_RATE)
                 log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
@@ -154,6 +158,24 @@ class LiveTranscriber:
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
             self.error = e
             log.exception("live transcription failed")
+
+    def _track(self, samples: np.ndarray) -> None:
+        if self._tracker is None:
+            return
+        try:
+            self._tracker.add(samples)
+        except Exception:  # the report then tracks the whole answer after the stop
+            log.exception("live: pitch and level tracking failed")
+            self._tracker = None
+
+    def tracks(self):
+        """The answer's pitch and level tracks (voicecoach.audio.features), after :meth:`finish`;
+        None if tracking failed."""
+        try:
+            return self._tracker.finish() if self._tracker is not None else None
+        except Exception:
+            log.exception("live: pitch and level tracking failed")
+            return None
 
     def _draft_new(self) -> None:
         """Draft the newest audio no piece or draft covers yet, once DRAFT_MIN_S of it arrived (at

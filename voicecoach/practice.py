@@ -184,7 +184,8 @@ def finish_live(live, recording: Recording, store: SessionStore, info: SessionIn
             log.warning("live transcription heard %d samples, the file holds %.0f: scoring the file",
                         len(samples), recording.duration_s * 16000)
             return None
-        report = scorer.report(question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True)
+        report = scorer.report(question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True,
+                               tracks=live.tracks())
         log.info("live: the last piece took %.1f s after the stop, the report %.1f s", t1 - t0, time.monotonic() - t1)
     except Exception as e:  # the file path still scores the answer
         log.warning("live transcription failed (%s): scoring the saved file", e)

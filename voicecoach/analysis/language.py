@@ -26,7 +26,7 @@ _BELIEVE_LITERAL_AFTER = frozenset({"in"})
 SINGLE_HEDGES = frozenset({"maybe", "probably", "perhaps", "possibly", "hopefully", "somewhat"})
 # Words said twice on purpose: "that that", "had had", "very very", "no no", "bye bye".
 _DOUBLE_OK = frozenset({"that", "had", "very", "really", "no", "yes", "bye", "ha", "so", "many", "more", "far", "long",
-                        "again", "over", "round", "around", "on", "and", "is", "do", "go", "knock", "step", "words"})
+                        "again", "over", "round", "around", "on", "and", "is", "do", "go", "knock", "step"})
 WEAK_OPENERS = ("so", "well", "okay", "ok", "yeah", "alright", "right", "basically", "um", "uh", "i guess", "i mean",
                 "let me see", "let me think", "hmm", "oh")
 _SO_NOT_OPENER = frozenset({"far", "much", "many", "long"})

@@ -60,71 +60,112 @@ class Tracks:
         return np.arange(len(self.f0_hz)) * self.hop_s
 
 
-def _frames(x: np.ndarray, length: int, hop: int) -> np.ndarray:
-    padded = np.pad(x, (length // 2, length // 2))
-    n = 1 + (len(padded) - length) // hop if len(padded) >= length else 0
-    return np.lib.stride_tricks.sliding_window_view(padded, length)[::hop][:n]
-
-
-def yin(samples: np.ndarray, rate: int = 16000, options: PitchOptions = PitchOptions(),
-        hop_s: float = HOP_S, block: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """(f0 in Hz, aperiodicity) per frame; f0 is the YIN estimate whether or not the frame is voiced."""
-    x = np.asarray(samples, dtype=np.float64)
-    length = int(round(options.frame_s * rate))
+def _yin_frames(frames: np.ndarray, rate: int, options: PitchOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(f0 in Hz, aperiodicity) of each frame (a row); f0 is the YIN estimate, voiced or not."""
+    length = frames.shape[1]
     win = length // 2
-    hop = int(round(hop_s * rate))
     tau_min = max(1, int(np.floor(rate / options.fmax_hz)))
     tau_max = min(int(np.ceil(rate / options.fmin_hz)), win - 1)
-    frames = _frames(x, length, hop)
-    f0 = np.full(len(frames), np.nan)
-    ap = np.ones(len(frames))
+    if not len(frames):
+        return np.zeros(0), np.zeros(0)
     taus = np.arange(1, tau_max + 1)
-    for s in range(0, len(frames), block):  # in blocks: a 10-minute answer in one go is ~2 GB of float64
-        fr = frames[s:s + block]
-        a = np.fft.rfft(fr, length, axis=1)
-        b = np.fft.rfft(fr[:, win:0:-1], length, axis=1)
-        acf = np.fft.irfft(a * b, length, axis=1)[:, win:]
-        acf[np.abs(acf) < 1e-6] = 0
-        energy = np.cumsum(fr ** 2, axis=1)
-        energy = energy[:, win:] - energy[:, :-win]
-        energy[np.abs(energy) < 1e-6] = 0
-        diff = energy[:, :1] + energy - 2 * acf
-        cmean = np.cumsum(diff[:, 1:tau_max + 1], axis=1) / taus
-        d = diff[:, tau_min:tau_max + 1] / (cmean[:, tau_min - 1:tau_max] + np.finfo(float).tiny)
-        # parabolic interpolation of each trough
-        shift = np.zeros_like(d)
-        c, l, r = d[:, 1:-1], d[:, :-2], d[:, 2:]
-        den = l + r - 2 * c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shift[:, 1:-1] = np.where(np.abs(den) > 0, 0.5 * (l - r) / den, 0.0)
-        shift = np.clip(shift, -1, 1)
-        trough = np.zeros_like(d, dtype=bool)
-        trough[:, 1:-1] = (c <= l) & (c < r)
-        trough[:, 0] = d[:, 0] < d[:, 1]
-        below = trough & (d < options.trough)
-        first = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(d, axis=1))
-        rows = np.arange(len(d))
-        period = tau_min + first + shift[rows, first]
-        f0[s:s + block] = rate / period
-        ap[s:s + block] = d[rows, first]
-    return f0, ap
+    a = np.fft.rfft(frames, length, axis=1)
+    b = np.fft.rfft(frames[:, win:0:-1], length, axis=1)
+    acf = np.fft.irfft(a * b, length, axis=1)[:, win:]
+    acf[np.abs(acf) < 1e-6] = 0
+    energy = np.cumsum(frames ** 2, axis=1)
+    energy = energy[:, win:] - energy[:, :-win]
+    energy[np.abs(energy) < 1e-6] = 0
+    diff = energy[:, :1] + energy - 2 * acf
+    cmean = np.cumsum(diff[:, 1:tau_max + 1], axis=1) / taus
+    d = diff[:, tau_min:tau_max + 1] / (cmean[:, tau_min - 1:tau_max] + np.finfo(float).tiny)
+    # parabolic interpolation of each trough
+    shift = np.zeros_like(d)
+    c, lft, rgt = d[:, 1:-1], d[:, :-2], d[:, 2:]
+    den = lft + rgt - 2 * c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift[:, 1:-1] = np.where(np.abs(den) > 0, 0.5 * (lft - rgt) / den, 0.0)
+    shift = np.clip(shift, -1, 1)
+    trough = np.zeros_like(d, dtype=bool)
+    trough[:, 1:-1] = (c <= lft) & (c < rgt)
+    trough[:, 0] = d[:, 0] < d[:, 1]
+    below = trough & (d < options.trough)
+    first = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(d, axis=1))
+    rows = np.arange(len(d))
+    return rate / (tau_min + first + shift[rows, first]), d[rows, first]
+
+
+class TrackBuilder:
+    """Tracks made as the audio arrives (practice feeds it piece by piece while the answer is
+    recorded): each frame is computed once its samples are all there, exactly as ``tracks``
+    computes it from the whole file. ``finish`` decides voicing, which needs the loudest sample."""
+
+    def __init__(self, rate: int = 16000, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S,
+                 block: int = 2000):
+        self.rate, self.options, self.hop_s, self.block = rate, options, hop_s, block
+        self.length = int(round(options.frame_s * rate))
+        self.hop = int(round(hop_s * rate))
+        self._x = np.zeros(self.length // 2)  # the signal so far, after the centring pad
+        self._offset = 0  # samples of _x dropped from the front (frames before them are done)
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._frames = 0
+        self._peak = 0.0
+        self._clipped: list[float] = []
+        self._tail = np.zeros(0)  # the last samples, for clipping runs across two pieces
+        self._seen = 0
+
+    def add(self, samples: np.ndarray) -> None:
+        x = np.asarray(samples, dtype=np.float64)
+        if not len(x):
+            return
+        self._peak = max(self._peak, float(np.abs(x).max()))
+        joined = np.concatenate([self._tail, x])
+        start = self._seen - len(self._tail)
+        for t in clipping(joined, self.rate):
+            if not self._clipped or start / self.rate + t - self._clipped[-1] >= 0.5:
+                self._clipped.append(round(start / self.rate + t, 6))
+        self._tail = joined[-2:]
+        self._seen += len(x)
+        self._x = np.concatenate([self._x, x])
+        self._run(final=False)
+
+    def _run(self, final: bool) -> None:
+        x = self._x
+        if final:
+            x = np.concatenate([x, np.zeros(self.length // 2)])
+        avail = 1 + (self._offset + len(x) - self.length) // self.hop - self._frames if self._offset + len(x) >= self.length else 0
+        if final and self._seen == 0:
+            avail = 0
+        while avail > 0:
+            n = min(avail, self.block)
+            lo = self._frames * self.hop - self._offset
+            frames = np.lib.stride_tricks.sliding_window_view(x[lo:lo + (n - 1) * self.hop + self.length], self.length)[::self.hop][:n]
+            f0, ap = _yin_frames(frames, self.rate, self.options)
+            self._parts.append((f0, ap, np.abs(frames).max(axis=1), np.sqrt((frames ** 2).mean(axis=1))))
+            self._frames += n
+            avail -= n
+        keep = self._frames * self.hop - self._offset  # the samples later frames no longer need
+        if keep > 0 and not final:
+            self._x = self._x[keep:]
+            self._offset += keep
+
+    def finish(self) -> Tracks:
+        self._run(final=True)
+        if not self._parts:
+            return Tracks(self.hop_s, np.zeros(0), np.zeros(0))
+        f0, ap, peak, rms = (np.concatenate(c) for c in zip(*self._parts))
+        o = self.options
+        voiced = (ap < o.aperiodicity) & (peak >= o.silence * self._peak) & (f0 >= o.fmin_hz) & (f0 <= o.fmax_hz)
+        level = 20 * np.log10(np.maximum(rms, 1e-6))
+        return Tracks(self.hop_s, np.where(voiced, f0, np.nan), level, tuple(self._clipped))
 
 
 def tracks(samples: np.ndarray, rate: int = 16000, options: PitchOptions = PitchOptions(),
            hop_s: float = HOP_S) -> Tracks:
     """Pitch, level and clipping of a mono recording (float samples in [-1, 1])."""
-    x = np.asarray(samples, dtype=np.float64)
-    if not len(x):
-        return Tracks(hop_s, np.zeros(0), np.zeros(0))
-    f0, ap = yin(x, rate, options, hop_s)
-    length, hop = int(round(options.frame_s * rate)), int(round(hop_s * rate))
-    frames = _frames(x, length, hop)[:len(f0)]
-    peak = np.abs(frames).max(axis=1)
-    rms = np.sqrt((frames ** 2).mean(axis=1))
-    level = 20 * np.log10(np.maximum(rms, 1e-6))
-    voiced = (ap < options.aperiodicity) & (peak >= options.silence * np.abs(x).max())
-    voiced &= (f0 >= options.fmin_hz) & (f0 <= options.fmax_hz)
-    return Tracks(hop_s, np.where(voiced, f0, np.nan), level, clipping(x, rate))
+    b = TrackBuilder(rate, options, hop_s)
+    b.add(samples)
+    return b.finish()
 
 
 def clipping(x: np.ndarray, rate: int = 16000, run: int = 3, full: float = 32767 / 32768) -> tuple[float, ...]:
