@@ -100,5 +100,9 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
     assert edit_distance(a, b) / len(a) <= 0.02, (live["transcript"]["text"], again["transcript"]["text"])
     assert abs(live["fillers"]["count"] - again["fillers"]["count"]) <= 1
     assert [i["status"] for i in live["rubric"]["items"]] == [i["status"] for i in again["rubric"]["items"]]
+    # the voice was tracked piece by piece while recording: the same figures as from the saved file
+    dl, da = live["delivery"], again["delivery"]
+    assert (dl["pitch_median_hz"], dl["level_dbfs"]) == (da["pitch_median_hz"], da["level_dbfs"]) and dl["pitch_median_hz"]
+    assert [w["monotone"] for w in dl["windows"]] == [w["monotone"] for w in da["windows"]]
     print(f"live vs rescore: WER {edit_distance(a, b) / len(a):.3f}, fillers {live['fillers']['count']} / "
           f"{again['fillers']['count']}")

@@ -7,16 +7,15 @@ Delivery is advisory: it gives findings and tips, not points (docs/delivery.md s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.analysis.tokens import sentences as split_sentences
 from voicecoach.asr.types import Word
 from voicecoach.audio.features import Tracks
 
 MONOTONE, TRAILING_OFF, TOO_QUIET, TOO_LOUD, CLIPPED = "monotone", "trailing-off", "too-quiet", "too-loud", "clipped"
-SENTENCE_END = re.compile(r"[.?!…]['\")\]]*$")
 
 
 @dataclass(frozen=True)
@@ -125,16 +124,8 @@ def _power_db(level_db: np.ndarray) -> float:
 
 
 def sentences(words: list[Word], min_words: int) -> list[list[Word]]:
-    """Words grouped into sentences by their end punctuation (Whisper writes it)."""
-    out, cur = [], []
-    for w in words:
-        cur.append(w)
-        if SENTENCE_END.search(w.text.strip()):
-            out.append(cur)
-            cur = []
-    if cur:
-        out.append(cur)
-    return [s for s in out if len(s) >= min_words]
+    """The sentences (Whisper punctuates) of at least ``min_words`` words."""
+    return [s for s in split_sentences(words) if len(s) >= min_words]
 
 
 def word_level_db(tracks: Tracks, w: Word) -> float | None:
