@@ -31,6 +31,19 @@ def test_real_stereo_44k_file(data):
     a = load(data / "whisper_jfk.flac")
     assert a.source_channels == 2 and a.source_sample_rate_hz == 44100
     assert a.duration_s == pytest.approx(11.0, abs=0.01)
+    # the two channels are averaged: the file peaks at 25678/32768, and so does the mono signal
+    # (FFmpeg's own stereo-to-mono mix made it 1.41x louder, over full scale: "clipped")
+    assert np.abs(a.samples).max() == pytest.approx(25678 / 32768, abs=0.02)
+
+
+def test_stereo_channels_are_averaged(tmp_path):
+    x = tone(2.0, 16000)
+    both = load(write_audio(tmp_path / "same.wav", x, rate=16000, channels=2)).samples
+    assert np.abs(both).max() == pytest.approx(0.4, abs=0.005)
+    import soundfile as sf
+
+    sf.write(tmp_path / "one.wav", np.stack([x, np.zeros_like(x)], axis=1), 16000)  # one silent channel
+    assert np.abs(load(tmp_path / "one.wav").samples).max() == pytest.approx(0.2, abs=0.005)
 
 
 @pytest.mark.parametrize("make,match", [

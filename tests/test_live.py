@@ -36,11 +36,11 @@ def screen(session: str) -> str:
 def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pulse, home, data, tmp_path):
     build_long_answer(data, tmp_path / "long.flac")
     wav = wav16(tmp_path / "long.flac", tmp_path / "long.wav")
-    session, done = f"live{os.getpid()}", tmp_path / "exit.txt"
+    session, done, log = f"live{os.getpid()}", tmp_path / "exit.txt", tmp_path / "practice.log"
     env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
                     *sum((["-e", f"{k}={v}"] for k, v in env.items()), []),
-                    f"{EXE} practice -q tell-me-about-yourself --no-speak; echo $? > {done}; sleep 600"], check=True)
+                    f"{EXE} -v practice -q tell-me-about-yourself --no-speak 2> {log}; echo $? > {done}; sleep 600"], check=True)
     seen = []  # (elapsed on screen, pace or None, fillers, heard to)
     try:
         wait_for_recording(home)
@@ -60,7 +60,9 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
         final_screen = screen(session)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    assert done.exists() and done.read_text().strip() == "0", final_screen
+    # practice's log (-v) says where the time went if it did not finish: each piece and how long it took
+    tail = "\n".join(line for line in log.read_text().splitlines() if "live:" in line or "error" in line.lower())[-3000:]
+    assert done.exists() and done.read_text().strip() == "0", final_screen + "\n" + tail
     [info] = sessions(home)
     folder = home / "sessions" / info["id"] if (home / "sessions" / info["id"]).exists() else \
         next((home / "sessions").glob("*/session.json")).parent

@@ -93,7 +93,10 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
         codec = stream.codec_context.name
         rate = stream.codec_context.sample_rate or 0
         channels = stream.codec_context.channels or 0
-        resampler = av.audio.resampler.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Channels are averaged here, not mixed by FFmpeg: its stereo-to-mono matrix adds the two at
+        # -3 dB each, so a recording with two equal channels came out 3 dB louder, peaks above full
+        # scale (which read as clipping) and a level 3 dB too high.
+        resampler = av.audio.resampler.AudioResampler(format="fltp", layout=None, rate=SAMPLE_RATE)
         max_samples = int(max_duration_s * SAMPLE_RATE)
         # Decode into one preallocated buffer (grown if the header under-reports): an hour of
         # audio is 230 MB, and collecting chunks then concatenating would need twice that.
@@ -102,14 +105,14 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    buf, n = _append(buf, n, out.to_ndarray().reshape(-1))
+                    buf, n = _append(buf, n, _mono(out))
                 if n > max_samples:
                     raise AudioError(
                         f"{path}: recording is longer than the limit of {_clock(max_duration_s)} "
                         "(--max-minutes)"
                     )
             for out in resampler.resample(None):
-                buf, n = _append(buf, n, out.to_ndarray().reshape(-1))
+                buf, n = _append(buf, n, _mono(out))
         except av.FFmpegError as e:
             if tolerant and n > 0:
                 log.info("%s: damaged after %s; keeping what decodes (%s)", path, _clock(n / SAMPLE_RATE), e)
@@ -131,6 +134,12 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
     log.debug("decoded %s: %.2f s, %s, %d Hz, %d ch", path, decoded_s, codec, rate, channels)
     return Audio(samples=samples, path=path, source_sample_rate_hz=rate,
                  source_channels=channels, codec=codec)
+
+
+def _mono(frame) -> np.ndarray:
+    """A planar float frame as one channel: the mean of its channels."""
+    x = frame.to_ndarray()
+    return (x[0] if x.shape[0] == 1 else x.mean(axis=0)).astype(np.float32, copy=False)
 
 
 def _append(buf: np.ndarray, n: int, chunk: np.ndarray) -> tuple[np.ndarray, int]:
