@@ -140,3 +140,17 @@ def test_we_against_i_only_in_behavioural_answers():
     mine = transcript("I planned it. I built the tests and I shipped it with my team. We learned a lot, and I "
                       "led the review. I would do it again and I told my manager.")
     assert not analyse_language(mine, q).we_flagged
+
+
+def test_the_report_keeps_its_transcription_language_and_adds_wording():
+    """`language` in the JSON is the language the answer was transcribed in (since 1.0); the
+    findings here are under `wording` (1.5), and the whole report validates against the schema."""
+    import jsonschema
+
+    from voicecoach.analysis.score import build_report
+    from voicecoach.schema.report import schema, to_dict
+
+    d = to_dict(build_report(TELL, transcript("So, I think I built the pipeline. That's it."), None))
+    jsonschema.validate(d, schema())
+    assert d["language"]["transcribed"] == "en" and [x["kind"] for x in d["wording"]["phrases"]] == \
+        ["weak-opening", "hedge", "weak-ending"]

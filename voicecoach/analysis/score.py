@@ -53,7 +53,7 @@ class AnalysisOptions:
     recovery: RecoveryOptions = RecoveryOptions(enabled=False)
     rubric: RubricOptions = RubricOptions()
     delivery: DeliveryOptions = DeliveryOptions()
-    language: LanguageOptions = LanguageOptions()
+    wording: LanguageOptions = LanguageOptions()
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ class Report:
         live: transcribed while the answer was recorded (voicecoach.live), piece by piece as
             `voicecoach score` transcribes the saved file.
         delivery: how it sounded (pitch, level, trailing off); None without the audio's tracks.
-        language: hedges, repetitions, weak opening and ending, numbers, STAR, "I" and "we".
+        wording: hedges, repetitions, weak opening and ending, numbers, STAR, "I" and "we"
+            (analysis.language; not ``transcript.language``, the language it was transcribed in).
     """
 
     question: Question
@@ -113,7 +114,7 @@ class Report:
     model: str = ""
     live: bool = False
     delivery: DeliveryResult | None = None
-    language: LanguageResult | None = None
+    wording: LanguageResult | None = None
     schema_version: str = SCHEMA_VERSION
     voicecoach_version: str = __version__
 
@@ -220,33 +221,33 @@ def language_tips(lang: LanguageResult | None) -> list[Tip]:
     P = LANGUAGE_PRIORITY
     if lang.numbers_asked and not lang.numbers:
         tips.append(Tip("The question asks for impact, and your answer has no number in it. Put one on the result: "
-                        "a percentage, an amount, a time saved.", "language", P["no-numbers"]))
+                        "a percentage, an amount, a time saved.", "wording", P["no-numbers"]))
     if lang.star_asked and not lang.star_in_order:
         missing = [k for k, t in lang.star.items() if t is None]
         text = (f"Tell it in STAR order: I did not hear the {' or the '.join(missing)}." if missing else
                 "Tell it in STAR order: situation, task, action, then result. Yours came in another order.")
-        tips.append(Tip(text, "language", P["star"]))
+        tips.append(Tip(text, "wording", P["star"]))
     if lang.we_flagged:
         tips.append(Tip(f'You said "we" {lang.we_count} times and "I" {lang.i_count}. Interviewers want your part: '
-                        'say what you did.', "language", P["we-not-i"]))
+                        'say what you did.', "wording", P["we-not-i"]))
     for kind, text in ((WEAK_OPENING, "You opened with {q}. Start with your point instead."),
                        (WEAK_ENDING, "You ended with {q}. Finish on your strongest point, then stop.")):
         found = lang.of(kind)
         if found:
-            tips.append(Tip(text.format(q=f'"{found[0].text.strip(",. ")}"'), "language", P[kind], found[0].start_s))
+            tips.append(Tip(text.format(q=f'"{found[0].text.strip(",. ")}"'), "wording", P[kind], found[0].start_s))
     hedges, reps = lang.of(HEDGE), lang.of(REPETITION)
     if len(hedges) >= MANY:
-        tips.append(Tip(f"You hedged {len(hedges)} times ({_quote(hedges)}). Say what you know plainly.", "language",
+        tips.append(Tip(f"You hedged {len(hedges)} times ({_quote(hedges)}). Say what you know plainly.", "wording",
                         P[HEDGE], hedges[0].start_s))
     if len(reps) >= MANY:
         tips.append(Tip(f"You repeated or restarted {len(reps)} times ({_quote(reps)}). Pause and say it once.",
-                        "language", P[REPETITION], reps[0].start_s))
+                        "wording", P[REPETITION], reps[0].start_s))
     return tips
 
 
 def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, fillers: FillerResult,
               pauses: PauseResult, rubric: RubricResult, delivery: DeliveryResult | None = None,
-              language: LanguageResult | None = None) -> list[Tip]:
+              wording: LanguageResult | None = None) -> list[Tip]:
     """Concrete advice, most valuable first (ranked by the points each problem costs)."""
     tips: list[Tip] = []
 
@@ -294,7 +295,7 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
         more = f" ({len(pauses.long_pauses)} pauses over {pauses.long_pause_s:.0f} s in all)" if len(pauses.long_pauses) > 1 else ""
         tips.append(Tip(f"You paused {p.duration_s:.0f} s at {clock(p.start_s)}{more}. Rehearse that "
                         "transition so the next point comes ready.", "pauses", lost("pauses"), p.start_s))
-    tips += delivery_tips(delivery) + language_tips(language)
+    tips += delivery_tips(delivery) + language_tips(wording)
     tips.sort(key=lambda t: -t.priority)
     tips = tips[:MAX_TIPS]
     # Fewer than three problems: add what to keep doing, so the advice is still concrete.
@@ -353,8 +354,8 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)
     delivery = analyse_delivery(tracks, words, options.delivery) if tracks is not None else None
-    language = analyse_language(transcript, question, tuple(found), options.language)
-    tips = make_tips(parts, length, pace, fillers, pauses, rubric, delivery, language)
+    wording = analyse_language(transcript, question, tuple(found), options.wording)
+    tips = make_tips(parts, length, pace, fillers, pauses, rubric, delivery, wording)
     notes = list(notices)
     if pauses.gaps:
         notes.append(Notice(TRANSCRIPTION_GAP, f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be "
@@ -362,4 +363,4 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
                   pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
                   notices=tuple(notes), audio_path=audio_path, model=transcript.model, live=live, delivery=delivery,
-                  language=language)
+                  wording=wording)

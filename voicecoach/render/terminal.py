@@ -87,8 +87,8 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
     dv = r.get("delivery")  # absent from reports before schema 1.5
     if dv:
         render_delivery(dv, console)
-    if r.get("language"):
-        render_language(r["language"], console)
+    if r.get("wording"):  # absent before schema 1.5
+        render_language(r["wording"], console)
 
     rb = r["rubric"]
     if rb["items"]:

@@ -92,9 +92,9 @@ def to_dict(r: "Report") -> dict:
         "findings": [{"kind": f.kind, "start_s": _r(f.start_s), "end_s": _r(f.end_s), "text": f.text}
                      for f in dv.findings],
     }
-    lg = r.language
+    lg = r.wording
     phrase = (lambda x: {"text": x.text, "start_s": _r(x.start_s), "end_s": _r(x.end_s)})
-    d["language"] = None if lg is None else {
+    d["wording"] = None if lg is None else {
         "phrases": [{"kind": x.kind, **phrase(x)} for x in lg.phrases],
         "numbers": [phrase(x) for x in lg.numbers], "numbers_asked": lg.numbers_asked,
         "star_asked": lg.star_asked, "star": {k: _r(v) for k, v in lg.star.items()}, "star_in_order": lg.star_in_order,
