@@ -115,6 +115,11 @@ class TrackBuilder:
         self._seen = 0
 
     def add(self, samples: np.ndarray) -> None:
+        step = 30 * self.rate  # a slice at a time: an hour in float64 at once would be 460 MB, thrice
+        for i in range(0, len(samples), step):
+            self._add(samples[i:i + step])
+
+    def _add(self, samples: np.ndarray) -> None:
         x = np.asarray(samples, dtype=np.float64)
         if not len(x):
             return
