@@ -85,7 +85,7 @@ def digital_gaps(path: Path, min_s: float = 0.02) -> list[tuple[float, float]]:
     nonzero = np.flatnonzero(x)
     if not len(nonzero):
         return []
+    from voicecoach.audio.features import runs
+
     inner = x[nonzero[0]:nonzero[-1] + 1] == 0
-    edges = np.diff(np.concatenate([[0], inner.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return [((nonzero[0] + s) / rate, (e - s) / rate) for s, e in zip(starts, ends) if e - s >= min_s * rate]
+    return [((nonzero[0] + s) / rate, (e - s) / rate) for s, e in runs(inner) if e - s >= min_s * rate]

@@ -13,7 +13,8 @@ import numpy as np
 
 from voicecoach.analysis.tokens import sentences as split_sentences
 from voicecoach.asr.types import Word
-from voicecoach.audio.features import Tracks
+from voicecoach.audio.features import Tracks, runs
+from voicecoach.timefmt import clock
 
 MONOTONE, TRAILING_OFF, TOO_QUIET, TOO_LOUD, CLIPPED = "monotone", "trailing-off", "too-quiet", "too-loud", "clipped"
 
@@ -99,10 +100,8 @@ class DeliveryResult:
 def voiced_f0(tracks: Tracks, min_run_s: float) -> np.ndarray:
     """The pitch track with voiced runs shorter than ``min_run_s`` removed."""
     f0 = tracks.f0_hz.copy()
-    v = ~np.isnan(f0)
-    edges = np.diff(np.concatenate([[0], v.astype(np.int8), [0]]))
     short = max(1, int(round(min_run_s / tracks.hop_s)))
-    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+    for s, e in runs(~np.isnan(f0)):
         if e - s < short:
             f0[s:e] = np.nan
     return f0
@@ -144,8 +143,6 @@ def word_level_db(tracks: Tracks, w: Word) -> float | None:
 
 
 def analyse_delivery(tracks: Tracks, words: list[Word], options: DeliveryOptions = DeliveryOptions()) -> DeliveryResult:
-    from voicecoach.timefmt import clock
-
     o = options
     f0 = voiced_f0(tracks, o.min_run_s)
     voiced = ~np.isnan(f0)
@@ -190,14 +187,13 @@ def analyse_delivery(tracks: Tracks, words: list[Word], options: DeliveryOptions
     judged = sentences([w for w in words if w.end_s > w.start_s], o.min_sentence_words)
     levels_all = []
     for sent in judged:
-        levels = [word_level_db(tracks, w) for w in sent]
-        levels = [x for x in levels if x is not None]
-        levels_all += levels
-        if len(levels) < o.min_sentence_words:
+        *before, last = [word_level_db(tracks, w) for w in sent]
+        before = [x for x in before if x is not None]
+        levels_all += before + ([last] if last is not None else [])
+        if last is None or len(before) < o.min_sentence_words - 1:
             continue
-        last = word_level_db(tracks, sent[-1])
-        median = float(np.median(levels[:-1]))
-        if last is not None and median - last >= o.trail_db:
+        median = float(np.median(before))
+        if median - last >= o.trail_db:
             findings.append(Finding(TRAILING_OFF, sent[-1].start_s, sent[-1].end_s,
                                     f"You trailed off at {clock(sent[-1].start_s)}: \"{sent[-1].text.strip()}\" was "
                                     f"{median - last:.0f} dB quieter than the rest of the sentence."))

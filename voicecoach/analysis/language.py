@@ -51,7 +51,7 @@ STAR_CUES = {
     "action": ("so i", "i decided", "i started", "i built", "i wrote", "i set up", "i organised", "i organized",
                "i talked", "i spoke", "i proposed", "i suggested", "i created", "i designed", "i led", "i asked",
                "i sat down", "i scheduled", "i reached out", "i worked with", "first i", "then i", "i ran"),
-    "result": ("as a result", "in the end", "in the end,", "the result", "the outcome", "which led to", "which meant",
+    "result": ("as a result", "in the end", "the result", "the outcome", "which led to", "which meant",
                "we ended up", "it ended up", "we shipped", "we reduced", "we cut", "we saved", "we increased",
                "it reduced", "it cut", "it saved", "it increased", "this reduced", "this cut", "that reduced",
                "i learned", "we learned", "since then", "ultimately"),
@@ -113,7 +113,7 @@ class LanguageResult:
 
     @property
     def star_in_order(self) -> bool:
-        times = [t for t in self.star.values()]
+        times = list(self.star.values())
         return all(t is not None for t in times) and times == sorted(times)
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicecoach import __version__
-from voicecoach.analysis.delivery import DeliveryOptions, DeliveryResult, analyse_delivery
+from voicecoach.analysis.delivery import (CLIPPED, MONOTONE, TOO_LOUD, TOO_QUIET, TRAILING_OFF, DeliveryOptions,
+                                          DeliveryResult, analyse_delivery)
 from voicecoach.analysis.fillers import (VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD, FillerOptions,
                                          FillerResult, find_fillers, summarise)
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
-from voicecoach.analysis.language import (HEDGE, REPETITION, WEAK_ENDING, WEAK_OPENING, LanguageOptions,
-                                          LanguageResult, analyse_language)
+from voicecoach.analysis.language import (HEDGE, NO_NUMBERS, REPETITION, STAR_ORDER, WE_NOT_I, WEAK_ENDING,
+                                          WEAK_OPENING, LanguageOptions, LanguageResult, analyse_language)
 from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
 from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
 from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses, is_gap
@@ -178,7 +179,7 @@ def _point(description: str) -> str:
 
 # Delivery is advisory (no points): its tips rank by these fixed priorities among the others, whose
 # priority is the points they could win back. A recording problem first: it affects every figure.
-DELIVERY_PRIORITY = {"clipped": 6.0, "too-quiet": 6.0, "too-loud": 4.0, "monotone": 4.0, "trailing-off": 3.0}
+DELIVERY_PRIORITY = {CLIPPED: 6.0, TOO_QUIET: 6.0, TOO_LOUD: 4.0, MONOTONE: 4.0, TRAILING_OFF: 3.0}
 
 
 def delivery_tips(delivery: DeliveryResult | None) -> list[Tip]:
@@ -192,11 +193,11 @@ def delivery_tips(delivery: DeliveryResult | None) -> list[Tip]:
         seen.add(f.kind)
         n = len(delivery.of(f.kind))
         text = f.text
-        if f.kind == "monotone":
+        if f.kind == MONOTONE:
             text += " Let your voice rise on what matters and fall at the end of a point."
             if n > 1:
-                text = text.replace("hardly moved", f"hardly moved in {n} stretches, first")
-        elif f.kind == "trailing-off":
+                text += f" ({n} such stretches in all)"
+        elif f.kind == TRAILING_OFF:
             text += " Keep your voice up to the last word of each sentence."
             if n > 1:
                 text += f" ({n} sentences in all)"
@@ -205,7 +206,7 @@ def delivery_tips(delivery: DeliveryResult | None) -> list[Tip]:
 
 
 # Language findings are advisory too, ranked the same way.
-LANGUAGE_PRIORITY = {"no-numbers": 5.0, "star": 5.0, "we-not-i": 4.0, WEAK_OPENING: 3.0, WEAK_ENDING: 3.0,
+LANGUAGE_PRIORITY = {NO_NUMBERS: 5.0, STAR_ORDER: 5.0, WE_NOT_I: 4.0, WEAK_OPENING: 3.0, WEAK_ENDING: 3.0,
                      HEDGE: 2.5, REPETITION: 2.0}
 MANY = 3  # hedges or repetitions worth a tip
 
@@ -221,15 +222,15 @@ def language_tips(lang: LanguageResult | None) -> list[Tip]:
     P = LANGUAGE_PRIORITY
     if lang.numbers_asked and not lang.numbers:
         tips.append(Tip("The question asks for impact, and your answer has no number in it. Put one on the result: "
-                        "a percentage, an amount, a time saved.", "wording", P["no-numbers"]))
+                        "a percentage, an amount, a time saved.", "wording", P[NO_NUMBERS]))
     if lang.star_asked and not lang.star_in_order:
         missing = [k for k, t in lang.star.items() if t is None]
         text = (f"Tell it in STAR order: I did not hear the {' or the '.join(missing)}." if missing else
                 "Tell it in STAR order: situation, task, action, then result. Yours came in another order.")
-        tips.append(Tip(text, "wording", P["star"]))
+        tips.append(Tip(text, "wording", P[STAR_ORDER]))
     if lang.we_flagged:
         tips.append(Tip(f'You said "we" {lang.we_count} times and "I" {lang.i_count}. Interviewers want your part: '
-                        'say what you did.', "wording", P["we-not-i"]))
+                        'say what you did.', "wording", P[WE_NOT_I]))
     for kind, text in ((WEAK_OPENING, "You opened with {q}. Start with your point instead."),
                        (WEAK_ENDING, "You ended with {q}. Finish on your strongest point, then stop.")):
         found = lang.of(kind)

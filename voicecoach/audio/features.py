@@ -56,9 +56,6 @@ class Tracks:
     level_db: np.ndarray
     clipped_s: tuple[float, ...] = ()
 
-    def times(self) -> np.ndarray:
-        return np.arange(len(self.f0_hz)) * self.hop_s
-
 
 def _yin_frames(frames: np.ndarray, rate: int, options: PitchOptions) -> tuple[np.ndarray, np.ndarray]:
     """(f0 in Hz, aperiodicity) of each frame (a row); f0 is the YIN estimate, voiced or not."""
@@ -176,13 +173,14 @@ def tracks(samples: np.ndarray, rate: int = 16000, options: PitchOptions = Pitch
 def clipping(x: np.ndarray, rate: int = 16000, run: int = 3, full: float = 32767 / 32768) -> tuple[float, ...]:
     """Start times of runs of ``run`` or more consecutive samples at full scale (Audacity's "Find
     Clipping" flags 3 in a row by default), at most one per 0.5 s."""
-    hot = np.abs(x) >= full
-    if not hot.any():
-        return ()
-    edges = np.diff(np.concatenate([[0], hot.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     out: list[float] = []
-    for s, e in zip(starts, ends):
+    for s, e in runs(np.abs(x) >= full):
         if e - s >= run and (not out or s / rate - out[-1] >= 0.5):
             out.append(s / rate)
     return tuple(out)
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the runs of True in ``mask``, end exclusive."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))

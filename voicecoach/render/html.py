@@ -55,7 +55,7 @@ def _env():
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = lambda t: "" if t is None else clock(t)
     env.filters["t"] = lambda t: f"{float(t):.3f}"
-    from voicecoach.render.terminal import language_summary
+    from voicecoach.schema.report import language_summary
 
     env.globals["language_summary"] = language_summary
     return env

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.analysis.fillers import HEARD
+from voicecoach.schema.report import language_summary
 from voicecoach.timefmt import clock
 
 STATUS_STYLE = {"covered": ("✔ covered", "green"), "partly": ("◐ partly", "yellow"), "missed": ("✘ missed", "red")}
@@ -129,18 +130,6 @@ def render_delivery(dv: dict, console: Console) -> None:
         console.print(Text(f"        {clock(f['start_s'])}  {f['text']}", style="yellow"))
     if len(dv["findings"]) > MAX_LISTED:
         console.print(Text(f"        … and {len(dv['findings']) - MAX_LISTED} more", style="yellow"))
-
-
-def language_summary(lg: dict) -> str:
-    """One line: hedges, repetitions, numbers, and STAR and I/we where the question asks."""
-    count = lambda kind: sum(x["kind"] == kind for x in lg["phrases"])  # noqa: E731
-    bits = [f"{count('hedge')} hedges", f"{count('repetition')} repetitions or restarts", f"{len(lg['numbers'])} numbers"]
-    if lg["star_asked"]:
-        got = [k[0].upper() for k, t in lg["star"].items() if t is not None]
-        bits.append("STAR " + ("in order" if lg["star_in_order"] else f"{'/'.join(got) or 'none'} heard, not in order"))
-    if lg["we_flagged"] or lg["i_count"] + lg["we_count"]:
-        bits.append(f'"I" {lg["i_count"]} / "we" {lg["we_count"]}')
-    return ", ".join(bits)
 
 
 def render_language(lg: dict, console: Console) -> None:
