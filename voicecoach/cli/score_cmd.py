@@ -70,7 +70,7 @@ def score(
     save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
-    """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, and tips."""
+    """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, voice and wording (advisory), and tips."""
     from rich.console import Console
 
     from voicecoach import questions
