@@ -27,7 +27,7 @@ count: dict[str, int] = collections.Counter()
 main_thread = threading.main_thread()
 
 
-def timed(owner, name: str, label: str, generator: bool = False) -> None:
+def timed(owner, name: str, label: str) -> None:
     """Wrap ``owner.name`` to add its wall time (on any thread) to ``spent[label]``."""
     fn = getattr(owner, name)
     where = lambda: label if threading.current_thread() is main_thread else f"{label} (aside)"  # noqa: E731
@@ -54,10 +54,9 @@ def main() -> None:
 
     from faster_whisper import transcribe as fw
 
-    from voicecoach import pipeline
+    from voicecoach import pipeline, questions
     from voicecoach.analysis import score as score_mod
     from voicecoach.asr import engine, whisper
-    from voicecoach import questions
     from voicecoach.schema import report as schema
 
     spent["imports (voicecoach, faster-whisper)"] = time.perf_counter() - T0

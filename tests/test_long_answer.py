@@ -21,6 +21,11 @@ pytestmark = pytest.mark.model
 GAP_S = 1.0  # quiet between clips (room-level noise, not digital silence)
 
 
+def quiet(rng) -> np.ndarray:
+    """GAP_S of room-level noise."""
+    return (rng.standard_normal(int(GAP_S * 16000)) * 10 ** (-65 / 20)).astype(np.float32)
+
+
 def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
     """Write the 3:13 recording to ``out``; return the span of each monologue copy by name."""
     rng = np.random.default_rng(0)
@@ -33,8 +38,7 @@ def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
         x = load(data / name).samples
         key = f"{name.split('.')[0]}#{sum(c == name for c in clips[:i]) + 1}"
         spans[key] = (t, t + len(x) / 16000)
-        quiet = (rng.standard_normal(int(GAP_S * 16000)) * 10 ** (-65 / 20)).astype(np.float32)
-        parts += [x, quiet]
+        parts += [x, quiet(rng)]
         t += len(x) / 16000 + GAP_S
     write_audio(out, np.concatenate(parts))
     return spans
@@ -77,12 +81,10 @@ def test_hesitations_in_minute_three_are_found_as_in_minute_one(scorer, tell_me,
                    "(after LibriSpeech 4, after english_slow 5). The verbatim prompt does not make up for "
                    "the clean speech before it in the window. Passes on hosts where Whisper reads it otherwise.")
 def test_a_hesitation_after_other_speech_in_its_window(scorer, tell_me, data, tmp_path):
-    rng = np.random.default_rng(0)
-    lead = load(data / "whisper_jfk.flac").samples
-    quiet = (rng.standard_normal(int(GAP_S * 16000)) * 10 ** (-65 / 20)).astype(np.float32)
+    lead = np.concatenate([load(data / "whisper_jfk.flac").samples, quiet(np.random.default_rng(0))])
     path = tmp_path / "jfk_then_cold.flac"
-    write_audio(path, np.concatenate([lead, quiet, load(data / "mfa_cold_corpus.flac").samples]))
-    start = (len(lead) + len(quiet)) / 16000
+    write_audio(path, np.concatenate([lead, load(data / "mfa_cold_corpus.flac").samples]))
+    start = len(lead) / 16000
     report = scorer.score(path, tell_me)
     hes = [f for f in report.fillers.fillers if f.kind == HESITATION and f.start_s >= start - 0.3]
     assert len(hes) >= 4, [(f.start_s, f.text) for f in hes]  # as alone (5 of 5), give or take one
