@@ -1,7 +1,7 @@
 """Evaluate voicecoach on real recordings with verbatim references (../shared/audio/real by default).
 
     .venv/bin/python scripts/evaluate.py [DIR] [--models base tiny.en] [--fillers METHOD...] [--per-file] [--held-out]
-        [--window-prompt TEXT] [--no-condition] [--prompt TEXT]
+        [--window-prompt TEXT] [--no-condition] [--prompt TEXT] [--carry-s S]
 
 --fillers names the ways of counting fillers to measure (voicecoach's --fillers; default: verbatim,
 the default of voicecoach score). --window-prompt and --no-condition override what the method sets,
@@ -32,6 +32,7 @@ from voicecoach import questions
 from voicecoach.analysis.fillers import DISCOURSE, HESITATION
 from voicecoach.analysis.recovery import RecoveryOptions
 from voicecoach.analysis.score import AnalysisOptions, build_report
+from voicecoach.asr.pieces import WINDOW_S
 from voicecoach.audio.load import load
 from voicecoach.errors import VoicecoachError
 from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference
@@ -98,7 +99,7 @@ KEEP = object()  # leave the method's own setting
 
 
 def options_for(model: str, method: str = DEFAULT_FILLER_METHOD, prompt: str | None = None, vad: bool = False,
-                window_prompt=KEEP, condition=KEEP, skip_after_written=KEEP) -> ScoreOptions:
+                window_prompt=KEEP, condition=KEEP, skip_after_written=KEEP, carry_s=KEEP) -> ScoreOptions:
     """voicecoach's options for ``method`` on ``model``, with the overrides an experiment names."""
     o = score_options(method, model=model, initial_prompt=prompt, vad_filter=vad)
     t, rec = o.transcription, o.analysis.recovery
@@ -106,6 +107,8 @@ def options_for(model: str, method: str = DEFAULT_FILLER_METHOD, prompt: str | N
         t = replace(t, window_prompt=window_prompt)
     if condition is not KEEP:
         t = replace(t, condition_on_previous_text=condition)
+    if carry_s is not KEEP:
+        t = replace(t, carry_s=carry_s, piece_s=WINDOW_S - carry_s)
     if skip_after_written is not KEEP:
         rec = replace(rec, skip_after_written=skip_after_written)
     return replace(o, transcription=t, analysis=replace(o.analysis, recovery=rec))
@@ -175,6 +178,9 @@ def main() -> None:
                          "method's ('' for none)")
     ap.add_argument("--no-condition", action="store_true",
                     help="do not feed each window the text of the one before it (condition_on_previous_text=False)")
+    ap.add_argument("--carry-s", type=float, default=None,
+                    help="carry remainders up to this long into the next piece, pieces cut at 30 s minus it "
+                         "(default: voicecoach's)")
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     ap.add_argument("--clean", nargs="+", metavar="GLOB", default=list(CLEAN_GLOBS),
                     help="file names of clean read speech, where every filler heard is a false one "
@@ -196,6 +202,8 @@ def main() -> None:
         overrides["window_prompt"] = a.window_prompt or None
     if a.no_condition:
         overrides["condition"] = False
+    if a.carry_s is not None:
+        overrides["carry_s"] = a.carry_s
     rows = [in_fresh_process(run, m, refs, a.per_file, method, lofo=a.held_out, clean_globs=tuple(a.clean), **overrides)
             for m in a.models for method in a.fillers]
     scored = max(len(o["refs"]) for o in rows)

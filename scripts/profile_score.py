@@ -1,6 +1,6 @@
 """Where the time of one `voicecoach score` goes, step by step, in one process.
 
-    .venv/bin/python scripts/profile_score.py [--audio FILE] [--piece-s 30] [--no-refill]
+    .venv/bin/python scripts/profile_score.py [--audio FILE] [--piece-s 30] [--carry-s 0] [--no-refill]
 
 Times (wall clock, main thread) the start-up imports, decoding, model load, Silero's speech check,
 the language check, each 30-s window's encoding and decoding, the refills, the report and the JSON,
@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--question", default="tell-me-about-yourself")
     ap.add_argument("--piece-s", type=float, default=None)
     ap.add_argument("--no-refill", action="store_true")
+    ap.add_argument("--carry-s", type=float, default=None)
     a = ap.parse_args()
 
     from faster_whisper import transcribe as fw
@@ -75,6 +76,8 @@ def main() -> None:
     opts = {}
     if a.piece_s:
         opts["piece_s"] = a.piece_s
+    if a.carry_s is not None:
+        opts["carry_s"] = a.carry_s
     if a.no_refill:
         opts["refill"] = False
     t = time.perf_counter()

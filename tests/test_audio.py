@@ -178,11 +178,12 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
     release, added = threading.Event(), []
 
     class SlowRun:
-        declined, language = False, "en"
+        declined, language, done_s = False, "en", 0.0
 
-        def add(self, piece, offset_s):
+        def add(self, piece, offset_s, last=False):
             release.wait(10)
             added.append((offset_s, len(piece)))
+            self.done_s = offset_s + len(piece) / SAMPLE_RATE
             w = Word("word", offset_s + 1.0, offset_s + 1.3, 0.9)
             return [Segment("word", w.start_s, w.end_s, (w,))]
 

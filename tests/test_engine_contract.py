@@ -141,6 +141,44 @@ def test_window_job_reads_the_window_from_its_segments():
     assert model.feature_extractor.nb_max_frames == 3000
 
 
+def test_a_later_window_tells_how_much_audio_is_left():
+    """PieceRun carries a piece's remainder by the frames its window holds: faster-whisper's window
+    at seek s is features[:, s : s + min(3000, content - s)], padded with zero frames, where content
+    is one frame per 160 samples of the input."""
+    src = inspect.getsource(WhisperModel.generate_segments)
+    for line in ("content_frames = features.shape[-1] - 1", "content_frames - seek,",
+                 "segment = features[:, seek : seek + segment_size]", "segment = pad_or_trim(segment)"):
+        assert line in src, line
+    fe = feature_extractor.FeatureExtractor()
+    for n in (16000, 16000 * 7 + 123, 16000 * 29 + 159):
+        assert fe(np.zeros(n, dtype=np.float32)).shape[-1] - 1 == n // fe.hop_length
+
+
+def test_a_short_later_window_is_left_not_encoded():
+    """CapturingWhisperModel.encode raises Remainder for a window after the first one holding no
+    more than the frames PieceRun allows, and encodes any other window (here: the cached encoding)."""
+    model = object.__new__(engine.CapturingWhisperModel)
+    model.feature_extractor = feature_extractor.FeatureExtractor()
+
+    def window(real_frames: int) -> np.ndarray:
+        w = np.zeros((80, 3000), dtype=np.float32)
+        w[:, :real_frames] = -0.5  # (log-mel values of quiet audio: never exactly 0)
+        return w
+
+    def encode(real_frames: int, content: int, most: int | None):
+        model.leave_remainder = None if most is None else (content, most)
+        model._last = (window(real_frames), "ENCODED")
+        return model.encode(window(real_frames))
+
+    with pytest.raises(engine.Remainder) as left:
+        encode(150, 2800, 200)  # 1.5 s after the last word of a 28-s piece
+    assert left.value.frames == 150
+    assert encode(250, 2800, 200) == "ENCODED"  # more than may be carried
+    assert encode(150, 150, 200) == "ENCODED"  # the first window of a 1.5-s piece
+    assert encode(3000, 3300, 200) == "ENCODED"  # the first window of a 33-s piece
+    assert encode(150, 2800, None) == "ENCODED"  # no carrying asked for
+
+
 def test_speech_spans_and_storage():
     rng = np.random.default_rng(0)
     assert engine.speech_spans(np.zeros(16000, dtype=np.float32), 250) == []

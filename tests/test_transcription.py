@@ -285,16 +285,18 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
 @pytest.mark.xfail(strict=True, reason="known defect: pauses are measured between word times only, and Whisper "
                    "stretches words over a silence (docs/evaluation.md, Pauses Whisper stretches a word over)")
 def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tell_me, data, tmp_path):
-    """5 s of the speaker's own room tone inserted at 0:20 of a real monologue: a stall any listener
-    hears. Whisper (verbatim and plain alike) stretched "here's" and "more" over it; the long words
-    count as transcription gaps, so no long pause is reported."""
+    """5 s of the speaker's own room tone inserted at 0:12 of a real monologue: a stall any listener
+    hears. Whisper (verbatim and plain alike) stretches the word before it ("low", 11.5-17.5 s) over
+    it; the long word counts as a transcription gap, so no long pause is reported. Whether it happens
+    depends on where the stall falls in a piece: with 0.5.1's 26-s pieces a stall at 0:10 or 0:20 is
+    found and one at 0:07 or 0:12 is not (at 0:20 it was missed with 0.5.0's 30-s pieces)."""
     from voicecoach.audio.load import load
 
     speech = load(data / "mfa_acoustic_corpus.flac").samples
     frames = speech[: len(speech) // 4000 * 4000].reshape(-1, 4000)
     room = frames[np.argmin((frames ** 2).mean(axis=1))]
-    cut = 20 * 16000
+    cut = 12 * 16000
     path = write_audio(tmp_path / "stall.flac", np.concatenate([speech[:cut], np.tile(room, 20), speech[cut:]]))
     report = scorer.score(path, tell_me)
-    assert any(p.duration_s >= 4.0 and 19.0 <= p.start_s <= 21.5 for p in report.pauses.long_pauses), \
+    assert any(p.duration_s >= 4.0 and 11.0 <= p.start_s <= 13.5 for p in report.pauses.long_pauses), \
         (report.pauses.long_pauses, report.pauses.gaps)

@@ -118,11 +118,11 @@ class LiveTranscriber:
     def _cut(self, final: bool) -> None:
         samples = self.samples
         while (cut := next_cut(samples, self._start, self.transcriber.options.piece_s)) is not None:
-            self._jobs.put((samples[self._start:cut], self._start))
+            self._jobs.put((samples[self._start:cut], self._start, False))
             self._start = cut
         if final:
             if len(samples) > self._start:
-                self._jobs.put((samples[self._start:], self._start))
+                self._jobs.put((samples[self._start:], self._start, True))
             self._start = len(samples)
             self._jobs.put(None)
 
@@ -144,15 +144,15 @@ class LiveTranscriber:
                     continue
                 if job is None:
                     return
-                samples, start = job
+                samples, start, last = job
                 self._track(samples)
                 t0 = time.monotonic()
-                segs = self._run.add(samples, start / SAMPLE_RATE)
+                segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
                 log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
                          (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
                 with self._lock:
                     self._committed.extend(segs)
-                    self._committed_to = start + len(samples)
+                    self._committed_to = int(round(self._run.done_s * SAMPLE_RATE))  # (a short remainder waits for the next piece)
                     self._draft = [s for s in self._draft if s.start_s * SAMPLE_RATE >= self._committed_to]
                     self._version += 1
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
@@ -257,7 +257,7 @@ def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> l
 
     o = transcriber.options
     quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
-    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, extra={
+    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, carry_s=0.0, extra={
         **o.extra, "temperature": 0.0, "max_new_tokens": int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16})
     model = transcriber.model
     hook, model.on_encoded = model.on_encoded, None  # drafts are not probed

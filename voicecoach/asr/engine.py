@@ -54,6 +54,16 @@ RANDOM_SEED = 0
 SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
 
 
+class Remainder(Exception):
+    """Raised out of a transcription (from ``CapturingWhisperModel.encode``) instead of encoding a
+    window that is a short remainder of its input: ``frames`` spectrogram frames were left after the
+    last word Whisper wrote. Everything before them is already yielded."""
+
+    def __init__(self, frames: int):
+        super().__init__(f"{frames} frames left")
+        self.frames = frames
+
+
 class CapturingWhisperModel(WhisperModel):
     """faster-whisper's WhisperModel, handing each window's encoder output to ``on_encoded`` (the
     hesitation probe reuses it, so the probe costs a decoder pass and no second encoding),
@@ -70,6 +80,10 @@ class CapturingWhisperModel(WhisperModel):
     on_encoded = None
     _last = None  # (features, encoding) of the last call
     _window_s = None  # seconds of audio in the window encoded last (the rest of its 30 s is padding)
+    # (content frames of the input, most frames to leave): a later window with no more audio than
+    # that raises Remainder rather than being encoded (voicecoach.asr.whisper.PieceRun carries it
+    # into the next piece). None: every window is transcribed.
+    leave_remainder: tuple[int, int] | None = None
 
     def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
         if self._window_s is not None and self._window_s < SHORT_WINDOW_S and len(options.temperatures) > 1:
@@ -96,7 +110,14 @@ class CapturingWhisperModel(WhisperModel):
         # even of digital silence, is never all zero after its log-mel normalisation
         frames = features if features.ndim == 2 else features[0]
         real = np.flatnonzero(np.any(frames != 0, axis=0))
-        self._window_s = (int(real[-1]) + 1 if real.size else 0) * self.feature_extractor.time_per_frame
+        frames_in = int(real[-1]) + 1 if real.size else 0
+        self._window_s = frames_in * self.feature_extractor.time_per_frame
+        if self.leave_remainder is not None:
+            # faster-whisper's window at seek s holds min(3000, content - s) real frames: fewer
+            # than the content means a later window, which starts where the last word ended
+            content, most = self.leave_remainder
+            if frames_in < content and frames_in <= most:
+                raise Remainder(frames_in)
         if self._last is not None and self._last[0].shape == features.shape \
                 and np.array_equal(self._last[0], features):
             # faster-whisper 1.2 encodes the first window twice: to detect the language, then

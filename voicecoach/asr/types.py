@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voicecoach.asr.pieces import PIECE_S
+from voicecoach.asr.pieces import CARRY_S, PIECE_S
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,12 @@ class TranscriptionOptions:
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         piece_s: the recording is transcribed in pieces of at most this length, cut at quiet points
-            (voicecoach.asr.pieces), as a live transcriber must; 30 s (one Whisper window) wrote
-            the references as well as the whole file did, 12 s worse (docs/live.md).
+            (voicecoach.asr.pieces), as a live transcriber must; 26 s, so that a piece with a
+            carried remainder (``carry_s``) fits one 30-s Whisper window (docs/live.md,
+            docs/performance.md).
+        carry_s: a piece's remainder no longer than this (the audio after the last word Whisper
+            wrote in it) is put before the next piece rather than transcribed as a window of its
+            own; 0 = never (voicecoach.asr.pieces).
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
             after a disfluent previous text, run beside the transcription of the next window. Off
@@ -169,4 +173,5 @@ class TranscriptionOptions:
     check_language: bool = True
     probe_hesitations: bool = False
     piece_s: float = PIECE_S
+    carry_s: float = CARRY_S
     extra: dict = field(default_factory=dict)

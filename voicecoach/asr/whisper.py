@@ -280,7 +280,8 @@ class WhisperTranscriber:
             speech = [run.aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
                 if not self.options.vad_filter else None
             for k, (a, b) in enumerate(bounds):
-                run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None)
+                run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None,
+                        last=k == len(bounds) - 1)
                 if run.declined:
                     break
             return run.result(audio.duration_s)
@@ -336,6 +337,13 @@ class WhisperTranscriber:
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)
 
 
+def engine_remainder():
+    """voicecoach.asr.engine.Remainder (that module imports faster-whisper: not at import time)."""
+    from voicecoach.asr.engine import Remainder
+
+    return Remainder
+
+
 class PieceRun:
     """One recording being transcribed, a piece at a time (see WhisperTranscriber.begin).
 
@@ -356,6 +364,8 @@ class PieceRun:
         self._probes = ProbeQueue(self.aside, transcriber._probe, transcriber.plan.probe_windows)
         self._started = False
         self._detected = False
+        self._carry: tuple | None = None  # (samples, offset_s, Silero's spans in them) left for the next piece
+        self.done_s = 0.0
 
     def _start(self):
         if not self._started:
@@ -390,23 +400,44 @@ class PieceRun:
             # (docs/evaluation.md, Which speech counts as English).
             self.declined = True
 
-    def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None) -> list[Segment]:
+    def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None,
+            last: bool = False) -> list[Segment]:
         """Transcribe the next piece (samples starting ``offset_s`` into the recording); ``speech``:
-        Silero's spans in it if already known. Returns the piece's segments."""
+        Silero's spans in it if already known; ``last``: no piece follows. Returns the segments
+        written now.
+
+        A short remainder of a piece that is not the last (at most ``carry_s`` after the last word
+        Whisper wrote) is not transcribed on its own: it goes before the next piece (``_carry``), as
+        Whisper would read on in a whole file. ``done_s`` says how far the recording is transcribed."""
         t, o = self.t, self.t.options
         self._start()
-        end_s = offset_s + len(piece) / SAMPLE_RATE
         if self.declined:
             return []
+        if speech is None and not o.vad_filter:
+            speech = t._speech_spans(piece)
+        if self._carry is not None:
+            import numpy as np
+
+            before, before_s, before_speech = self._carry
+            self._carry = None
+            shift = len(before) / SAMPLE_RATE
+            piece = np.concatenate([before, piece])
+            if speech is not None:
+                speech = before_speech + [(a + shift, b + shift) for a, b in speech]
+            offset_s = before_s
+        return self._transcribe(piece, offset_s, speech, 0.0 if last else o.carry_s)
+
+    def _transcribe(self, piece, offset_s: float, speech, carry_s: float) -> list[Segment]:
+        t, o = self.t, self.t.options
+        end_s = offset_s + len(piece) / SAMPLE_RATE
         audible = None
         if not o.vad_filter:
             # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
             # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
             # silence) is dropped. Silero is not trusted word by word: it missed 12 s of a quiet,
             # hoarse voice in the MFA monologue that Whisper transcribed correctly.
-            if speech is None:
-                speech = t._speech_spans(piece)
             if not speech:
+                self.done_s = end_s
                 if self.on_progress:
                     self.on_progress(end_s)
                 return []
@@ -418,33 +449,63 @@ class PieceRun:
         self._probes.offset_s = offset_s
         first = len(self.segments)
         probe = o.probe_hesitations and self.language == ENGLISH
-        segments_iter, _ = t._run(piece, self.language)
-        for s in segments_iter:
-            if probe:
-                self._probes.add(s)
-            words = tuple(Word(text=w.word.strip(), start_s=round(offset_s + float(w.start), 3),
-                               end_s=round(offset_s + float(w.end), 3), probability=round(float(w.probability), 4))
-                          for w in (s.words or []) if w.word.strip()
-                          and (audible is None or audible(float(w.start), float(w.end))))
-            if words:
-                kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
-                text = s.text.strip() if kept_all else " ".join(w.text for w in words)
-                self.segments.append(Segment(text=text, start_s=round(offset_s + float(s.start), 3),
-                                             end_s=round(offset_s + float(s.end), 3), words=words))
-            if self.on_progress:
-                self.on_progress(offset_s + float(s.end))
+        model = t.model
+        hop = model.feature_extractor.hop_length
+        content = len(piece) // hop
+        left = None  # where the remainder starts (samples), if one is carried
+        model.leave_remainder = (content, int(carry_s * SAMPLE_RATE) // hop) if carry_s > 0 else None
+        try:
+            segments_iter, _ = t._run(piece, self.language)
+            for s in segments_iter:
+                if probe:
+                    self._probes.add(s)
+                words = tuple(Word(text=w.word.strip(), start_s=round(offset_s + float(w.start), 3),
+                                   end_s=round(offset_s + float(w.end), 3), probability=round(float(w.probability), 4))
+                              for w in (s.words or []) if w.word.strip()
+                              and (audible is None or audible(float(w.start), float(w.end))))
+                if words:
+                    kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
+                    text = s.text.strip() if kept_all else " ".join(w.text for w in words)
+                    self.segments.append(Segment(text=text, start_s=round(offset_s + float(s.start), 3),
+                                                 end_s=round(offset_s + float(s.end), 3), words=words))
+                if self.on_progress:
+                    self.on_progress(offset_s + float(s.end))
+        except engine_remainder() as r:
+            left = (content - r.frames) * hop
+        finally:
+            model.leave_remainder = None
         self._probes.flush()
+        done = piece if left is None else piece[:left]
+        if left is not None:
+            left_s = left / SAMPLE_RATE
+            carried = [(max(a, left_s) - left_s, b - left_s) for a, b in (speech or []) if b > left_s]
+            self._carry = (piece[left:], offset_s + left_s, carried)
+            log.debug("carried %.2f s from %.2f s into the next piece", (len(piece) - left) / SAMPLE_RATE, offset_s + left_s)
+            speech = [(a, min(b, left_s)) for a, b in (speech or []) if a < left_s]
+            end_s = offset_s + left_s
         if speech and o.refill:
             piece_words = [w for seg in self.segments[first:] for w in seg.words]
-            refilled = t._refill(piece, offset_s, self.language, speech, piece_words, audible)
+            refilled = t._refill(done, offset_s, self.language, speech, piece_words, audible)
             if refilled:
                 self.segments[first:] = sorted(self.segments[first:] + refilled, key=lambda x: x.start_s)
+        self.done_s = end_s
         if self.on_progress:
             self.on_progress(end_s)
         return self.segments[first:]
 
+    def flush(self) -> list[Segment]:
+        """Transcribe the remainder carried from the last piece, if any: when no piece came with
+        ``last`` (a remainder alone lacks the speech before it; on JFK's applause tiny.en wrote
+        "Yeah." 17 times where the piece it came from wrote nothing)."""
+        if self._carry is None or self.declined:
+            return []
+        piece, offset_s, speech = self._carry
+        self._carry = None
+        return self._transcribe(piece, offset_s, speech, 0.0)
+
     def result(self, duration_s: float) -> Transcript:
         t = self.t
+        self.flush()
         if self.declined:
             return Transcript(segments=(), duration_s=duration_s, language=self.detected,
                               language_probability=self.probability, detected_language=self.detected,
