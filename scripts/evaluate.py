@@ -108,7 +108,7 @@ def options_for(model: str, method: str = DEFAULT_FILLER_METHOD, prompt: str | N
     if condition is not KEEP:
         t = replace(t, condition_on_previous_text=condition)
     if carry_s is not KEEP:
-        t = replace(t, carry_s=carry_s, piece_s=WINDOW_S - carry_s)
+        t = replace(t, carry_s=carry_s, piece_s=WINDOW_S)
     if skip_after_written is not KEEP:
         rec = replace(rec, skip_after_written=skip_after_written)
     return replace(o, transcription=t, analysis=replace(o.analysis, recovery=rec))
@@ -179,7 +179,7 @@ def main() -> None:
     ap.add_argument("--no-condition", action="store_true",
                     help="do not feed each window the text of the one before it (condition_on_previous_text=False)")
     ap.add_argument("--carry-s", type=float, default=None,
-                    help="carry remainders up to this long into the next piece, pieces cut at 30 s minus it "
+                    help="carry remainders up to this long into the next piece, each piece cut at 30 s minus its carry "
                          "(default: voicecoach's)")
     ap.add_argument("--vad", action="store_true", help="cut non-speech with Silero VAD before Whisper (off by default, as in voicecoach)")
     ap.add_argument("--clean", nargs="+", metavar="GLOB", default=list(CLEAN_GLOBS),

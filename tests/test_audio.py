@@ -173,12 +173,16 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
     import numpy as np
 
     from voicecoach.asr.types import Segment, Transcript, Word
+    from voicecoach.asr.pieces import next_cut
     from voicecoach.live import BEHIND_S, LiveTranscriber
 
     release, added = threading.Event(), []
 
     class SlowRun:
         declined, language, done_s = False, "en", 0.0
+
+        def next_cut(self, samples, start):
+            return next_cut(samples, start, 30.0)
 
         def add(self, piece, offset_s, last=False):
             release.wait(10)

@@ -155,8 +155,9 @@ def test_a_later_window_tells_how_much_audio_is_left():
 
 
 def test_a_short_later_window_is_left_not_encoded():
-    """CapturingWhisperModel.encode raises Remainder for a window after the first one holding no
-    more than the frames PieceRun allows, and encodes any other window (here: the cached encoding)."""
+    """After leave(most), CapturingWhisperModel.encode raises Remainder for a window after the first
+    one holding no more than ``most`` frames, and encodes any other window (here: the cached
+    encoding); the first window is encoded whatever it holds."""
     model = object.__new__(engine.CapturingWhisperModel)
     model.feature_extractor = feature_extractor.FeatureExtractor()
 
@@ -165,18 +166,22 @@ def test_a_short_later_window_is_left_not_encoded():
         w[:, :real_frames] = -0.5  # (log-mel values of quiet audio: never exactly 0)
         return w
 
-    def encode(real_frames: int, content: int, most: int | None):
-        model.leave_remainder = None if most is None else (content, most)
+    def encode(real_frames: int) -> str:
         model._last = (window(real_frames), "ENCODED")
         return model.encode(window(real_frames))
 
+    model.leave(200)
+    assert encode(150) == "ENCODED"  # the first window of a 1.5-s piece
     with pytest.raises(engine.Remainder) as left:
-        encode(150, 2800, 200)  # 1.5 s after the last word of a 28-s piece
+        encode(150)  # 1.5 s after the last word of the piece
     assert left.value.frames == 150
-    assert encode(250, 2800, 200) == "ENCODED"  # more than may be carried
-    assert encode(150, 150, 200) == "ENCODED"  # the first window of a 1.5-s piece
-    assert encode(3000, 3300, 200) == "ENCODED"  # the first window of a 33-s piece
-    assert encode(150, 2800, None) == "ENCODED"  # no carrying asked for
+    assert encode(250) == "ENCODED"  # more than may be carried
+    model.leave(3000)
+    assert encode(3000) == "ENCODED"  # the first window of a 33-s piece
+    with pytest.raises(engine.Remainder):
+        encode(2999)  # any later window, when every remainder may be carried
+    model.leave(None)
+    assert encode(3000) == encode(150) == "ENCODED"  # no carrying asked for
 
 
 def test_speech_spans_and_storage():

@@ -288,8 +288,9 @@ def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tel
     """5 s of the speaker's own room tone inserted at 0:12 of a real monologue: a stall any listener
     hears. Whisper (verbatim and plain alike) stretches the word before it ("low", 11.5-17.5 s) over
     it; the long word counts as a transcription gap, so no long pause is reported. Whether it happens
-    depends on where the stall falls in a piece: with 0.5.1's 26-s pieces a stall at 0:10 or 0:20 is
-    found and one at 0:07 or 0:12 is not (at 0:20 it was missed with 0.5.0's 30-s pieces)."""
+    depends on where the stall falls in a piece: with the 4-s carry and 26-s pieces tried on the way to
+    0.5.1, a stall at 0:10 or 0:20 was found and one at 0:07 or 0:12 was not (at 0:20 it was missed
+    with 0.5.0); with 0.5.1 it is still missed at 0:12."""
     from voicecoach.audio.load import load
 
     speech = load(data / "mfa_acoustic_corpus.flac").samples

@@ -1,9 +1,10 @@
 """Transcribing an answer while it is spoken, so the report follows the stop key at once.
 
 The recorder hands its chunks to :meth:`LiveTranscriber.on_chunk`. The chunks are kept as the
-saved FLAC holds them (16-bit), and cut into the pieces `voicecoach score` would cut the file into
-(voicecoach.asr.pieces: a cut depends only on the audio before it). A worker thread transcribes
-each piece once it is cut, so after the stop only the last piece is left. The transcript is the
+saved FLAC holds them (16-bit). A worker thread cuts them into the pieces `voicecoach score` would
+cut the file into (``PieceRun.next_cut``: a cut depends only on the audio before it and on what
+the pieces before it left over) and transcribes each piece once it is cut, so after the stop only
+the last piece is left. The transcript is the
 one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
 the same order.
 
@@ -16,7 +17,6 @@ waiting, and the cue line says when the transcription falls behind.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -25,7 +25,6 @@ import numpy as np
 
 from voicecoach.analysis.fillers import find_fillers
 from voicecoach.analysis.pauses import PauseOptions, is_gap
-from voicecoach.asr.pieces import next_cut
 from voicecoach.asr.types import Segment, Transcript
 from voicecoach.audio.load import SAMPLE_RATE
 
@@ -83,7 +82,9 @@ class LiveTranscriber:
         self._chunks: list[np.ndarray] = []
         self._samples = np.zeros(0, dtype=np.float32)
         self._start = 0  # where the open piece begins (samples)
-        self._jobs: queue.Queue = queue.Queue()
+        self._wake = threading.Event()  # a chunk arrived, or the recording ended
+        self._final = threading.Event()  # the recorder handed over its last chunk
+        self._closed = False
         self._lock = threading.Lock()
         self._committed: list[Segment] = []
         self._committed_to = 0  # samples transcribed by pieces
@@ -104,7 +105,7 @@ class LiveTranscriber:
     def on_chunk(self, start_s: float, block: np.ndarray) -> None:
         with self._lock:
             self._chunks.append(as_saved(block))
-        self._cut(final=False)
+        self._wake.set()
 
     @property
     def samples(self) -> np.ndarray:
@@ -115,36 +116,43 @@ class LiveTranscriber:
                 self._chunks = []
             return self._samples
 
-    def _cut(self, final: bool) -> None:
+    def _next_piece(self) -> tuple[np.ndarray, int, bool] | None:
+        """(samples, start, last) of the next piece to transcribe, if the recording so far decides
+        it; None while waiting for audio, and once the last piece is done."""
+        final = self._final.is_set()  # (before the samples: once set, no chunk is still to come)
         samples = self.samples
-        while (cut := next_cut(samples, self._start, self.transcriber.options.piece_s)) is not None:
-            self._jobs.put((samples[self._start:cut], self._start, False))
+        start = self._start
+        cut = self._run.next_cut(samples, start)
+        if cut is not None:
             self._start = cut
-        if final:
-            if len(samples) > self._start:
-                self._jobs.put((samples[self._start:], self._start, True))
-            self._start = len(samples)
-            self._jobs.put(None)
+            return samples[start:cut], start, False
+        if final and self._start <= len(samples) and not self._closed:
+            self._start = len(samples) + 1  # (done)
+            return samples[start:], start, True
+        return None
 
     # -- the worker --
     def _work(self) -> None:
         try:
             if self._after is not None:
                 self._after.join()
-            while True:
-                try:
-                    job = self._jobs.get(timeout=0.1)
-                except queue.Empty:
+            while not self._closed:
+                job = self._next_piece()
+                if job is None:
+                    if self._final.is_set():
+                        return
                     if self._drafts:
                         try:
                             self._draft_new()
                         except Exception:  # the cue line stops; the pieces, and so the report, go on
                             log.exception("live: drafting for the cue line failed")
                             self._drafts = False
+                    self._wake.wait(0.1)
+                    self._wake.clear()
                     continue
-                if job is None:
-                    return
                 samples, start, last = job
+                if not len(samples):
+                    return
                 self._track(samples)
                 t0 = time.monotonic()
                 segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
@@ -184,7 +192,8 @@ class LiveTranscriber:
         of a core and left 11.5 s of pieces after the stop of a 4-minute answer (docs/live.md)."""
         samples = self.samples
         a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or not self._jobs.empty():
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
+                or self._run.next_cut(samples, self._start) is not None:  # (a piece is waiting)
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
@@ -229,7 +238,8 @@ class LiveTranscriber:
     def finish(self, timeout_s: float | None = None) -> Transcript:
         """The whole transcript, once the recorder has stopped (it has handed over its last chunk)."""
         self._drafts = False
-        self._cut(final=True)
+        self._final.set()
+        self._wake.set()
         self._worker.join(timeout_s)
         try:
             if self._worker.is_alive():
@@ -243,7 +253,8 @@ class LiveTranscriber:
     def close(self) -> None:
         """Give up without a transcript (the worker ends after its current job)."""
         self._drafts = False
-        self._jobs.put(None)
+        self._closed = True
+        self._wake.set()
 
 
 def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:

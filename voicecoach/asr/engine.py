@@ -80,10 +80,16 @@ class CapturingWhisperModel(WhisperModel):
     on_encoded = None
     _last = None  # (features, encoding) of the last call
     _window_s = None  # seconds of audio in the window encoded last (the rest of its 30 s is padding)
-    # (content frames of the input, most frames to leave): a later window with no more audio than
+    # Most frames to leave: a window after the first of a transcription with no more audio than
     # that raises Remainder rather than being encoded (voicecoach.asr.whisper.PieceRun carries it
-    # into the next piece). None: every window is transcribed.
-    leave_remainder: tuple[int, int] | None = None
+    # into the next piece). None: every window is transcribed. Set with leave().
+    leave_remainder: int | None = None
+    _windows = 0  # windows encoded since leave()
+
+    def leave(self, most_frames: int | None) -> None:
+        """From the next transcription on, leave a later window of at most ``most_frames`` (see
+        ``leave_remainder``); None: transcribe every window."""
+        self.leave_remainder, self._windows = most_frames, 0
 
     def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
         if self._window_s is not None and self._window_s < SHORT_WINDOW_S and len(options.temperatures) > 1:
@@ -113,10 +119,9 @@ class CapturingWhisperModel(WhisperModel):
         frames_in = int(real[-1]) + 1 if real.size else 0
         self._window_s = frames_in * self.feature_extractor.time_per_frame
         if self.leave_remainder is not None:
-            # faster-whisper's window at seek s holds min(3000, content - s) real frames: fewer
-            # than the content means a later window, which starts where the last word ended
-            content, most = self.leave_remainder
-            if frames_in < content and frames_in <= most:
+            # a later window starts where the last word Whisper wrote ended; it holds the rest
+            self._windows += 1
+            if self._windows > 1 and frames_in <= self.leave_remainder:
                 raise Remainder(frames_in)
         if self._last is not None and self._last[0].shape == features.shape \
                 and np.array_equal(self._last[0], features):

@@ -9,10 +9,11 @@ once (an hour of audio peaked at 3.7 GB RSS).
 
 The piece length is a trade (docs/live.md has the measurements): the shorter the pieces, the less
 is left to transcribe when the speaker stops, and the more 30-s windows the encoder runs (a piece
-of any length is padded to one window). Pieces are cut CARRY_S under one window because a piece's
-short remainder (the audio after the last word Whisper wrote in it, at most CARRY_S) is carried into
-the next piece (voicecoach.asr.whisper.PieceRun) rather than run as a window of its own, and a piece
-with its carry must still fit one window.
+of any length is padded to one window). A piece's remainder (the audio after the last word Whisper
+wrote in it, at most CARRY_S) is carried into the next piece rather than run as a window of its own,
+and the next piece is cut so that the two fit PIECE_S (voicecoach.asr.whisper.PieceRun.next_cut):
+that cut depends on the transcription of the piece before it, which the live transcriber knows
+when it cuts.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import numpy as np
 from voicecoach.audio.load import SAMPLE_RATE
 
 WINDOW_S = 30.0  # Whisper hears 30 s at a time
-CARRY_S = 4.0  # docs/performance.md: 4 s kept the references and cut Scorer.score of the lecture by 19%
-PIECE_S = WINDOW_S - CARRY_S
+# A piece's remainder after the last word Whisper wrote in it, however long, goes before the next
+# piece, which is cut so that both fit one window: each window starts where the last one's words
+# ended, as in a whole-file transcription (docs/performance.md, Following Whisper's seek).
+CARRY_S = WINDOW_S
+PIECE_S = WINDOW_S  # the carry and the next piece together
 PIECE_SEARCH_S = 5.0
 CUT_FRAME_S = 0.2
 

@@ -147,12 +147,13 @@ class TranscriptionOptions:
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         piece_s: the recording is transcribed in pieces of at most this length, cut at quiet points
-            (voicecoach.asr.pieces), as a live transcriber must; 26 s, so that a piece with a
-            carried remainder (``carry_s``) fits one 30-s Whisper window (docs/live.md,
+            (voicecoach.asr.pieces), as a live transcriber must; a remainder carried from the
+            piece before (``carry_s``) counts towards it, so 30 s is one Whisper window (docs/live.md,
             docs/performance.md).
         carry_s: a piece's remainder no longer than this (the audio after the last word Whisper
             wrote in it) is put before the next piece rather than transcribed as a window of its
-            own; 0 = never (voicecoach.asr.pieces).
+            own; 0 = never, 30 (the default) = always, so each window starts where the last
+            one's words ended, as in a whole file (voicecoach.asr.pieces).
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
             after a disfluent previous text, run beside the transcription of the next window. Off

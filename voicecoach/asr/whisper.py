@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Callable
 
 from voicecoach.asr.models import ResolvedModel, resolve
-from voicecoach.asr.pieces import piece_bounds
+from voicecoach.asr.pieces import PIECE_SEARCH_S, next_cut
 from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
 from voicecoach.audio.load import SAMPLE_RATE, Audio
 
@@ -273,17 +273,17 @@ class WhisperTranscriber:
         empty transcript whose ``detected_language`` says which (``english_probability``: how
         likely English was).
         """
-        bounds = piece_bounds(audio.samples, self.options.piece_s)
+        samples = audio.samples
         run = self.begin(on_progress)
         try:
-            # Silero listens to the pieces on the thread beside the transcription while the model loads.
-            speech = [run.aside.submit(self._speech_spans, audio.samples[a:b]) for a, b in bounds] \
-                if not self.options.vad_filter else None
-            for k, (a, b) in enumerate(bounds):
-                run.add(audio.samples[a:b], a / SAMPLE_RATE, speech[k].result() if speech else None,
-                        last=k == len(bounds) - 1)
-                if run.declined:
+            start = 0
+            while not run.declined:
+                cut = run.next_cut(samples, start)
+                end = len(samples) if cut is None else cut
+                run.add(samples[start:end], start / SAMPLE_RATE, last=cut is None)
+                if cut is None:
                     break
+                start = cut
             return run.result(audio.duration_s)
         finally:
             run.close()
@@ -400,6 +400,13 @@ class PieceRun:
             # (docs/evaluation.md, Which speech counts as English).
             self.declined = True
 
+    def next_cut(self, samples, start: int) -> int | None:
+        """Where the piece that begins at sample ``start`` ends, if ``samples`` (the recording so
+        far) already decide it (voicecoach.asr.pieces.next_cut); None while it may be the last. With
+        the remainder carried from the last piece, the piece is cut so that both fit ``piece_s``."""
+        carried = 0.0 if self._carry is None else len(self._carry[0]) / SAMPLE_RATE
+        return next_cut(samples, start, max(self.t.options.piece_s - carried, PIECE_SEARCH_S))
+
     def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None,
             last: bool = False) -> list[Segment]:
         """Transcribe the next piece (samples starting ``offset_s`` into the recording); ``speech``:
@@ -453,7 +460,7 @@ class PieceRun:
         hop = model.feature_extractor.hop_length
         content = len(piece) // hop
         left = None  # where the remainder starts (samples), if one is carried
-        model.leave_remainder = (content, int(carry_s * SAMPLE_RATE) // hop) if carry_s > 0 else None
+        model.leave(int(carry_s * SAMPLE_RATE) // hop if carry_s > 0 else None)
         try:
             segments_iter, _ = t._run(piece, self.language)
             for s in segments_iter:
@@ -473,7 +480,7 @@ class PieceRun:
         except engine_remainder() as r:
             left = (content - r.frames) * hop
         finally:
-            model.leave_remainder = None
+            model.leave(None)
         self._probes.flush()
         done = piece if left is None else piece[:left]
         if left is not None:
