@@ -160,7 +160,7 @@ def test_thread_plan_changes_speed_not_results(data):
     assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8, probe_own_model=False)
     assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
     assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
-    assert ThreadPlan.for_threads(2, probe=False).decode == 2  # no probe beside it: the decoder takes every core
+    assert ThreadPlan.for_threads(2, probe=False) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)  # (docstring)
     # 52 s: two 30-s pieces, two or three windows
     windows = []
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))

@@ -105,13 +105,13 @@ class ThreadPlan:
     on the encoder's (two threads) the lecture took 13.2-13.6 s against 11.4-12.5 s, and on the
     decoder's, where it waits for the decoder, 14.5 s.
 
-    Without the probe (``--fillers verbatim``, the default since 0.3) no job needs the other half of
-    the cores while the decoder writes, and the decoder gets them all. The one-thread advantage above
-    did not hold on the machine of 2026-11-30 (another host, ~3x slower): voicecoach's transcription
-    of the lecture took 39.7 s with the decoder on 1 thread and 32.5 s on 2 (3 alternating runs,
-    medians; the same 424 words), bare faster-whisper 44 s against 29 s. Both plans are within ~20%
-    of each other on either machine; all cores is the one that was not far off on both
-    (docs/performance.md).
+    Without the probe (``--fillers verbatim``, the default since 0.3) the decoder keeps half the
+    cores too, and the encoder all of them. 0.3 to 0.5 gave the decoder every core then, because on
+    the host of 2026-11-30 (~3x slower) the lecture took 39.7 s with the decoder on 1 thread and
+    32.5 s on 2. On an Intel Xeon host (2026-12-02, 0.5.1's pieces, alternating runs, the same 430
+    words at the same times) decoder 1 / encoder 2 took 13.2-14.9 s, 1 / 1 16.3-17.7 s and 2 / 2
+    20.9-21.7 s, and the AMD host measured above also prefers one decoder thread: two hosts of three,
+    by a third here (docs/performance.md).
     """
 
     decode: int
@@ -123,9 +123,9 @@ class ThreadPlan:
     @classmethod
     def for_threads(cls, cpu_threads: int = 0, probe: bool = True) -> "ThreadPlan":
         """The plan for ``cpu_threads`` in all (0 = one per core); ``probe``: whether the hesitation
-        probe runs beside the decoder (else the decoder takes every core)."""
+        probe runs beside the decoder (it gets the cores the decoder leaves)."""
         cores = max(1, cpu_threads or (os.cpu_count() or 1))
-        decode = max(1, cores // 2) if probe else cores
+        decode = max(1, cores // 2)
         return cls(decode=decode, encode=cores, probe=max(1, cores - decode),
                    probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1)
 
