@@ -41,6 +41,36 @@ MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the refer
 # Speech runs at ~3 words (~4 tokens) a second; a greedy loop runs to Whisper's 448 tokens (5-6 s of
 # a 3-s draft, measured), so a draft stops at 10 tokens a second of audio.
 DRAFT_TOKENS_PER_S = 10
+# A piece or draft still running after this long has its thread's stack logged (-v): a 3-s draft
+# once took 186 s in a 10-minute benchmark (docs/performance.md) and could not be reproduced.
+STALL_S = 30.0
+
+
+class StallWatch:
+    """``with StallWatch(what):`` logs the calling thread's stack once if the block runs longer
+    than STALL_S (to find where a stall happens; it changes nothing else)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._ident = threading.get_ident()
+        self._timer = threading.Timer(STALL_S, self._log)
+        self._timer.daemon = True
+
+    def _log(self) -> None:
+        import sys
+        import traceback
+
+        frame = sys._current_frames().get(self._ident)
+        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)"
+        log.info("live: %s still running after %.0f s; its stack:\n%s", self.what, STALL_S, stack)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        return False
 
 
 def as_saved(block: np.ndarray) -> np.ndarray:
@@ -155,7 +185,8 @@ class LiveTranscriber:
                     return
                 self._track(samples)
                 t0 = time.monotonic()
-                segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
+                with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
+                    segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
                 log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
                          (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
                 with self._lock:
@@ -197,7 +228,8 @@ class LiveTranscriber:
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
-        segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
+        with StallWatch(f"draft {a / SAMPLE_RATE:.1f} s"):
+            segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
         log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
             self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
