@@ -66,9 +66,13 @@ def main() -> None:
             subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "models", "verify"], env=env,
                            check=True, capture_output=True)
             verbose = ["-v"]  # the log says how far behind the cue line was
+            # Output goes to files, not pipes read at the end: a pipe holds 64 KB, and once the -v log
+            # filled it (about 400 s into an answer) practice blocked in its logging until the stop.
+            # That was 0.4's "piece that took 154 s" and a 186-s draft measured on 2026-12-02.
+            out_f, err_f = open(tmp / "stdout.txt", "w+"), open(tmp / "stderr.txt", "w+")
             p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), *verbose, "practice", "-q",
                                   "tell-me-about-yourself", "--no-speak", "--margin", str(int(a.seconds)), *a.practice_args.split()],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                 stdin=subprocess.PIPE, stdout=out_f, stderr=err_f, text=True, env=env)
             while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
                 time.sleep(0.05)
             player = subprocess.Popen(["paplay", "--latency-msec=1000", "-d", "micfeed", str(answer)], env=pulse.env)
@@ -78,8 +82,10 @@ def main() -> None:
             c1, t1, th1 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             time.sleep(0.5)
             stop = time.monotonic()
-            out, err = p.communicate("\n", timeout=600)
+            p.communicate("\n", timeout=600)
             done = time.monotonic()
+            out, err = (tmp / "stdout.txt").read_text(), (tmp / "stderr.txt").read_text()
+            out_f.close(), err_f.close()
             if a.log:
                 a.log.write_text(err)
             if "maximum length" in out:
