@@ -214,8 +214,8 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     """faster-whisper's language check reads one spectrogram frame more than its transcription of a
     clip under 30 s, so the two first windows differed and the 11-s JFK clip was encoded twice
     (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
-    found is still English. (The default plan encodes on the decoder's model; with the probe, an
-    encoder model of its own does.)"""
+    found is still English. (Since 0.5.1 the default plan on two cores encodes on an encoder model
+    of its own, with both threads; the decoder has one.)"""
     from faster_whisper import WhisperModel
 
     from voicecoach.asr.types import TranscriptionOptions
@@ -224,7 +224,7 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
 
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
     model = t.model
-    assert model.encoder is None  # no probe: the decoder has every core, and encodes
+    assert model.encoder is not None and t.plan.encode == 2 and t.plan.decode == 1
     encoded = []
     real = WhisperModel.encode
 
@@ -232,7 +232,16 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
         encoded.append(1)
         return real(self, *a, **k)
 
-    monkeypatch.setattr(WhisperModel, "encode", counting)
+    class CountingEncoder:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, *a, **k):
+            encoded.append(1)
+            return self.inner.encode(*a, **k)
+
+    monkeypatch.setattr(WhisperModel, "encode", counting)  # (the decoder's model, if it encoded)
+    monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
     tr = t.transcribe(load(data / "whisper_jfk.flac"))
     assert encoded == [1]
     assert tr.detected_language == "en" and tr.language_probability > 0.9 and tr.english_probability == tr.language_probability
