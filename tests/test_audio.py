@@ -253,3 +253,44 @@ def test_a_stalled_piece_logs_where_it_is(monkeypatch, caplog):
         time.sleep(0.4)
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and "slow piece still running" in lines[0] and "time.sleep(0.4)" in lines[0]
+
+
+def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
+    """The worker looks for a piece (none yet), and the stop key sets the end of the recording
+    while it looks: the last piece is still transcribed (0.5.1's first version ended without it)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from voicecoach.asr.types import Transcript
+    from voicecoach.live import LiveTranscriber
+
+    looking, added = threading.Event(), []
+
+    class Run:
+        declined, language, done_s = False, "en", 0.0
+
+        def next_cut(self, samples, start):
+            looking.set()
+            time.sleep(0.3)  # finish() sets the end meanwhile
+            return None
+
+        def add(self, piece, offset_s, last=False):
+            added.append((offset_s, len(piece), last))
+            return []
+
+        def result(self, duration_s):
+            return Transcript(segments=(), duration_s=duration_s)
+
+        def close(self):
+            pass
+
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=Run)
+    live = LiveTranscriber(t, drafts=False)
+    live.on_chunk(0.0, np.zeros(SAMPLE_RATE, dtype=np.float32))
+    looking.clear()
+    assert looking.wait(5)
+    live.finish(timeout_s=10)
+    assert added == [(0.0, SAMPLE_RATE, True)]

@@ -146,10 +146,10 @@ class LiveTranscriber:
                 self._chunks = []
             return self._samples
 
-    def _next_piece(self) -> tuple[np.ndarray, int, bool] | None:
+    def _next_piece(self, final: bool) -> tuple[np.ndarray, int, bool] | None:
         """(samples, start, last) of the next piece to transcribe, if the recording so far decides
-        it; None while waiting for audio, and once the last piece is done."""
-        final = self._final.is_set()  # (before the samples: once set, no chunk is still to come)
+        it; None while waiting for audio, and once the last piece is done. ``final``: the recording
+        had ended when the caller looked (before the samples are read: no chunk is still to come)."""
         samples = self.samples
         start = self._start
         cut = self._run.next_cut(samples, start)
@@ -167,9 +167,12 @@ class LiveTranscriber:
             if self._after is not None:
                 self._after.join()
             while not self._closed:
-                job = self._next_piece()
+                # Read once, before the samples: finish() may set it at any moment, and a worker
+                # that saw no piece and then saw it set would end without the last piece.
+                final = self._final.is_set()
+                job = self._next_piece(final)
                 if job is None:
-                    if self._final.is_set():
+                    if final:
                         return
                     if self._drafts:
                         try:
