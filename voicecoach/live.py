@@ -41,8 +41,9 @@ MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the refer
 # Speech runs at ~3 words (~4 tokens) a second; a greedy loop runs to Whisper's 448 tokens (5-6 s of
 # a 3-s draft, measured), so a draft stops at 10 tokens a second of audio.
 DRAFT_TOKENS_PER_S = 10
-# A piece or draft still running after this long has its thread's stack logged (-v): a 3-s draft
-# once took 186 s in a 10-minute benchmark (docs/performance.md) and could not be reproduced.
+# A piece or draft still running after this long has its thread's stack logged (-v). It found why a
+# 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
+# and the log's write blocked (docs/performance.md).
 STALL_S = 30.0
 
 
