@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import digital_gaps, espeak
+from helpers import JFK_MODEL_CHOICE, digital_gaps, espeak, word_errors
 from voicecoach.analysis.tokens import normalise_text
 
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(240)]
@@ -110,7 +110,7 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     assert not digital_gaps(answer), "the test's player ran dry: the microphone heard digital silence"
     # and it transcribes to the reference
     hyp = normalise_text(report["transcript"]["text"])
-    assert hyp == normalise_text((data / "whisper_jfk.txt").read_text())
+    assert word_errors((data / "whisper_jfk.txt").read_text(), report["transcript"]["text"]) <= JFK_MODEL_CHOICE, hyp
     [info] = sessions(home)
     assert info["status"] == "scored" and info["score"] == report["score"] and info["source"] == "practice"
     folder = answer.parent
@@ -397,7 +397,8 @@ def test_practice_offline(pulse, home, data, tmp_path):
     assert p.returncode == 0, err
     report = json.loads(out)
     assert not digital_gaps(answer), "the test's player ran dry: the microphone heard digital silence"
-    assert normalise_text(report["transcript"]["text"]) == normalise_text((data / "whisper_jfk.txt").read_text())
+    assert word_errors((data / "whisper_jfk.txt").read_text(), report["transcript"]["text"]) <= JFK_MODEL_CHOICE, \
+        report["transcript"]["text"]
     again = json.loads(subprocess.run([EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
                                       capture_output=True, text=True, timeout=120).stdout)
     assert (again["score"], again["transcript"]) == (report["score"], report["transcript"])

@@ -52,3 +52,23 @@ def test_empty_transcript_misses_everything():
     q = questions.get("tell-me-about-yourself")
     res = analyse_rubric(transcript(""), q, load_encoder())
     assert res.coverage == 0 and all(i.status == MISSED for i in res.items)
+
+
+def test_sentences_embedded_during_the_answer_give_the_same_coverage(data):
+    """practice embeds each finished sentence while the answer goes on (Scorer.embed_finished_sentences);
+    the report after the stop then reuses them, with the coverage it would compute from nothing."""
+    from voicecoach.analysis.rubric import sentence_texts
+    from voicecoach.pipeline import Scorer
+
+    a = next(a for a in _labelled(data) if len(sentence_texts(transcript(a["text"]).words)) >= 3)
+    q = questions.get(a["question"])
+    t = transcript(a["text"])
+    scorer = Scorer()
+    fresh = analyse_rubric(t, q, scorer.encoder)
+    texts = sentence_texts(t.words)
+    scorer.encoder.remembered = {k: v for k, v in scorer.encoder.remembered.items() if k not in texts}
+    scorer.embed_finished_sentences(q, t.words)
+    assert [x in scorer.encoder.remembered for x in texts] == [True] * (len(texts) - 1) + [False]
+    again = analyse_rubric(t, q, scorer.encoder)
+    assert [(i.status, i.evidence) for i in again.items] == [(i.status, i.evidence) for i in fresh.items]
+    assert [i.score for i in again.items] == pytest.approx([i.score for i in fresh.items], abs=1e-5)

@@ -20,12 +20,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
 from voicecoach.analysis.fillers import find_fillers
 from voicecoach.analysis.pauses import PauseOptions, is_gap
-from voicecoach.asr.types import Segment, Transcript
+from voicecoach.asr.types import Segment, Transcript, Word
 from voicecoach.audio.load import SAMPLE_RATE
 
 log = logging.getLogger("voicecoach")
@@ -34,6 +35,9 @@ PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
+# ... or for this much before a piece is transcribed: a piece takes 1-3 s, and the cue line would
+# otherwise wait for it and then for a draft (up to 6.2 s behind the speech, docs/performance.md).
+DRAFT_BEFORE_PIECE_S = 1.0
 DRAFT_MAX_S = 6.0  # and reads at most this much
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
 LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
@@ -105,10 +109,14 @@ class LiveFigures:
 class LiveTranscriber:
     """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
 
-    def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None):
-        """``after``: a thread loading the models; the worker waits for it (one loader at a time)."""
+    def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None,
+                 on_piece: Callable[[list[Word]], None] | None = None):
+        """``after``: a thread loading the models; the worker waits for it (one loader at a time).
+        ``on_piece(words)``: called on the worker with the words transcribed so far, after each
+        piece (the report's work that can be done ahead: embedding finished sentences)."""
         self.transcriber = transcriber
         self._after = after
+        self._on_piece = on_piece
         self._drafts = drafts
         self._chunks: list[np.ndarray] = []
         self._samples = np.zeros(0, dtype=np.float32)
@@ -187,6 +195,12 @@ class LiveTranscriber:
                 samples, start, last = job
                 if not len(samples):
                     return
+                if self._drafts and not last:
+                    try:
+                        self._draft_new(DRAFT_BEFORE_PIECE_S, before_piece=True)
+                    except Exception:
+                        log.exception("live: drafting for the cue line failed")
+                        self._drafts = False
                 self._track(samples)
                 t0 = time.monotonic()
                 with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
@@ -198,6 +212,13 @@ class LiveTranscriber:
                     self._committed_to = int(round(self._run.done_s * SAMPLE_RATE))  # (a short remainder waits for the next piece)
                     self._draft = [s for s in self._draft if s.start_s * SAMPLE_RATE >= self._committed_to]
                     self._version += 1
+                    words = [w for seg in self._committed for w in seg.words]
+                if self._on_piece is not None and not last:
+                    try:
+                        self._on_piece(words)
+                    except Exception:  # the report does that work after the stop instead
+                        log.exception("live: work ahead for the report failed")
+                        self._on_piece = None
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
             self.error = e
             log.exception("live transcription failed")
@@ -220,15 +241,16 @@ class LiveTranscriber:
             log.exception("live: pitch and level tracking failed")
             return None
 
-    def _draft_new(self) -> None:
-        """Draft the newest audio no piece or draft covers yet, once DRAFT_MIN_S of it arrived (at
-        most DRAFT_MAX_S). Short drafts keep the worker free for the pieces: drafting the whole
-        open piece with the refill tracked the report more closely, but took the machine to 181%
-        of a core and left 11.5 s of pieces after the stop of a 4-minute answer (docs/live.md)."""
+    def _draft_new(self, min_s: float = DRAFT_MIN_S, before_piece: bool = False) -> None:
+        """Draft the newest audio no piece or draft covers yet, once ``min_s`` of it arrived (at
+        most DRAFT_MAX_S); between pieces, or just ``before_piece``. Short drafts keep the worker
+        free for the pieces: drafting the whole open piece with the refill tracked the report more
+        closely, but took the machine to 181% of a core and left 11.5 s of pieces after the stop of
+        a 4-minute answer (docs/live.md)."""
         samples = self.samples
         a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
-                or self._run.next_cut(samples, self._start) is not None:  # (a piece is waiting)
+        if len(samples) - a < min_s * SAMPLE_RATE or self._run.declined \
+                or (not before_piece and self._run.next_cut(samples, self._start) is not None):  # (a piece is waiting)
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()

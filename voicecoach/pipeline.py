@@ -108,6 +108,16 @@ class Scorer:
 
         self.encoder.remember(reference_texts(question)[0])
 
+    def embed_finished_sentences(self, question: Question, words) -> None:
+        """Embed the sentences of ``words`` (the answer so far) but the last, which may go on, so
+        the report of a live answer embeds only its last sentences after the stop (the rubric's
+        embeddings of a 10-minute answer took 2 s there; docs/performance.md)."""
+        if not question.rubric:
+            return
+        from voicecoach.analysis.rubric import sentence_texts
+
+        self.encoder.remember(sentence_texts(words)[:-1])
+
     def score(self, path: str | Path, question: Question,
               on_progress: Callable[[str, float, float], None] | None = None, tolerant: bool = False) -> Report:
         """Score the recording at ``path`` as an answer to ``question``.

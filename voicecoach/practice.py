@@ -144,7 +144,8 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     embed.start()
     from voicecoach.live import LiveTranscriber
 
-    live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm)
+    live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm,
+                           on_piece=lambda words: scorer.embed_finished_sentences(question, words))
     status = (lambda s: on_status(s, live.figures(s.elapsed_s))) if on_status else None
     try:
         recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, status,

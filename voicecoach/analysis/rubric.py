@@ -93,10 +93,15 @@ class _Stretch:
     start_s: float
 
 
+def sentence_texts(words) -> list[str]:
+    """The answer's sentences as the rubric embeds them (one text per sentence)."""
+    return [" ".join(w.text.strip() for w in s) for s in sentences(list(words)) if s]
+
+
 def _stretches(transcript: Transcript) -> tuple[list[_Stretch], list[tuple[int, int]]]:
     """Sentences, then neighbouring pairs; the second list gives each pair's sentence indices."""
     sents = [s for s in sentences(transcript.words) if s]
-    out = [_Stretch(" ".join(w.text.strip() for w in s), s[0].start_s) for s in sents]
+    out = [_Stretch(text, s[0].start_s) for text, s in zip(sentence_texts(transcript.words), sents)]
     pairs = [(i, i + 1) for i in range(len(sents) - 1)]
     out += [_Stretch(out[i].text + " " + out[j].text, out[i].start_s) for i, j in pairs]
     return out, pairs
