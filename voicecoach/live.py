@@ -35,9 +35,6 @@ PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
-# ... or for this much before a piece is transcribed: a piece takes 1-3 s, and the cue line would
-# otherwise wait for it and then for a draft (up to 6.2 s behind the speech, docs/performance.md).
-DRAFT_BEFORE_PIECE_S = 1.0
 DRAFT_MAX_S = 6.0  # and reads at most this much
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
 LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
@@ -195,12 +192,6 @@ class LiveTranscriber:
                 samples, start, last = job
                 if not len(samples):
                     return
-                if self._drafts and not last:
-                    try:
-                        self._draft_new(DRAFT_BEFORE_PIECE_S, before_piece=True)
-                    except Exception:
-                        log.exception("live: drafting for the cue line failed")
-                        self._drafts = False
                 self._track(samples)
                 t0 = time.monotonic()
                 with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
@@ -241,16 +232,15 @@ class LiveTranscriber:
             log.exception("live: pitch and level tracking failed")
             return None
 
-    def _draft_new(self, min_s: float = DRAFT_MIN_S, before_piece: bool = False) -> None:
-        """Draft the newest audio no piece or draft covers yet, once ``min_s`` of it arrived (at
-        most DRAFT_MAX_S); between pieces, or just ``before_piece``. Short drafts keep the worker
-        free for the pieces: drafting the whole open piece with the refill tracked the report more
-        closely, but took the machine to 181% of a core and left 11.5 s of pieces after the stop of
-        a 4-minute answer (docs/live.md)."""
+    def _draft_new(self) -> None:
+        """Draft the newest audio no piece or draft covers yet, once DRAFT_MIN_S of it arrived (at
+        most DRAFT_MAX_S). Short drafts keep the worker free for the pieces: drafting the whole
+        open piece with the refill tracked the report more closely, but took the machine to 181%
+        of a core and left 11.5 s of pieces after the stop of a 4-minute answer (docs/live.md)."""
         samples = self.samples
         a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < min_s * SAMPLE_RATE or self._run.declined \
-                or (not before_piece and self._run.next_cut(samples, self._start) is not None):  # (a piece is waiting)
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
+                or self._run.next_cut(samples, self._start) is not None:  # (a piece is waiting)
             return
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
