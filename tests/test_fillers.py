@@ -84,3 +84,29 @@ def test_all_fillers_and_empty():
     assert find_fillers(transcript("")) == []
     s = summarise([], 0, 0.0)
     assert s.count == 0 and s.per_minute == 0 and s.per_100_words == 0
+
+
+def test_a_hesitation_written_again_without_audio_is_counted_once():
+    """Whisper wrote "uh" ten times for six in mfa_uhuh; its aligner gave four of them no audio at
+    all (5.54-5.54, 5.54-5.54, 5.56-5.56, 5.56-5.56 s, right after a real one at 5.30-5.52 s)."""
+    from helpers import timed
+
+    echoes = timed(("Montreal,", 0.86, 1.3), ("uh,", 4.62, 4.82), ("uh,", 5.3, 5.52), ("uh,", 5.54, 5.54),
+                   ("uh,", 5.54, 5.54), ("uh,", 5.56, 5.56), ("uh,", 5.56, 5.56), ("forced", 5.62, 5.9))
+    assert [(f.start_s, f.end_s) for f in find_fillers(echoes)] == [(4.62, 4.82), (5.3, 5.52)]
+
+
+@pytest.mark.parametrize("spec", [
+    # two said one after the other, each with its own audio
+    (("uh,", 1.0, 1.2), ("uh,", 1.2, 1.45)),
+    # no audio of its own, but far from the one before: Whisper squeezed a spoken one
+    (("uh,", 1.0, 1.2), ("uh,", 2.0, 2.0)),
+    # no audio of its own, alone
+    (("so", 0.5, 0.8), ("um,", 0.8, 0.8)),
+    # a word between them: a new hesitation
+    (("uh,", 1.0, 1.2), ("the", 1.2, 1.2), ("uh,", 1.22, 1.22)),
+])
+def test_hesitations_with_audio_or_apart_all_count(spec):
+    from helpers import timed
+
+    assert sum(f.kind == "hesitation" for f in find_fillers(timed(*spec))) == sum(w[0] != "the" and w[0] != "so" for w in spec)

@@ -190,7 +190,9 @@ def reference_fillers(ref: Reference) -> list[tuple[str, float | None, float | N
     """(kind, utterance start, utterance end) for every filler in the reference."""
     out = []
     for u in ref.utterances:
-        words = [Word(w, 0.0, 0.0) for w in normalise_text(u.text, split_yknow=False)]
+        # (a reference is text: every filler written in it was said, so each word gets a span of its
+        # own, or the rule for hesitations written again without audio would fold a run of them)
+        words = [Word(w, float(i), i + 0.5) for i, w in enumerate(normalise_text(u.text, split_yknow=False))]
         for f in find_fillers(Transcript.from_words(words)):
             out.append((f.kind, u.start_s, u.end_s))
     return out

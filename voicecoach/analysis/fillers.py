@@ -29,6 +29,12 @@ HESITATIONS = frozenset({
 # Drawn-out spellings Whisper writes ("ummmmm", "uhhh", "hmmm").
 _STRETCHED = re.compile(r"^(u+m+|u+h+|u+h+m+|h+m+|mm+|e+r+m*|a+h+)$")
 ALWAYS_DISCOURSE = frozenset({"basically", "actually", "literally"})
+# Whisper can write a hesitation more often than it was said ("uh, uh, uh, uh" after one "uh"), and
+# its aligner then gives the extra ones no audio: they end where they start (its timestamps step
+# 0.02 s) and touch the hesitation before. A hesitation with no audio of its own that starts
+# within ECHO_GAP_S of the last one is that one again, not another (docs/fillers.md).
+NO_AUDIO_S = 0.02
+ECHO_GAP_S = 0.1
 
 # "like" after these is a verb or a comparison, not a filler.
 _LIKE_NOT_AFTER = frozenset({
@@ -211,6 +217,7 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
     """Every filler in the transcript, in time order."""
     t = tokenize(transcript.words)
     out: list[Filler] = []
+    last_hesitation_end: float | None = None
     i = 0
     while i < len(t):
         w = t[i].norm
@@ -220,7 +227,14 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
         kind = DISCOURSE
         if is_hesitation(w, options.hesitations):
             hit, kind = w, HESITATION
-        elif options.count_discourse:
+            word = t[i].word
+            if word.end_s - word.start_s < NO_AUDIO_S and last_hesitation_end is not None \
+                    and word.start_s - last_hesitation_end < ECHO_GAP_S:
+                hit = None  # (an echo of the hesitation before)
+            last_hesitation_end = word.end_s
+        else:
+            last_hesitation_end = None  # (a word between: not an echo)
+        if kind == DISCOURSE and options.count_discourse:
             if w == "like" and _like_is_filler(t, i):
                 hit = "like"
             elif w == "you" and nxt == "know" and _you_know_is_filler(t, i):
