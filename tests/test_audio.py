@@ -123,12 +123,12 @@ def test_live_chunks_are_kept_as_the_flac_holds_them(tmp_path):
 
 
 def test_words_in_silence_are_not_audible():
-    from voicecoach.asr.whisper import _audible
+    from voicecoach.asr.whisper import _Loudness
 
     x = np.zeros(10 * SAMPLE_RATE, np.float32)
     x[2 * SAMPLE_RATE:3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE)
     x[6 * SAMPLE_RATE:7 * SAMPLE_RATE] = 0.001 * tone(1.0, SAMPLE_RATE)  # -63 dBFS: a whisper of noise
-    audible = _audible(x)
+    audible = _Loudness(x).audible
     assert audible(2.2, 2.5) and audible(1.9, 2.05)
     assert not audible(4.0, 5.0) and not audible(6.1, 6.9)
 

@@ -73,28 +73,27 @@ def new_words(refilled: list, first_pass: list[tuple[float, float]]) -> list:
     return out
 
 
-def _loud_seconds(samples):
-    """A measure ``(start_s, end_s) -> seconds``: how much of the span is louder than SILENCE_DBFS."""
-    from voicecoach.audio.levels import FRAME_S, frame_dbfs
+class _Loudness:
+    """Which 30-ms frames of a piece are louder than SILENCE_DBFS, computed once for the piece."""
 
-    loud = frame_dbfs(samples, FRAME_S) > SILENCE_DBFS
-    return lambda a, b: float(loud[max(int(a / FRAME_S), 0):max(int(b / FRAME_S), 0)].sum() * FRAME_S)
+    def __init__(self, samples):
+        from voicecoach.audio.levels import FRAME_S, frame_dbfs
 
+        self.frame_s = FRAME_S
+        self.loud = frame_dbfs(samples, FRAME_S) > SILENCE_DBFS
 
-def _audible(samples):
-    """A test ``(start_s, end_s) -> bool``: is any 30-ms frame of the span louder than SILENCE_DBFS?
-    Whisper can repeat earlier text into a long silence; such words sit in near-silent audio."""
-    import numpy as np
+    def audible(self, start_s: float, end_s: float) -> bool:
+        """Is any frame of the span loud? Whisper can repeat earlier text into a long silence; such
+        words sit in near-silent audio."""
+        import numpy as np
 
-    from voicecoach.audio.levels import FRAME_S, frame_dbfs
+        a = max(int(start_s / self.frame_s), 0)
+        return bool(self.loud[a:max(a + 1, int(np.ceil(end_s / self.frame_s)))].any())
 
-    loud = frame_dbfs(samples, FRAME_S) > SILENCE_DBFS
-
-    def test(start_s: float, end_s: float) -> bool:
-        a = max(int(start_s / FRAME_S), 0)
-        return bool(loud[a:max(a + 1, int(np.ceil(end_s / FRAME_S)))].any())
-
-    return test
+    def seconds(self, start_s: float, end_s: float) -> float:
+        """How much of the span is loud."""
+        a, b = (max(int(t / self.frame_s), 0) for t in (start_s, end_s))
+        return float(self.loud[a:b].sum() * self.frame_s)
 
 
 @dataclass(frozen=True)
@@ -234,7 +233,7 @@ class WhisperTranscriber:
 
         return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in engine.speech_spans(samples, MIN_SPEECH_MS)]
 
-    def _refill(self, piece, offset_s: float, language: str, spans, words, audible) -> list[Segment]:
+    def _refill(self, piece, offset_s: float, language: str, spans, words, level: "_Loudness") -> list[Segment]:
         """Transcribe again, alone, each stretch of speech Whisper passed over without a word.
 
         Whisper can jump its timestamps past speech: under the verbatim prompt, without the previous
@@ -249,10 +248,9 @@ class WhisperTranscriber:
         hook, model.on_encoded = model.on_encoded, None  # refills are not probed: their windows overlap
         try:
             near = [(w.start_s - offset_s, w.end_s - offset_s) for w in words]
-            loud_s = _loud_seconds(piece)
             for a_s, b_s in untranscribed(spans, near, TRAILING_UNTRANSCRIBED_S):
                 short = b_s - a_s < UNTRANSCRIBED_S
-                if short and (any(w0 >= b_s for w0, _ in near) or loud_s(a_s, b_s) < TRAILING_UNTRANSCRIBED_S):
+                if short and (any(w0 >= b_s for w0, _ in near) or level is None or level.seconds(a_s, b_s) < TRAILING_UNTRANSCRIBED_S):
                     continue  # (short and not at the end, or mostly quiet: breaths, a pause, noise)
                 lo = max(0, int((a_s - REFILL_PAD_S) * SAMPLE_RATE))
                 hi = min(len(piece), int((b_s + REFILL_PAD_S) * SAMPLE_RATE))
@@ -264,7 +262,7 @@ class WhisperTranscriber:
                     heard = [Word(text=w.word.strip(), start_s=round(shift + float(w.start), 3),
                                   end_s=round(shift + float(w.end), 3), probability=round(float(w.probability), 4))
                              for w in (seg.words or []) if w.word.strip()
-                             and (audible is None or audible(shift + float(w.start), shift + float(w.end)))]
+                             and (level is None or level.audible(shift + float(w.start), shift + float(w.end)))]
                     ws = tuple(Word(w.text, round(offset_s + w.start_s, 3), round(offset_s + w.end_s, 3), w.probability)
                                for w in new_words(heard, near))
                     if ws:
@@ -461,7 +459,7 @@ class PieceRun:
     def _transcribe(self, piece, offset_s: float, speech, carry_s: float) -> list[Segment]:
         t, o = self.t, self.t.options
         end_s = offset_s + len(piece) / SAMPLE_RATE
-        audible = None
+        level = None
         if not o.vad_filter:
             # Whisper hears each whole piece. A piece where Silero hears no speech is skipped, and a
             # word whose audio never rises above SILENCE_DBFS (earlier text repeated into a long
@@ -472,7 +470,7 @@ class PieceRun:
                 if self.on_progress:
                     self.on_progress(end_s)
                 return []
-            audible = _audible(piece)
+            level = _Loudness(piece)
         if not self._detected:
             self._detect(piece)
             if self.declined:
@@ -493,7 +491,7 @@ class PieceRun:
                 words = tuple(Word(text=w.word.strip(), start_s=round(offset_s + float(w.start), 3),
                                    end_s=round(offset_s + float(w.end), 3), probability=round(float(w.probability), 4))
                               for w in (s.words or []) if w.word.strip()
-                              and (audible is None or audible(float(w.start), float(w.end))))
+                              and (level is None or level.audible(float(w.start), float(w.end))))
                 if words:
                     kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
                     text = s.text.strip() if kept_all else " ".join(w.text for w in words)
@@ -516,7 +514,7 @@ class PieceRun:
             end_s = offset_s + left_s
         if speech and o.refill:
             piece_words = [w for seg in self.segments[first:] for w in seg.words]
-            refilled = t._refill(done, offset_s, self.language, speech, piece_words, audible)
+            refilled = t._refill(done, offset_s, self.language, speech, piece_words, level)
             if refilled:
                 self.segments[first:] = sorted(self.segments[first:] + refilled, key=lambda x: x.start_s)
         self.done_s = end_s
