@@ -1,12 +1,19 @@
-"""How long the last piece of a live answer takes after the stop key, when it is a whole window.
+"""How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--step 20]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0] [--whole-windows [--step 20]]
 
-After the stop, `practice` transcribes what no piece has yet: up to 30 s of audio (the carry
-from the piece before, plus what came after the last cut). scripts/benchmark_practice.py measures
-the stops it happens to make; this measures the worst case directly: 30-s stretches of a real
-recording (the lecture by default), each transcribed as a last piece (``PieceRun.add(...,
-last=True)``) on a warmed model, the language already known, as in practice.
+After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
+before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
+measures the two stops it makes; this measures many, on a warmed model, the language already
+known, as in practice:
+
+- by default, **stops after a sentence**: the recording is cut into pieces as `practice` cuts it
+  while it is spoken (each piece transcribed in turn, its remainder carried into the next), and
+  for every sentence Whisper ends after the first 30 s, the speaker stops ``--pause`` seconds
+  after its last word; the last piece is what those pieces leave, transcribed as practice does
+  after the stop (``PieceRun.add(..., last=True)``);
+- with ``--whole-windows``, the worst case: 30-s stretches every ``--step`` seconds, each
+  transcribed as a last piece (they start and end mid-word).
 """
 
 from __future__ import annotations
@@ -19,10 +26,69 @@ ROOT = Path(__file__).resolve().parent.parent
 LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
 
 
+def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, int]:
+    """Seconds to transcribe ``samples[start:]`` as the last piece, after ``carry`` (a PieceRun's
+    ``_carry`` from the piece before, or None); and the words it wrote."""
+    run = t.begin()
+    run._detected = True  # (practice found the language on the answer's first piece)
+    run._carry = carry
+    try:
+        t0 = time.monotonic()
+        segs = run.add(samples[start:], offset_s, last=True)
+        return time.monotonic() - t0, sum(len(s.words) for s in segs)
+    finally:
+        run.close()
+
+
+def after_sentences(t, samples, pause_s: float) -> list[tuple[float, float, float, int]]:
+    """(stop time, seconds of audio in the last piece, seconds to transcribe it, words) for a stop
+    ``pause_s`` after each sentence that ends after the first 30 s."""
+    from voicecoach.audio.load import SAMPLE_RATE
+
+    # The pieces as practice cuts them while the whole recording is spoken, and what each left.
+    run = t.begin()
+    states, start = [], 0  # (start sample, the carry before it)
+    sentence_ends = []
+    try:
+        while True:
+            states.append((start, run._carry))
+            cut = run.next_cut(samples, start)
+            segs = run.add(samples[start:cut], start / SAMPLE_RATE, last=cut is None)
+            sentence_ends += [w.end_s for s in segs for w in s.words if w.text.endswith((".", "?", "!"))]
+            if cut is None:
+                break
+            start = cut
+    finally:
+        run.close()
+    out = []
+    for end_s in sorted(sentence_ends):
+        stop = int((end_s + pause_s) * SAMPLE_RATE)
+        if end_s < 30 or stop > len(samples):
+            continue
+        heard = samples[:stop]
+        # the piece practice would be on at this stop: the last one the audio so far does not cut
+        for begin, carry in reversed(states):
+            if begin < stop:
+                probe = t.begin()
+                probe._carry = carry
+                decided = probe.next_cut(heard, begin) is not None
+                probe.close()
+                if not decided:
+                    break
+        carried = 0.0 if carry is None else len(carry[0]) / SAMPLE_RATE
+        dt, words = timed_last_piece(t, heard, begin, carry, begin / SAMPLE_RATE)
+        out.append((stop / SAMPLE_RATE, carried + (stop - begin) / SAMPLE_RATE, dt, words))
+        print(f"stop at {stop / SAMPLE_RATE:6.1f} s: last piece {out[-1][1]:4.1f} s of audio, {dt:.2f} s, {words} words",
+              flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--audio", type=Path, default=LECTURE)
-    ap.add_argument("--step", type=float, default=20.0, help="seconds between the stretches' starts (default 20)")
+    ap.add_argument("--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)")
+    ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
+    ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
     a = ap.parse_args()
 
     import numpy as np
@@ -37,18 +103,20 @@ def main() -> None:
     warm = t.begin()
     warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
     warm.close()
+    if not a.whole_windows:
+        stops = after_sentences(t, samples, a.pause)
+        times = [dt for *_, dt, _ in stops]
+        print(f"stops {a.pause:.1f} s after a sentence ({len(times)} in {a.audio.name}): last piece median "
+              f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
+              f"over 3 s: {sum(dt > 3 for dt in times)}")
+        return
     times = []
     start = 0.0
     while start + WINDOW_S <= len(samples) / SAMPLE_RATE:
-        piece = samples[int(start * SAMPLE_RATE): int((start + WINDOW_S) * SAMPLE_RATE)]
-        run = t.begin()
-        run._detected = True  # (practice found the language on the answer's first piece)
-        t0 = time.monotonic()
-        segs = run.add(piece, start, last=True)
-        dt = time.monotonic() - t0
-        run.close()
+        i = int(start * SAMPLE_RATE)
+        dt, words = timed_last_piece(t, samples[: i + int(WINDOW_S * SAMPLE_RATE)], i, None, start)
         times.append(dt)
-        print(f"{start:6.1f}-{start + WINDOW_S:.1f} s: {dt:.2f} s, {sum(len(s.words) for s in segs)} words", flush=True)
+        print(f"{start:6.1f}-{start + WINDOW_S:.1f} s: {dt:.2f} s, {words} words", flush=True)
         start += a.step
     print(f"a whole window as the last piece: median {np.median(times):.2f} s, most {max(times):.2f} s "
           f"({len(times)} stretches of {a.audio.name})")

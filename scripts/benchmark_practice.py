@@ -7,7 +7,8 @@ Plays a real recording (the lecture, cut to --seconds) into the virtual micropho
 - stop key -> full report on screen (the process has printed the report and exited);
 - the recorder's CPU use while recording: CPU seconds of the practice process between 30 s into
   the answer and the stop, divided by the wall time (the model warm-up in the first seconds is excluded);
-- whether the microphone's input overflowed (practice says so when it did: audio was lost).
+- whether the microphone's input overflowed (practice says so when it did: audio was lost);
+- the cue line's lag behind the speech (from practice's -v log) and the peak memory while recording.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ def thread_cpu_s(pid: int) -> dict[str, float]:
     return out
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=240.0)
@@ -81,6 +90,7 @@ def main() -> None:
             player.wait()
             c1, t1, th1 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             time.sleep(0.5)
+            peak_mb = peak_rss_mb(p.pid)
             stop = time.monotonic()
             p.communicate("\n", timeout=600)
             done = time.monotonic()
@@ -98,6 +108,7 @@ def main() -> None:
                 share = 100 * (th1[name] - th0.get(name, 0.0)) / (t1 - t0)
                 if share >= 0.1:
                     print(f"    {name}: {share:.1f}%")
+            print(f"peak memory while recording (VmHWM): {peak_mb:.0f} MB")
             print(f"stop key -> full report on screen: {done - stop:.1f} s")
             import re
 

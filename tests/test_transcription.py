@@ -333,3 +333,26 @@ def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tel
     report = scorer.score(path, tell_me)
     assert any(p.duration_s >= 4.0 and 11.0 <= p.start_s <= 13.5 for p in report.pauses.long_pauses), \
         (report.pauses.long_pauses, report.pauses.gaps)
+
+
+def test_a_window_writes_at_most_its_share_of_tokens(scorer, data, monkeypatch):
+    """A window that loops is cut at MAX_TOKENS_PER_S a second of its audio (plus EXTRA_TOKENS),
+    not at Whisper's 448 tokens; speech stays well inside that (JFK's 11 s: the words all there)."""
+    import faster_whisper
+
+    from voicecoach.asr import engine
+    from voicecoach.audio import load
+
+    seen = []
+    real = faster_whisper.WhisperModel.generate_with_fallback
+
+    def spy(self, encoder_output, prompt, tokenizer, options):
+        result = real(self, encoder_output, prompt, tokenizer, options)
+        seen.append((self._window_s, options.max_new_tokens, len(result[0].sequences_ids[0])))
+        return result
+
+    monkeypatch.setattr(faster_whisper.WhisperModel, "generate_with_fallback", spy)
+    transcript = scorer.transcriber.transcribe(load(data / "whisper_jfk.flac"))
+    assert seen and "country" in transcript.text
+    for window_s, cap, written in seen:
+        assert cap == int(engine.MAX_TOKENS_PER_S * window_s) + engine.EXTRA_TOKENS and written <= cap

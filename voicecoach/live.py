@@ -8,10 +8,11 @@ the last piece is left. The transcript is the
 one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
 the same order.
 
-Between pieces the worker also writes a quick draft of the newest few seconds (greedy, no
-refill), only for the cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must
-follow the speech within seconds. Drafts are never part of the report; they are skipped whenever a piece is
-waiting, and the cue line says when the transcription falls behind.
+A second thread writes quick drafts of the newest few seconds (greedy, no refill), only for the
+cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the speech
+within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
+piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
+are skipped whenever a piece is waiting, and the cue line says when the transcription falls behind.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
 DRAFT_MAX_S = 6.0  # and reads at most this much
+# A draft's encoder hears 20 s (its 3-6 s of audio, then zero frames), not Whisper's 30: it takes half
+# the time (lecture, 1 thread: 0.30 s against 0.61 at the median, 0.76 against 2.24 at most), and the
+# drafts read as well against the pieces; at 15 s and 10 s they wrote more false fillers
+# (docs/live.md, "A shorter window for the drafts").
+DRAFT_CONTEXT_S = 20.0
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
 LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
 MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the references' longest run of "uh": 6)
-# Speech runs at ~3 words (~4 tokens) a second; a greedy loop runs to Whisper's 448 tokens (5-6 s of
-# a 3-s draft, measured), so a draft stops at 10 tokens a second of audio.
-DRAFT_TOKENS_PER_S = 10
 # A piece or draft still running after this long has its thread's stack logged (-v). It found why a
 # 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
 # and the log's write blocked (docs/performance.md).
@@ -118,7 +121,9 @@ class LiveTranscriber:
         self._chunks: list[np.ndarray] = []
         self._samples = np.zeros(0, dtype=np.float32)
         self._start = 0  # where the open piece begins (samples)
-        self._wake = threading.Event()  # a chunk arrived, or the recording ended
+        self._wake = threading.Event()  # a chunk arrived, or the recording ended (for the worker)
+        self._wake_drafts = threading.Event()  # the same, for the drafts' thread
+        self._loaded = threading.Event()  # the worker has its model: the drafts' thread may copy it
         self._final = threading.Event()  # the recorder handed over its last chunk
         self._closed = False
         self._lock = threading.Lock()
@@ -136,12 +141,17 @@ class LiveTranscriber:
         self._tracker: TrackBuilder | None = TrackBuilder()  # pitch and level, piece by piece
         self._worker = threading.Thread(target=self._work, name="voicecoach-live", daemon=True)
         self._worker.start()
+        self._drafter = None
+        if drafts:
+            self._drafter = threading.Thread(target=self._draft_loop, name="voicecoach-drafts", daemon=True)
+            self._drafter.start()
 
     # -- the recorder's writer thread --
     def on_chunk(self, start_s: float, block: np.ndarray) -> None:
         with self._lock:
             self._chunks.append(as_saved(block))
         self._wake.set()
+        self._wake_drafts.set()
 
     @property
     def samples(self) -> np.ndarray:
@@ -172,6 +182,11 @@ class LiveTranscriber:
         try:
             if self._after is not None:
                 self._after.join()
+            try:
+                if self._drafts:
+                    self.transcriber.model  # (loaded here, once, before the drafts' thread copies it)
+            finally:
+                self._loaded.set()
             while not self._closed:
                 # Read once, before the samples: finish() may set it at any moment, and a worker
                 # that saw no piece and then saw it set would end without the last piece.
@@ -180,12 +195,6 @@ class LiveTranscriber:
                 if job is None:
                     if final:
                         return
-                    if self._drafts:
-                        try:
-                            self._draft_new()
-                        except Exception:  # the cue line stops; the pieces, and so the report, go on
-                            log.exception("live: drafting for the cue line failed")
-                            self._drafts = False
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
@@ -232,25 +241,48 @@ class LiveTranscriber:
             log.exception("live: pitch and level tracking failed")
             return None
 
-    def _draft_new(self) -> None:
+    # -- the drafts' thread --
+    def _draft_loop(self) -> None:
+        try:
+            self._loaded.wait()
+            if self.error is not None:
+                return
+            quick = drafter(self.transcriber)
+            while self._drafts and not self._closed and not self._final.is_set():
+                if not self._draft_new(quick):
+                    self._wake_drafts.wait(0.1)
+                    self._wake_drafts.clear()
+        except Exception:  # the cue line stops; the pieces, and so the report, go on
+            log.exception("live: drafting for the cue line failed")
+            self._drafts = False
+
+    def _draft_new(self, quick) -> bool:
         """Draft the newest audio no piece or draft covers yet, once DRAFT_MIN_S of it arrived (at
-        most DRAFT_MAX_S). Short drafts keep the worker free for the pieces: drafting the whole
-        open piece with the refill tracked the report more closely, but took the machine to 181%
-        of a core and left 11.5 s of pieces after the stop of a 4-minute answer (docs/live.md)."""
+        most DRAFT_MAX_S); False when there was nothing to draft. Short drafts leave the cores to the
+        pieces: drafting the whole open piece with the refill tracked the report more closely, but
+        took the machine to 181% of a core and left 11.5 s of pieces after the stop of a 4-minute
+        answer (docs/live.md)."""
         samples = self.samples
-        a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined \
-                or self._run.next_cut(samples, self._start) is not None:  # (a piece is waiting)
-            return
+        with self._lock:
+            a = max(self._committed_to, self._drafted_to)
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or self._piece_waiting(samples):
+            return False
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
         with StallWatch(f"draft {a / SAMPLE_RATE:.1f} s"):
-            segs = draft(self.transcriber, samples[a:b], a / SAMPLE_RATE, self._run.language)
+            segs = draft(quick, samples[a:b], a / SAMPLE_RATE, self._run.language)
         log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
             self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)
-            self._drafted_to = b
+            self._drafted_to = max(self._drafted_to, b)
             self._version += 1
+        return True
+
+    def _piece_waiting(self, samples: np.ndarray) -> bool:
+        """Is a piece cut and waiting for the worker (it is still on the one before)? The pieces
+        come first then: a slow machine gives the cue line up before the report."""
+        start = self._start  # (the worker moves it on; a stale value only delays a draft)
+        return start <= len(samples) and self._run.next_cut(samples, start) is not None
 
     # -- the caller's thread --
     def figures(self, elapsed_s: float) -> LiveFigures:
@@ -288,7 +320,10 @@ class LiveTranscriber:
         self._drafts = False
         self._final.set()
         self._wake.set()
+        self._wake_drafts.set()
         self._worker.join(timeout_s)
+        if self._drafter is not None:
+            self._drafter.join(timeout_s)  # (a draft begun before the stop; nothing waits for it)
         try:
             if self._worker.is_alive():
                 raise TimeoutError(f"live transcription did not finish in {timeout_s:.0f} s")
@@ -303,31 +338,48 @@ class LiveTranscriber:
         self._drafts = False
         self._closed = True
         self._wake.set()
+        self._wake_drafts.set()
 
 
-def draft(transcriber, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
-    """A quick transcript of ``samples`` for the cue line only, on the worker between pieces and on
-    the same model: as a piece is transcribed (Silero's check), but greedy at temperature 0, so it
-    never samples (the pieces' random sequence stays the file path's), without the refill, and cut
-    short at a greedy loop (``before_loop``)."""
+def drafter(transcriber):
+    """A transcriber for the cue line's drafts, on a thread beside the pieces: ``transcriber``'s
+    weights and options, but greedy at temperature 0 (it never samples, so the pieces' random
+    sequence stays the file path's), without the language check, the probe, the refill or a carry,
+    and with a model object of its own (hook state: the pieces' probe, last encoding and remainder
+    are untouched). When the plan gives the encoder a CTranslate2 model of its own (ThreadPlan), the
+    drafts both encode and decode on that one: a draft then never queues behind a piece's decoding,
+    and the pieces only encode there, which no draft changes."""
     from copy import copy
-
-    from voicecoach.asr.whisper import PieceRun
 
     o = transcriber.options
     quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
-    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, carry_s=0.0, extra={
-        **o.extra, "temperature": 0.0, "max_new_tokens": int(DRAFT_TOKENS_PER_S * len(samples) / SAMPLE_RATE) + 16})
-    model = transcriber.model
-    hook, model.on_encoded = model.on_encoded, None  # drafts are not probed
+    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, carry_s=0.0,
+                            extra={**o.extra, "temperature": 0.0})
+    model = copy(transcriber.model)
+    model.on_encoded, model._last, model.leave_remainder = None, None, None
+    if model.encoder is not None:
+        model.model, model.encoder = model.encoder, None
+    model.context_frames = int(DRAFT_CONTEXT_S / model.feature_extractor.time_per_frame)
+    quick._model = model
+    quick._probe_tools = None
+    return quick
+
+
+def draft(quick, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
+    """A quick transcript of ``samples`` for the cue line only, with a ``drafter``: as a piece is
+    transcribed (Silero's check), but greedy, without the refill, and cut short at a greedy loop
+    (``before_loop``)."""
+    from voicecoach.asr.whisper import PieceRun
+
+    # (a greedy loop stops at engine.MAX_TOKENS_PER_S, as in every window: 0.4's drafts looped to
+    # Whisper's 448 tokens, 5-6 s for a 3-s draft)
     run = PieceRun(quick)
-    run._started = True  # (not _start: the decoder must not be restarted under the pieces)
+    run._started = True  # (not _start: a shared decoder must not be restarted under the pieces)
     run.language = language
     try:
         segs = run.add(samples, offset_s)
     finally:
         run.aside.shutdown(cancel_futures=True)
-        model.on_encoded = hook
     out = []
     for seg in segs:
         words = before_loop(seg.words)

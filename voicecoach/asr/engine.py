@@ -4,12 +4,14 @@ voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the
 ``Word`` it yields) everywhere, and reaches past it only here:
 
 - ``WhisperModel.encode`` (overridden): each 30-s window's encoder output goes to the hesitation
-  probe, a second CTranslate2 model can encode (see ThreadPlan), and the same features are encoded
-  once in a row;
+  probe, a second CTranslate2 model can encode (see ThreadPlan), the same features are encoded
+  once in a row, and a draft's short window is encoded without most of its padding
+  (``context_frames``);
 - ``WhisperModel.detect_language`` (overridden): reads the frames the transcription reads;
 - ``WhisperModel.generate_with_fallback`` (wrapped): its result is a tuple whose third item is the
   temperature, > 0 when the window fell back to sampling; its ``options.temperatures`` are cut to
-  the first for a window under SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames);
+  the first for a window under SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames),
+  and its ``options.max_new_tokens`` to MAX_TOKENS_PER_S a second of the window's audio;
 - ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
   ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
   ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
@@ -52,6 +54,11 @@ _SAMPLED: set[int] = set()
 TESTED_VERSION = "1.2.1"  # the faster-whisper release the contract test and the evaluation ran on
 RANDOM_SEED = 0
 SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
+# Speech runs at ~3 words (~4 tokens) a second; Whisper adds two timestamp tokens a segment. A window
+# may write at most this many tokens a second of its audio, plus EXTRA_TOKENS (a loop, not speech,
+# goes beyond: docs/live.md, "A window that loops").
+MAX_TOKENS_PER_S = 10
+EXTRA_TOKENS = 16
 
 
 class Remainder(Exception):
@@ -85,6 +92,10 @@ class CapturingWhisperModel(WhisperModel):
     # into the next piece). None: every window is transcribed. Set with leave().
     leave_remainder: int | None = None
     _windows = 0  # windows encoded since leave()
+    # The encoder hears only this many spectrogram frames of a window whose audio fits in them
+    # (the audio, then zero frames); None: all 30 s, as Whisper was trained. For the cue line's
+    # drafts only (voicecoach.live.drafter): a draft of 3 s is otherwise encoded as a whole window.
+    context_frames: int | None = None
 
     def leave(self, most_frames: int | None) -> None:
         """From the next transcription on, leave a later window of at most ``most_frames`` (see
@@ -97,6 +108,13 @@ class CapturingWhisperModel(WhisperModel):
             # 0.26 s left of a 30-s piece of the lecture) decodes badly at temperature 0 and then
             # samples at every other temperature: 19 s for nothing on 2 cores. It is decoded once.
             options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
+        if self._window_s is not None:
+            # A window that loops ("you know, you know, ...") is decoded to Whisper's 448 tokens at
+            # every temperature: 6.2 s of the lecture's end took 19 s that way. Speech needs far
+            # fewer tokens than MAX_TOKENS_PER_S, so a loop is cut where no speech could go on.
+            cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * self._window_s) + EXTRA_TOKENS))
+            if options.max_new_tokens is None or options.max_new_tokens > cap:
+                options = dataclasses.replace(options, max_new_tokens=cap)
         result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             _SAMPLED.add(id(self.model))
@@ -118,6 +136,8 @@ class CapturingWhisperModel(WhisperModel):
         real = np.flatnonzero(np.any(frames != 0, axis=0))
         frames_in = int(real[-1]) + 1 if real.size else 0
         self._window_s = frames_in * self.feature_extractor.time_per_frame
+        if self.context_frames is not None and frames_in <= self.context_frames // 2:
+            features = features[..., : self.context_frames]
         if self.leave_remainder is not None:
             # a later window starts where the last word Whisper wrote ended; it holds the rest
             self._windows += 1
@@ -139,9 +159,12 @@ class CapturingWhisperModel(WhisperModel):
         return encoding
 
 
-def ct2_whisper(path: str, compute_type: str, threads: int):
-    """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own."""
-    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads)
+def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
+    """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own, and
+    ``replicas`` workers that run calls from different Python threads side by side (they share
+    the weights: a second one costs no memory to speak of)."""
+    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
+                                      inter_threads=replicas)
 
 
 def check_version() -> str | None:

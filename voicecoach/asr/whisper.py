@@ -20,6 +20,10 @@ ENGLISH = "en"
 MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
+# Workers on the encoder's own CTranslate2 model: the pieces encode on one, the cue line's drafts run
+# on the other (0.5.3: the cue line at most 4.0 s behind the speech in 4- and 10-minute answers,
+# against 5.0 and 6.3 s with one worker; +90 MB at the peak; docs/live.md).
+ENCODER_REPLICAS = 2
 PROBE_BATCH = 8  # windows per probe call when no core is idle (each holds a 3-MB encoder output)
 # Speech Whisper passed over: at least this long with no word in it is transcribed again on its own
 # (WhisperTranscriber._refill), with this much audio either side.
@@ -144,11 +148,11 @@ class ThreadPlan:
 
 
 @lru_cache(maxsize=4)
-def _load_helper(path: str, compute_type: str, threads: int):
+def _load_helper(path: str, compute_type: str, threads: int, replicas: int = 1):
     """A CTranslate2 Whisper on the same weights with its own thread count (see ThreadPlan)."""
     from voicecoach.asr import engine
 
-    return engine.ct2_whisper(path, compute_type, threads)
+    return engine.ct2_whisper(path, compute_type, threads, replicas)
 
 
 class ProbeQueue:
@@ -218,10 +222,13 @@ class WhisperTranscriber:
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
-                early = pool.submit(self._helper, plan.encode) if own_encoder and not self.resolved.downloads else None
+                # Two workers on the encoder's model: the second runs the cue line's drafts
+                # (voicecoach.live.drafter) beside a piece's encoding instead of after it; they share
+                # the weights, and a worker never called allocates nothing.
+                early = pool.submit(self._helper, plan.encode, ENCODER_REPLICAS) if own_encoder and not self.resolved.downloads else None
                 model = engine.load_model(self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads)
                 if own_encoder and model.encoder is None:
-                    model.encoder = early.result() if early else self._helper(plan.encode)
+                    model.encoder = early.result() if early else self._helper(plan.encode, ENCODER_REPLICAS)
             self._model = model
         return self._model
 
@@ -323,9 +330,10 @@ class WhisperTranscriber:
             return engine.local_path(self.resolved.path)
         return self.resolved.path
 
-    def _helper(self, threads: int):
-        """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)."""
-        return _load_helper(self._local_path(), self.options.compute_type, threads)
+    def _helper(self, threads: int, replicas: int = 1):
+        """A CTranslate2 Whisper on this model's weights with ``threads`` threads (see ThreadPlan)
+        and ``replicas`` workers."""
+        return _load_helper(self._local_path(), self.options.compute_type, threads, replicas)
 
     def _fresh_decoder(self) -> None:
         """Give the decoder new threads if the last file fell back to sampling.
@@ -426,7 +434,8 @@ class PieceRun:
         """Where the piece that begins at sample ``start`` ends, if ``samples`` (the recording so
         far) already decide it (voicecoach.asr.pieces.next_cut); None while it may be the last. With
         the remainder carried from the last piece, the piece is cut so that both fit ``piece_s``."""
-        carried = 0.0 if self._carry is None else len(self._carry[0]) / SAMPLE_RATE
+        carry = self._carry  # (read once: the cue line's drafts ask from another thread)
+        carried = 0.0 if carry is None else len(carry[0]) / SAMPLE_RATE
         return next_cut(samples, start, max(self.t.options.piece_s - carried, PIECE_SEARCH_S))
 
     def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None,

@@ -1,0 +1,70 @@
+"""The cue line's drafts run on a thread of their own beside the pieces (voicecoach.live.drafter):
+they must not change a word the pieces write, and they must still read the speech."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from voicecoach.audio import SAMPLE_RATE, load
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def transcriber():
+    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.pipeline import score_options
+
+    return WhisperTranscriber(score_options().transcription)
+
+
+def test_a_drafter_has_its_own_model_object_and_leaves_the_pieces_model_alone(transcriber):
+    from voicecoach.live import DRAFT_CONTEXT_S, drafter
+
+    model = transcriber.model
+    decoder, encoder, hook = model.model, model.encoder, model.on_encoded
+    quick = drafter(transcriber)
+    assert quick.model is not model and quick.options.beam_size == 1 and not quick.options.refill
+    assert quick.model.context_frames == int(DRAFT_CONTEXT_S * 100) and model.context_frames is None
+    assert (model.model, model.encoder, model.on_encoded) == (decoder, encoder, hook)
+    if encoder is not None:  # (two cores or more: the drafts encode and decode on the encoder's model)
+        assert quick.model.model is encoder and quick.model.encoder is None
+
+
+def test_a_draft_of_a_few_seconds_reads_the_words(transcriber, data):
+    from voicecoach.live import draft, drafter
+
+    jfk = load(data / "whisper_jfk.flac").samples
+    words = [w.text.lower().strip(",.") for s in draft(drafter(transcriber), jfk[: 5 * SAMPLE_RATE], 0.0, "en")
+             for w in s.words]
+    # "And so, my fellow Americans, ask not..." (the first 5 s), with the encoder hearing 20 s
+    assert words[:4] == ["and", "so", "my", "fellow"], words
+
+
+def test_drafts_beside_the_pieces_change_no_word_of_theirs(transcriber, data):
+    """The pieces of a recording are transcribed while another thread drafts it 3 s at a time, as
+    `practice` does; the words and their times are those of the recording transcribed alone."""
+    from voicecoach.live import draft, drafter
+
+    audio = load(data / "mfa_acoustic_corpus.flac")
+    alone = transcriber.transcribe(audio)
+    quick, stop, drafted = drafter(transcriber), threading.Event(), []
+
+    def keep_drafting():
+        k = 0
+        while not stop.is_set():
+            a = k % (len(audio.samples) - 3 * SAMPLE_RATE)
+            drafted.extend(draft(quick, audio.samples[a:a + 3 * SAMPLE_RATE], a / SAMPLE_RATE, "en"))
+            k += 3 * SAMPLE_RATE
+
+    beside = threading.Thread(target=keep_drafting)
+    beside.start()
+    try:
+        together = transcriber.transcribe(audio)
+    finally:
+        stop.set()
+        beside.join()
+    assert drafted  # (the drafts did run while the pieces were transcribed)
+    assert [(w.text, w.start_s, w.end_s) for w in together.words] == [(w.text, w.start_s, w.end_s) for w in alone.words]
