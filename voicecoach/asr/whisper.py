@@ -22,7 +22,7 @@ HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around 
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
 # Workers on the encoder's own CTranslate2 model: the pieces encode on one, the cue line's drafts run
 # on the other (0.5.3: the cue line at most 4.0 s behind the speech in 4- and 10-minute answers,
-# against 5.0 and 6.3 s with one worker; +90 MB at the peak; docs/live.md).
+# against 5.0 and 6.3 s with one worker; +90 MB at the peak; docs/live.md, Drafts beside the pieces).
 ENCODER_REPLICAS = 2
 PROBE_BATCH = 8  # windows per probe call when no core is idle (each holds a 3-MB encoder output)
 # Speech Whisper passed over: at least this long with no word in it is transcribed again on its own
