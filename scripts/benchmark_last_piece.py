@@ -66,15 +66,9 @@ def after_sentences(t, samples, pause_s: float) -> list[tuple[float, float, floa
         if end_s < 30 or stop > len(samples):
             continue
         heard = samples[:stop]
-        # the piece practice would be on at this stop: the last one the audio so far does not cut
-        for begin, carry in reversed(states):
-            if begin < stop:
-                probe = t.begin()
-                probe._carry = carry
-                decided = probe.next_cut(heard, begin) is not None
-                probe.close()
-                if not decided:
-                    break
+        # the piece practice is on at this stop: the last one that began before it (a cut depends
+        # only on the audio before it, so the pieces before are cut as in the whole recording)
+        begin, carry = next((b, c) for b, c in reversed(states) if b < stop)
         carried = 0.0 if carry is None else len(carry[0]) / SAMPLE_RATE
         dt, words = timed_last_piece(t, heard, begin, carry, begin / SAMPLE_RATE)
         out.append((stop / SAMPLE_RATE, carried + (stop - begin) / SAMPLE_RATE, dt, words))

@@ -323,7 +323,7 @@ class LiveTranscriber:
         self._wake_drafts.set()
         self._worker.join(timeout_s)
         if self._drafter is not None:
-            self._drafter.join(timeout_s)  # (a draft begun before the stop; nothing waits for it)
+            self._drafter.join(timeout_s)  # (a draft begun before the stop: tenths of a second, then the report has the cores)
         try:
             if self._worker.is_alive():
                 raise TimeoutError(f"live transcription did not finish in {timeout_s:.0f} s")
@@ -345,22 +345,16 @@ def drafter(transcriber):
     """A transcriber for the cue line's drafts, on a thread beside the pieces: ``transcriber``'s
     weights and options, but greedy at temperature 0 (it never samples, so the pieces' random
     sequence stays the file path's), without the language check, the probe, the refill or a carry,
-    and with a model object of its own (hook state: the pieces' probe, last encoding and remainder
-    are untouched). When the plan gives the encoder a CTranslate2 model of its own (ThreadPlan), the
-    drafts both encode and decode on that one: a draft then never queues behind a piece's decoding,
-    and the pieces only encode there, which no draft changes."""
+    on a model object of its own (``engine.draft_model``: the pieces' hook state is untouched)."""
     from copy import copy
+
+    from voicecoach.asr import engine
 
     o = transcriber.options
     quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
     quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, carry_s=0.0,
                             extra={**o.extra, "temperature": 0.0})
-    model = copy(transcriber.model)
-    model.on_encoded, model._last, model.leave_remainder = None, None, None
-    if model.encoder is not None:
-        model.model, model.encoder = model.encoder, None
-    model.context_frames = int(DRAFT_CONTEXT_S / model.feature_extractor.time_per_frame)
-    quick._model = model
+    quick._model = engine.draft_model(transcriber.model, DRAFT_CONTEXT_S)
     quick._probe_tools = None
     return quick
 

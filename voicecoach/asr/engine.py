@@ -137,6 +137,7 @@ class CapturingWhisperModel(WhisperModel):
         frames_in = int(real[-1]) + 1 if real.size else 0
         self._window_s = frames_in * self.feature_extractor.time_per_frame
         if self.context_frames is not None and frames_in <= self.context_frames // 2:
+            # (at least as much padding as audio: with none, base looped on 6 s of the lecture)
             features = features[..., : self.context_frames]
         if self.leave_remainder is not None:
             # a later window starts where the last word Whisper wrote ended; it holds the rest
@@ -204,6 +205,20 @@ def load_model(path: str, compute_type: str, threads: int, downloads: bool) -> C
     """A model for one transcriber. The weights are loaded once per process and shared; the
     returned object and its hook state are this caller's own (a shallow copy)."""
     return copy.copy(_load_shared(path, compute_type, threads, downloads))
+
+
+def draft_model(model: CapturingWhisperModel, context_s: float) -> CapturingWhisperModel:
+    """A model object for quick drafts on another thread beside ``model``'s transcriptions: the
+    same weights, hook state of its own (no probe hook, no last encoding, no remainder left), the
+    encoder hearing ``context_s`` of a short window (``context_frames``). When ``model`` encodes on a
+    CTranslate2 model of its own (ThreadPlan), the drafts encode and decode on that one, so they
+    never queue behind the decoder; ``model`` only encodes there, which a draft does not change."""
+    quick = copy.copy(model)
+    quick.on_encoded, quick._last, quick.leave_remainder = None, None, None
+    if quick.encoder is not None:
+        quick.model, quick.encoder = quick.encoder, None
+    quick.context_frames = int(context_s / quick.feature_extractor.time_per_frame)
+    return quick
 
 
 def has_sampled(model: CapturingWhisperModel) -> bool:

@@ -21,8 +21,10 @@ MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
 # Workers on the encoder's own CTranslate2 model: the pieces encode on one, the cue line's drafts run
-# on the other (0.5.3: the cue line at most 4.0 s behind the speech in 4- and 10-minute answers,
-# against 5.0 and 6.3 s with one worker; +90 MB at the peak; docs/live.md, Drafts beside the pieces).
+# on the other (0.5.3: the cue line at most 4.0-4.5 s behind the speech in 4- and 10-minute answers,
+# against 5.0 and 6.3 s with one worker; ~90 MB more at the peak; docs/live.md, Drafts beside the
+# pieces). `score` never calls the second one, and still pays ~27 MB for it (peak 944 against 916 MB
+# on the lecture, measured once): not worth a switch through every caller.
 ENCODER_REPLICAS = 2
 PROBE_BATCH = 8  # windows per probe call when no core is idle (each holds a 3-MB encoder output)
 # Speech Whisper passed over: at least this long with no word in it is transcribed again on its own
@@ -222,9 +224,6 @@ class WhisperTranscriber:
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
-                # Two workers on the encoder's model: the second runs the cue line's drafts
-                # (voicecoach.live.drafter) beside a piece's encoding instead of after it; they share
-                # the weights, and a worker never called allocates nothing.
                 early = pool.submit(self._helper, plan.encode, ENCODER_REPLICAS) if own_encoder and not self.resolved.downloads else None
                 model = engine.load_model(self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads)
                 if own_encoder and model.encoder is None:
