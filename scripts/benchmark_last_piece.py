@@ -1,6 +1,6 @@
 """How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0] [--whole-windows [--step 20]]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
 before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
@@ -40,9 +40,9 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
         run.close()
 
 
-def after_sentences(t, samples, pause_s: float) -> list[tuple[float, float, float, int]]:
+def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -> list[tuple[float, float, float, int]]:
     """(stop time, seconds of audio in the last piece, seconds to transcribe it, words) for a stop
-    ``pause_s`` after each sentence that ends after the first 30 s."""
+    ``pause_s`` after each sentence that ends after the first 30 s (or at each time in ``at``)."""
     from voicecoach.audio.load import SAMPLE_RATE
 
     # The pieces as practice cuts them while the whole recording is spoken, and what each left.
@@ -61,9 +61,10 @@ def after_sentences(t, samples, pause_s: float) -> list[tuple[float, float, floa
     finally:
         run.close()
     out = []
-    for end_s in sorted(sentence_ends):
-        stop = int((end_s + pause_s) * SAMPLE_RATE)
-        if end_s < 30 or stop > len(samples):
+    stops = sorted(at) if at else [end_s + pause_s for end_s in sorted(sentence_ends) if end_s >= 30]
+    for stop_s in stops:
+        stop = int(stop_s * SAMPLE_RATE)
+        if stop > len(samples):
             continue
         heard = samples[:stop]
         # the piece practice is on at this stop: the last one that began before it (a cut depends
@@ -81,6 +82,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)")
+    ap.add_argument("--at", type=lambda v: [float(x) for x in v.split(",")],
+                    help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops")
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
     a = ap.parse_args()
@@ -98,9 +101,10 @@ def main() -> None:
     warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
     warm.close()
     if not a.whole_windows:
-        stops = after_sentences(t, samples, a.pause)
+        stops = after_sentences(t, samples, a.pause, a.at)
         times = [dt for *_, dt, _ in stops]
-        print(f"stops {a.pause:.1f} s after a sentence ({len(times)} in {a.audio.name}): last piece median "
+        what = "stops at the times given" if a.at else f"stops {a.pause:.1f} s after a sentence"
+        print(f"{what} ({len(times)} in {a.audio.name}): last piece median "
               f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
               f"over 3 s: {sum(dt > 3 for dt in times)}")
         return

@@ -8,10 +8,12 @@ voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the
   once in a row, and a draft's short window is encoded without most of its padding
   (``context_frames``);
 - ``WhisperModel.detect_language`` (overridden): reads the frames the transcription reads;
-- ``WhisperModel.generate_with_fallback`` (wrapped): its result is a tuple whose third item is the
-  temperature, > 0 when the window fell back to sampling; its ``options.temperatures`` are cut to
-  the first for a window under SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames),
-  and its ``options.max_new_tokens`` to MAX_TOKENS_PER_S a second of the window's audio;
+- ``WhisperModel.generate_with_fallback`` (wrapped): called once per temperature, its result a
+  tuple (result, avg_logprob, temperature, compression_ratio), temperature > 0 when the window
+  fell back to sampling; its ``options.temperatures`` are cut to the first for a window under
+  SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames), its ``options.max_new_tokens``
+  to MAX_TOKENS_PER_S a second of the window's audio, and a loop at temperature 0 is decoded
+  again without the window prompt (``get_prompt``'s layout: ``sot_prev``, the prompt, ``sot``...);
 - ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
   ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
   ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
@@ -115,10 +117,37 @@ class CapturingWhisperModel(WhisperModel):
             cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * self._window_s) + EXTRA_TOKENS))
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
-        result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        result = self._fallback(encoder_output, prompt, tokenizer, options)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             _SAMPLED.add(id(self.model))
         return result
+
+    def _fallback(self, encoder_output, prompt, tokenizer, options):
+        """Whisper's temperature fallback, one temperature at a time through faster-whisper's own
+        decoding, choosing as it chooses; but a loop at temperature 0 (too repetitive: the
+        compression test) is decoded once more at temperature 0 without the window prompt, and
+        that is kept if it passes. The prompt's own words can lock the decoder into a loop ("I mean,
+        I mean, ...", docs/live.md, "A loop of the prompt's own words"), which sampling at 0.2 and
+        0.4 repeated: 12-23 s for one window on 2 cores."""
+        tried = []
+        for temperature in options.temperatures:
+            one = dataclasses.replace(options, temperatures=[temperature])
+            result = super().generate_with_fallback(encoder_output, prompt, tokenizer, one)
+            if not _needs_fallback(result, options):
+                return result
+            tried.append(result)
+            if len(tried) == 1 and _too_repetitive(result, options) and prompt[0] == tokenizer.sot_prev:
+                # (faster-whisper's get_prompt: sot_prev, the window prompt, [previous text,] then
+                # the start of transcript; beam search, so no random sequence moves)
+                retry = super().generate_with_fallback(encoder_output, prompt[prompt.index(tokenizer.sot):],
+                                                       tokenizer, one)
+                log.debug("a loop at temperature 0 (compression ratio %.1f); without the window prompt %.1f",
+                          result[3], retry[3])
+                if not _needs_fallback(retry, options):
+                    return retry
+        # all failed: the likeliest of those not too repetitive (else of all), at the last temperature
+        best = max([r for r in tried if not _too_repetitive(r, options)] or tried, key=lambda r: r[1])
+        return (best[0], best[1], options.temperatures[-1], best[3])
 
     def detect_language(self, audio=None, features=None, **kwargs):
         # faster-whisper 1.2 hands the language check the spectrogram with one frame more than
@@ -158,6 +187,18 @@ class CapturingWhisperModel(WhisperModel):
         if self.on_encoded:
             self.on_encoded(encoding)
         return encoding
+
+
+def _too_repetitive(result, options) -> bool:
+    return options.compression_ratio_threshold is not None and result[3] > options.compression_ratio_threshold
+
+
+def _needs_fallback(result, options) -> bool:
+    """faster-whisper's test of one decoding ``(result, avg_logprob, temperature, compression_ratio)``."""
+    low = options.log_prob_threshold is not None and result[1] < options.log_prob_threshold
+    if low and options.no_speech_threshold is not None and result[0].no_speech_prob > options.no_speech_threshold:
+        return False  # silence
+    return _too_repetitive(result, options) or low
 
 
 def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
