@@ -12,6 +12,7 @@ the model tests and `scripts/evaluate.py`, then update FINGERPRINTS and engine.T
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import logging
@@ -264,4 +265,8 @@ def test_a_loop_at_temperature_zero_is_decoded_again_without_the_window_prompt(h
     calls.clear()
     got = model.generate_with_fallback("ENC", plain, tok, options)  # no window prompt: nothing to drop
     assert calls == [(False, 0.0), (False, 0.2), (False, 0.4)] and got[1:] == (-1.5, 0.4, 1.3)
+
+    calls.clear()  # a plain transcript's previous text (--fillers written) is not a window prompt
+    got = model.generate_with_fallback("ENC", prompted, tok, dataclasses.replace(options, hotwords=None))
+    assert calls == [(True, 0.0), (True, 0.2), (True, 0.4)] and got[1:] == (-0.2, 0.4, 9.0)
     engine._SAMPLED.discard(id(model.model))

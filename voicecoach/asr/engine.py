@@ -125,8 +125,8 @@ class CapturingWhisperModel(WhisperModel):
     def _fallback(self, encoder_output, prompt, tokenizer, options):
         """Whisper's temperature fallback, one temperature at a time through faster-whisper's own
         decoding, choosing as it chooses; but a loop at temperature 0 (too repetitive: the
-        compression test) is decoded once more at temperature 0 without the window prompt, and
-        that is kept if it passes. The prompt's own words can lock the decoder into a loop ("I mean,
+        compression test) is decoded once more at temperature 0 without the window prompt
+        (``hotwords``; with it goes any previous text), and that is kept if it passes. The prompt's own words can lock the decoder into a loop ("I mean,
         I mean, ...", docs/live.md, "A loop of the prompt's own words"), which sampling at 0.2 and
         0.4 repeated: 12-23 s for one window on 2 cores."""
         tried = []
@@ -136,7 +136,8 @@ class CapturingWhisperModel(WhisperModel):
             if not _needs_fallback(result, options):
                 return result
             tried.append(result)
-            if len(tried) == 1 and _too_repetitive(result, options) and prompt[0] == tokenizer.sot_prev:
+            if len(tried) == 1 and _too_repetitive(result, options) and options.hotwords \
+                    and prompt[0] == tokenizer.sot_prev:
                 # (faster-whisper's get_prompt: sot_prev, the window prompt, [previous text,] then
                 # the start of transcript; beam search, so no random sequence moves)
                 retry = super().generate_with_fallback(encoder_output, prompt[prompt.index(tokenizer.sot):],
