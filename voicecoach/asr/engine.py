@@ -126,9 +126,10 @@ class CapturingWhisperModel(WhisperModel):
         """Whisper's temperature fallback, one temperature at a time through faster-whisper's own
         decoding, choosing as it chooses; but a loop at temperature 0 (too repetitive: the
         compression test) is decoded once more at temperature 0 without the window prompt
-        (``hotwords``; with it goes any previous text), and that is kept if it passes. The prompt's own words can lock the decoder into a loop ("I mean,
-        I mean, ...", docs/live.md, "A loop of the prompt's own words"), which sampling at 0.2 and
-        0.4 repeated: 12-23 s for one window on 2 cores."""
+        (``hotwords``; with it goes any previous text), and that is kept if it passes. The
+        prompt's own words can lock the decoder into a loop ("I mean, I mean, ...", docs/live.md,
+        "A loop of the prompt's own words"), which sampling at 0.2 and 0.4 repeated: 12-23 s for
+        one window on 2 cores."""
         tried = []
         for temperature in options.temperatures:
             one = dataclasses.replace(options, temperatures=[temperature])
