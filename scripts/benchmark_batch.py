@@ -40,7 +40,8 @@ import ctranslate2
 from faster_whisper import WhisperModel
 ctranslate2.set_random_seed(0)
 from voicecoach.asr.whisper import ThreadPlan
-threads = ThreadPlan.for_threads(probe=False).decode  # the decoder's threads in a --jobs 1 batch (the default, no probe): same arithmetic, same samples
+plan = ThreadPlan.for_threads(probe=False).measured(resolve("base").path, "int8")
+threads = plan.decode  # the decoder's threads in a --jobs 1 batch (the default, no probe), as measured on this machine
 m = WhisperModel(resolve("base").path, device="cpu", compute_type="int8", cpu_threads=threads)
 total, audio_s = 0.0, 0.0
 for p in sys.argv[1:]:

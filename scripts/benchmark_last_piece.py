@@ -1,6 +1,6 @@
 """How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--share-cores]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
 before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
@@ -86,6 +86,8 @@ def main() -> None:
                     help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops")
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
+    ap.add_argument("--share-cores", action="store_true",
+                    help="the decoder on its share of the cores, as practice with the cue line (not the measured plan)")
     a = ap.parse_args()
 
     import numpy as np
@@ -97,9 +99,12 @@ def main() -> None:
 
     samples = load(a.audio).samples
     t = WhisperTranscriber()
+    if a.share_cores:
+        t.share_cores()
     warm = t.begin()
     warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
     warm.close()
+    print(f"decoder threads: {t.plan.decode}, encoder threads: {t.plan.encode}")
     if not a.whole_windows:
         stops = after_sentences(t, samples, a.pause, a.at)
         times = [dt for *_, dt, _ in stops]

@@ -200,7 +200,7 @@ def test_thread_plan_changes_speed_not_results(data):
     assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8, probe_own_model=False)
     assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
     assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
-    assert ThreadPlan.for_threads(2, probe=False) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)  # (docstring)
+    assert ThreadPlan.for_threads(2, probe=False) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1, widen=2)  # (docstring)
     # 52 s: two 30-s pieces, two or three windows
     windows = []
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
@@ -263,7 +263,8 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     clip under 30 s, so the two first windows differed and the 11-s JFK clip was encoded twice
     (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
     found is still English. (Since 0.5.1 the default plan on two cores encodes on an encoder model
-    of its own, with both threads; the decoder has one.)"""
+    of its own, with both threads; the decoder has one, or since 0.5.5 two where a timing found
+    them faster.)"""
     from faster_whisper import WhisperModel
 
     from voicecoach.asr.types import TranscriptionOptions
@@ -272,7 +273,7 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
 
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
     model = t.model
-    assert model.encoder is not None and t.plan.encode == 2 and t.plan.decode == 1
+    assert model.encoder is not None and t.plan.encode == 2 and t.plan.decode in (1, 2)
     encoded = []
     real = WhisperModel.encode
 

@@ -126,6 +126,7 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     cue line's ``LiveFigures`` every 0.1 s while recording."""
     store.check_writable()
     info = store.create(question.id, question.text, source="practice")
+    scorer.transcriber.share_cores()  # the pieces are decoded beside the recorder and the drafts
     # Load the models while the user speaks, so the report follows the stop key quickly.
     warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder), daemon=True)
     warm.start()

@@ -55,6 +55,7 @@ log = logging.getLogger("voicecoach")
 _SAMPLED: set[int] = set()
 TESTED_VERSION = "1.2.1"  # the faster-whisper release the contract test and the evaluation ran on
 RANDOM_SEED = 0
+ENCODED_WINDOW_FRAMES = 1500  # a 30-s window's 3000 mel frames, halved by the encoder
 SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
 # Speech runs at ~3 words (~4 tokens) a second; Whisper adds two timestamp tokens a segment. A window
 # may write at most this many tokens a second of its audio, plus EXTRA_TOKENS (a loop, not speech,
@@ -209,6 +210,34 @@ def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
     the weights: a second one costs no memory to speak of)."""
     return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
                                       inter_threads=replicas)
+
+
+def decoder_seconds(path: str, compute_type: str, threads: tuple[int, ...], steps: int, rounds: int) -> list[float]:
+    """For each thread count, the best of ``rounds`` timings of ``steps`` beam-search steps (beam 5)
+    of the Whisper in ``path``, alternating between the counts (voicecoach.asr.threads).
+
+    The encoder output is fixed noise of a 30-s window's shape, and the end of text is suppressed,
+    so every timing runs its steps whatever the weights write; a step's work does not depend on
+    the values."""
+    import time
+
+    from tokenizers import Tokenizer as HFTokenizer
+
+    models = [ct2_whisper(path, compute_type, t) for t in threads]
+    probe = models[0].encode(get_ctranslate2_storage(np.zeros((1, models[0].n_mels, 2), np.float32)), to_cpu=True)
+    width = np.asarray(probe).shape[-1]  # the model's width, read from a two-frame encoding
+    shape = (1, ENCODED_WINDOW_FRAMES, width)
+    memory = get_ctranslate2_storage(np.random.default_rng(RANDOM_SEED).standard_normal(shape, dtype=np.float32))
+    vocab = HFTokenizer.from_file(f"{path}/tokenizer.json")
+    start, end = vocab.token_to_id("<|startoftranscript|>"), vocab.token_to_id("<|endoftext|>")
+    best = [float("inf")] * len(models)
+    for _ in range(rounds):
+        for i, model in enumerate(models):
+            t = time.perf_counter()
+            model.generate(memory, [[start]], beam_size=5, max_length=1 + steps, suppress_tokens=[-1, end],
+                           suppress_blank=False)
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
 
 
 def check_version() -> str | None:

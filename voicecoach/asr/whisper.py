@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
@@ -131,6 +131,13 @@ class ThreadPlan:
     words at the same times) decoder 1 / encoder 2 took 13.2-14.9 s, 1 / 1 16.3-17.7 s and 2 / 2
     20.9-21.7 s, and the AMD host measured above also prefers one decoder thread: two hosts of three,
     by a third here (docs/performance.md).
+
+    Since 0.5.5 that choice is measured on each machine: without the probe, ``widen`` is every
+    core, and the decoder gets them when a timing at its first load finds them at least 10 %
+    faster (voicecoach.asr.threads; the AMD EPYC with AVX2 only: 0.46 s on two against 0.72 s on
+    one, and `score` of the lecture 39 s against 50 s, the same words). `practice` keeps the
+    decoder on its half (WhisperTranscriber.share_cores). With more than one core the encoder has a
+    model of its own even when its threads equal the decoder's, as it had before.
     """
 
     decode: int
@@ -138,6 +145,11 @@ class ThreadPlan:
     probe: int
     probe_windows: int = 1
     probe_own_model: bool = True
+    widen: int = 0  # the decoder's threads if measured faster on them (0: no choice to make)
+
+    @property
+    def own_encoder(self) -> bool:
+        return self.encode > 1
 
     @classmethod
     def for_threads(cls, cpu_threads: int = 0, probe: bool = True) -> "ThreadPlan":
@@ -146,7 +158,17 @@ class ThreadPlan:
         cores = max(1, cpu_threads or (os.cpu_count() or 1))
         decode = max(1, cores // 2)
         return cls(decode=decode, encode=cores, probe=max(1, cores - decode),
-                   probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1)
+                   probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1,
+                   widen=cores if cores > decode and not probe else 0)
+
+    def measured(self, model_path: str, compute_type: str) -> "ThreadPlan":
+        """This plan with the decoder's threads chosen by a timing on this machine (once; see
+        voicecoach.asr.threads), if it has a choice."""
+        if not self.widen:
+            return self
+        from voicecoach.asr.threads import decoder_threads
+
+        return replace(self, decode=decoder_threads(model_path, compute_type, self.decode, self.widen), widen=0)
 
 
 @lru_cache(maxsize=4)
@@ -209,8 +231,30 @@ class WhisperTranscriber:
         self.options = options
         self.plan = ThreadPlan.for_threads(options.cpu_threads, probe=options.probe_hesitations)
         self.resolved: ResolvedModel = resolve(options.model)
+        self._alone: ThreadPlan | None = None  # the plan before share_cores
         self._model = None
         self._probe_tools = None
+
+    def share_cores(self) -> None:
+        """Keep the decoder on its share of the cores, not measured for more: for a transcription
+        beside a recording, as practice's is. On the AMD EPYC host, where `score` is a fifth faster
+        with the decoder on both cores, practice's stop key -> report took 8.6 s that way, with the
+        cue line or without, against 3.2-3.3 s on one (docs/performance.md, 0.5.5). Call it before
+        the model loads. :meth:`decode_alone` takes the measured threads back for the work left
+        after the recording."""
+        self._alone = self.plan
+        self.plan = replace(self.plan, widen=0)
+
+    def decode_alone(self) -> None:
+        """From now on decode as if alone on the machine (after :meth:`share_cores`; practice's last
+        piece, after the stop key): on every core, if a timing found the decoder faster there
+        (ThreadPlan.measured). The decoder then runs on the encoder's CTranslate2 model, which has
+        every core already, so nothing is loaded. The same 23 stops of the lecture took 2.0-6.9 s
+        that way against 2.3-8.8 s on one thread, with the same words (docs/performance.md, 0.5.5)."""
+        model = self.model
+        alone, self._alone = self._alone, None
+        if alone is not None and model.encoder is not None and alone.decode == self.plan.encode != self.plan.decode:
+            model.model = model.encoder
 
     @property
     def model(self):
@@ -219,8 +263,12 @@ class WhisperTranscriber:
             from voicecoach.asr import engine
 
             o = self.options
+            if not self.resolved.downloads:  # (a downloaded model's folder is known only once loaded)
+                self.plan = self.plan.measured(self.resolved.path, o.compute_type)
+                if self._alone is not None:  # (timed now, while loading, not after the stop)
+                    self._alone = self._alone.measured(self.resolved.path, o.compute_type)
             plan = self.plan
-            own_encoder = plan.encode != plan.decode
+            own_encoder = plan.own_encoder
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
