@@ -37,7 +37,6 @@ PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
 DRAFT_MAX_S = 6.0  # and reads at most this much
-DRAFT_JOIN_S = 2.0  # after the stop, the last piece waits at most this long for a draft begun before it
 # A draft's encoder hears 20 s (its 3-6 s of audio, then zero frames), not Whisper's 30: it takes half
 # the time (lecture, 1 thread: 0.30 s against 0.61 at the median, 0.76 against 2.24 at most), and the
 # drafts read as well against the pieces; at 15 s and 10 s they wrote more false fillers
@@ -203,9 +202,7 @@ class LiveTranscriber:
                 if not len(samples):
                     return
                 self._track(samples)
-                if last:  # after the stop nothing else decodes: the drafts' thread ends its draft
-                    if self._drafter is not None:
-                        self._drafter.join(DRAFT_JOIN_S)
+                if last:  # after the stop no draft begins (one begun before it ends beside this piece)
                     self.transcriber.decode_alone()
                 t0 = time.monotonic()
                 with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):

@@ -149,6 +149,7 @@ class ThreadPlan:
 
     @property
     def own_encoder(self) -> bool:
+        """Does the encoder get a CTranslate2 model of its own (the live drafts run there too)?"""
         return self.encode > 1
 
     @classmethod
@@ -238,10 +239,10 @@ class WhisperTranscriber:
     def share_cores(self) -> None:
         """Keep the decoder on its share of the cores, not measured for more: for a transcription
         beside a recording, as practice's is. On the AMD EPYC host, where `score` is a fifth faster
-        with the decoder on both cores, practice's stop key -> report took 8.6 s that way, with the
-        cue line or without, against 3.2-3.3 s on one (docs/performance.md, 0.5.5). Call it before
-        the model loads. :meth:`decode_alone` takes the measured threads back for the work left
-        after the recording."""
+        with the decoder on both cores, practice's pieces took 18 % longer that way beside the cue
+        line's drafts (the same pieces), and the stop key -> report 8.6 s against 3.2 s
+        (docs/performance.md, 0.5.5). Call it before the model loads; :meth:`decode_alone` takes
+        the measured threads back for the work left after the recording."""
         self._alone = self.plan
         self.plan = replace(self.plan, widen=0)
 
@@ -249,12 +250,14 @@ class WhisperTranscriber:
         """From now on decode as if alone on the machine (after :meth:`share_cores`; practice's last
         piece, after the stop key): on every core, if a timing found the decoder faster there
         (ThreadPlan.measured). The decoder then runs on the encoder's CTranslate2 model, which has
-        every core already, so nothing is loaded. The same 23 stops of the lecture took 2.0-6.9 s
-        that way against 2.3-8.8 s on one thread, with the same words (docs/performance.md, 0.5.5)."""
+        every core already, so nothing is loaded. On the AMD EPYC host the same 23 stops of the
+        lecture took a median 4.09 s that way, at most 6.92 s, against 4.53 and 8.80 s on one
+        thread, with the same words (docs/performance.md, 0.5.5)."""
         model = self.model
         alone, self._alone = self._alone, None
         if alone is not None and model.encoder is not None and alone.decode == self.plan.encode != self.plan.decode:
             model.model = model.encoder
+            log.info("decoding on %d threads from now on (as timed alone on this machine)", alone.decode)
 
     @property
     def model(self):
