@@ -197,7 +197,7 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
         def close(self):
             pass
 
-    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=SlowRun)
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=SlowRun, decode_alone=lambda: None)
     live = LiveTranscriber(t, drafts=False)
     rng = np.random.default_rng(1)
     for k in range(100):  # 100 s of audio arrives before the first piece is done
@@ -287,7 +287,7 @@ def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
         def close(self):
             pass
 
-    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=Run)
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=Run, decode_alone=lambda: None)
     live = LiveTranscriber(t, drafts=False)
     live.on_chunk(0.0, np.zeros(SAMPLE_RATE, dtype=np.float32))
     looking.clear()
