@@ -87,7 +87,8 @@ def main() -> None:
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
     ap.add_argument("--share-cores", action="store_true",
-                    help="the decoder on its share of the cores, as practice with the cue line (not the measured plan)")
+                    help="the decoder on its share of the cores (one of two), as practice decoded its last piece "
+                         "before 0.5.5 (default: the measured plan, as since 0.5.5)")
     a = ap.parse_args()
 
     import numpy as np
