@@ -89,7 +89,8 @@ def decoder_threads(model_path: str, compute_type: str, few: int, many: int) -> 
     log.info("timing Whisper's decoder on %d and %d threads (once on this machine)", few, many)
     few_s, many_s = engine.decoder_seconds(model_path, compute_type, (few, many), STEPS, ROUNDS)
     timing = DecoderTiming(few, many, few_s, many_s)
-    log.info("decoder: %.3f s on %d thread(s), %.3f s on %d: %d it is", few_s, few, many_s, many, timing.threads)
+    log.info("decoder: %.3f s on %d thread%s, %.3f s on %d; it gets %d", few_s, few, "" if few == 1 else "s",
+             many_s, many, timing.threads)
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         data = _read(store)
