@@ -1,6 +1,6 @@
 """How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--share-cores]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--share-cores] [--against TSV]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
 before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
@@ -24,9 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+# Whisper medium's words of the lecture: what the last pieces' words are compared with (a proxy, not
+# a human reference; it reads the lecture closer than base does)
+MEDIUM = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
 
 
-def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, int]:
+def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, list]:
     """Seconds to transcribe ``samples[start:]`` as the last piece, after ``carry`` (a PieceRun's
     ``_carry`` from the piece before, or None); and the words it wrote."""
     run = t.begin()
@@ -35,13 +38,13 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
     try:
         t0 = time.monotonic()
         segs = run.add(samples[start:], offset_s, last=True)
-        return time.monotonic() - t0, sum(len(s.words) for s in segs)
+        return time.monotonic() - t0, [w for s in segs for w in s.words]
     finally:
         run.close()
 
 
-def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -> list[tuple[float, float, float, int]]:
-    """(stop time, seconds of audio in the last piece, seconds to transcribe it, words) for a stop
+def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -> list[tuple[float, float, float, list]]:
+    """(stop time, where the last piece begins (s), seconds to transcribe it, its words) for a stop
     ``pause_s`` after each sentence that ends after the first 30 s (or at each time in ``at``)."""
     from voicecoach.audio.load import SAMPLE_RATE
 
@@ -70,12 +73,36 @@ def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -
         # the piece practice is on at this stop: the last one that began before it (a cut depends
         # only on the audio before it, so the pieces before are cut as in the whole recording)
         begin, carry = next((b, c) for b, c in reversed(states) if b < stop)
-        carried = 0.0 if carry is None else len(carry[0]) / SAMPLE_RATE
+        begin_s = begin / SAMPLE_RATE if carry is None else carry[1]
         dt, words = timed_last_piece(t, heard, begin, carry, begin / SAMPLE_RATE)
-        out.append((stop / SAMPLE_RATE, carried + (stop - begin) / SAMPLE_RATE, dt, words))
-        print(f"stop at {stop / SAMPLE_RATE:6.1f} s: last piece {out[-1][1]:4.1f} s of audio, {dt:.2f} s, {words} words",
-              flush=True)
+        out.append((stop / SAMPLE_RATE, begin_s, dt, words))
+        print(f"stop at {stop / SAMPLE_RATE:6.1f} s: last piece {stop / SAMPLE_RATE - begin_s:4.1f} s of audio, {dt:.2f} s, "
+              f"{len(words)} words", flush=True)
     return out
+
+
+def read_words(path: Path) -> list[tuple[float, float, str]]:
+    """(start, end, word) rows of a TSV of timed words (``#`` comments and a header skipped)."""
+    rows = []
+    for line in path.read_text().splitlines():
+        parts = line.split("\t")
+        if line.startswith("#") or len(parts) < 3 or parts[0] == "start":
+            continue
+        rows.append((float(parts[0]), float(parts[1]), parts[2]))
+    return rows
+
+
+def pooled_wer(pieces: list[tuple[float, float, list]], reference: list[tuple[float, float, str]]) -> float:
+    """Word error rate of the last pieces' words, pooled, against the reference words whose middle
+    falls inside each piece ((begin s, end s, words) each)."""
+    from voicecoach.evaluation import edit_distance, wer_words
+
+    errors = total = 0
+    for begin, end, words in pieces:
+        ref = wer_words(" ".join(w for a, b, w in reference if begin <= (a + b) / 2 < end))
+        errors += edit_distance(ref, wer_words(" ".join(w.text for w in words)))
+        total += len(ref)
+    return errors / max(total, 1)
 
 
 def main() -> None:
@@ -89,6 +116,8 @@ def main() -> None:
     ap.add_argument("--share-cores", action="store_true",
                     help="the decoder on its share of the cores (one of two), as practice decoded its last piece "
                          "before 0.5.5 (default: the measured plan, as since 0.5.5)")
+    ap.add_argument("--against", type=Path, help="timed words (TSV: start, end, word) to compare the last pieces' "
+                    "words with (default: Whisper medium's, for the lecture)")
     a = ap.parse_args()
 
     import numpy as np
@@ -99,6 +128,8 @@ def main() -> None:
     from voicecoach.audio.load import SAMPLE_RATE
 
     samples = load(a.audio).samples
+    against = a.against or (MEDIUM if a.audio.resolve() == LECTURE.resolve() else None)
+    reference = read_words(against) if against else None
     t = WhisperTranscriber()
     if a.share_cores:
         t.share_cores()
@@ -113,17 +144,22 @@ def main() -> None:
         print(f"{what} ({len(times)} in {a.audio.name}): last piece median "
               f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
               f"over 3 s: {sum(dt > 3 for dt in times)}")
+        if reference:
+            print(f"the last pieces' words against {against.name}: WER {pooled_wer([(b, s, w) for s, b, _, w in stops], reference):.3f}")
         return
-    times = []
+    times, pieces = [], []
     start = 0.0
     while start + WINDOW_S <= len(samples) / SAMPLE_RATE:
         i = int(start * SAMPLE_RATE)
         dt, words = timed_last_piece(t, samples[: i + int(WINDOW_S * SAMPLE_RATE)], i, None, start)
         times.append(dt)
-        print(f"{start:6.1f}-{start + WINDOW_S:.1f} s: {dt:.2f} s, {words} words", flush=True)
+        pieces.append((start, start + WINDOW_S, words))
+        print(f"{start:6.1f}-{start + WINDOW_S:.1f} s: {dt:.2f} s, {len(words)} words", flush=True)
         start += a.step
     print(f"a whole window as the last piece: median {np.median(times):.2f} s, most {max(times):.2f} s "
           f"({len(times)} stretches of {a.audio.name})")
+    if reference:
+        print(f"their words against {against.name}: WER {pooled_wer(pieces, reference):.3f}")
 
 
 if __name__ == "__main__":

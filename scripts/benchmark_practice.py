@@ -4,7 +4,7 @@
 
 Plays a real recording (the lecture, cut to --seconds) into the virtual microphone while
 `voicecoach practice --no-speak` records it, then presses Enter and measures:
-- stop key -> full report on screen (the process has printed the report and exited);
+- stop key -> full report on screen (practice's output last grew), and -> the process exited;
 - the recorder's CPU use while recording: CPU seconds of the practice process between 30 s into
   the answer and the stop, divided by the wall time (the model warm-up in the first seconds is excluded);
 - whether the microphone's input overflowed (practice says so when it did: audio was lost);
@@ -61,6 +61,8 @@ def main() -> None:
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument("--practice-args", default="", help="more arguments for `voicecoach practice` (e.g. --no-live)")
     ap.add_argument("--log", type=Path, help="write practice's log (-v) here")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="copy the session's folder (the answer as recorded, its report) into DIR, to replay a run's pieces")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -92,12 +94,28 @@ def main() -> None:
             time.sleep(0.5)
             peak_mb = peak_rss_mb(p.pid)
             stop = time.monotonic()
-            p.communicate("\n", timeout=600)
+            p.stdin.write("\n")
+            p.stdin.close()
+            # The report is on screen when practice's output last grew before it exited (rich flushes
+            # every print); the exit comes later (threads and models are torn down).
+            grown, size = stop, (tmp / "stdout.txt").stat().st_size
+            while p.poll() is None and time.monotonic() - stop < 600:
+                if (tmp / "stdout.txt").stat().st_size != size:
+                    grown, size = time.monotonic(), (tmp / "stdout.txt").stat().st_size
+                time.sleep(0.01)
+            p.wait(timeout=60)
             done = time.monotonic()
+            if (tmp / "stdout.txt").stat().st_size != size:
+                grown = done
             out, err = (tmp / "stdout.txt").read_text(), (tmp / "stderr.txt").read_text()
             out_f.close(), err_f.close()
             if a.log:
                 a.log.write_text(err)
+            if a.keep:
+                import shutil
+
+                for folder in (tmp / "home" / "sessions").iterdir():
+                    shutil.copytree(folder, a.keep / folder.name, dirs_exist_ok=True)
             if "maximum length" in out:
                 sys.exit("practice stopped at its maximum length before the stop key: the timings would be wrong")
             if p.returncode != 0 or "Overall score" not in out:
@@ -109,7 +127,7 @@ def main() -> None:
                 if share >= 0.1:
                     print(f"    {name}: {share:.1f}%")
             print(f"peak memory while recording (VmHWM): {peak_mb:.0f} MB")
-            print(f"stop key -> full report on screen: {done - stop:.1f} s")
+            print(f"stop key -> full report on screen: {grown - stop:.1f} s (the process exited after {done - stop:.1f} s)")
             import re
 
             lags = sorted(float(m[1]) - float(m[2]) for m in re.finditer(r"live: cue at ([\d.]+) s recorded: heard to ([\d.]+) s", err)

@@ -102,7 +102,9 @@ def record_answer(path, question: Question, options: PracticeOptions, stop: thre
     except KeyboardInterrupt:
         reason = "interrupt"
     finally:
+        t0 = time.monotonic()
         recording = rec.stop()
+        log.debug("practice: the recorder closed in %.2f s", time.monotonic() - t0)
     return recording, reason
 
 
