@@ -98,14 +98,15 @@ def main() -> None:
             p.stdin.close()
             # The report is on screen when practice's output last grew before it exited (rich flushes
             # every print); the exit comes later (threads and models are torn down).
-            grown, size = stop, (tmp / "stdout.txt").stat().st_size
+            printed = (tmp / "stdout.txt").stat
+            grown, size = stop, printed().st_size
             while p.poll() is None and time.monotonic() - stop < 600:
-                if (tmp / "stdout.txt").stat().st_size != size:
-                    grown, size = time.monotonic(), (tmp / "stdout.txt").stat().st_size
+                if printed().st_size != size:
+                    grown, size = time.monotonic(), printed().st_size
                 time.sleep(0.01)
             p.wait(timeout=60)
             done = time.monotonic()
-            if (tmp / "stdout.txt").stat().st_size != size:
+            if printed().st_size != size:
                 grown = done
             out, err = (tmp / "stdout.txt").read_text(), (tmp / "stderr.txt").read_text()
             out_f.close(), err_f.close()
