@@ -35,13 +35,23 @@ log = logging.getLogger("voicecoach")
 PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
-DRAFT_MIN_S = 3.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
+# A new draft waits for this much new audio (practice hands over 1-s chunks). 2 s since drafts are one
+# window each (below): the cue line at most 2.9-4.1 s behind on the AVX2 host, against 5.4-7.2 s with
+# 3-s drafts of up to three windows (docs/performance.md, "Drafts without their second window").
+DRAFT_MIN_S = 2.0
 DRAFT_MAX_S = 6.0  # and reads at most this much
-# A draft's encoder hears 20 s (its 3-6 s of audio, then zero frames), not Whisper's 30: it takes half
+# A draft's encoder hears 20 s (its 2-6 s of audio, then zero frames), not Whisper's 30: it takes half
 # the time (lecture, 1 thread: 0.30 s against 0.61 at the median, 0.76 against 2.24 at most), and the
 # drafts read as well against the pieces; at 15 s and 10 s they wrote more false fillers
 # (docs/live.md, "A shorter window for the drafts").
 DRAFT_CONTEXT_S = 20.0
+# What Whisper's first window of a draft leaves, when it is at most this much, is not read as a window
+# of its own (it often was: 0.02-0.7 s, encoded and decoded, sometimes twice, 2-3.5 s for a 3-s draft
+# against ~1 s on the AVX2 host, and the cue line fell behind); the next piece reads it. Nor does a draft
+# retry a loop without the prompt (no compression test; ``before_loop`` cuts a loop anyway), or read
+# its window again 1 s in when the first segment looks like a hallucination (faster-whisper's
+# hallucination check; Silero's check before the draft stays).
+DRAFT_REMAINDER_S = 1.0
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
 LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
 MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the references' longest run of "uh": 6)
@@ -346,7 +356,8 @@ class LiveTranscriber:
 def drafter(transcriber):
     """A transcriber for the cue line's drafts, on a thread beside the pieces: ``transcriber``'s
     weights and options, but greedy at temperature 0 (it never samples, so the pieces' random
-    sequence stays the file path's), without the language check, the probe, the refill or a carry,
+    sequence stays the file path's), without the language check, the probe, the refill, the
+    compression test, the hallucination check, or a window for a remainder of up to DRAFT_REMAINDER_S,
     on a model object of its own (``engine.draft_model``: the pieces' hook state is untouched)."""
     from copy import copy
 
@@ -354,8 +365,10 @@ def drafter(transcriber):
 
     o = transcriber.options
     quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
-    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False, carry_s=0.0,
-                            extra={**o.extra, "temperature": 0.0})
+    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False,
+                            carry_s=DRAFT_REMAINDER_S,  # (what a piece would carry, a draft leaves: none follows)
+                            extra={**o.extra, "temperature": 0.0, "compression_ratio_threshold": None,
+                                   "hallucination_silence_threshold": None})
     quick._model = engine.draft_model(transcriber.model, DRAFT_CONTEXT_S)
     quick._probe_tools = None
     return quick
