@@ -78,8 +78,8 @@ def test_a_draft_reads_one_window_and_leaves_a_short_remainder(transcriber, data
     a window of its own, encoded and decoded (a 3-s draft took 2-3.5 s instead of ~1 on the AVX2
     host, and the cue line fell behind). A later window of at most DRAFT_REMAINDER_S is not decoded
     now. On 21-24 s of the cold-corpus monologue ("... and I think this is probably good. Alright,
-    thanks") 0.5.5 decoded windows of 3.0, 0.66 and 0.02 s, and the second wrote "Um, er, er, er, er,
-    er, er": seven fillers nobody said, on the cue line."""
+    thanks") 0.5.5 decoded windows of 3.0, 0.66 and 0.02 s, and the draft ended "Um, er, er, er, er, er,
+    er": seven fillers nobody said, on the cue line."""
     from voicecoach.live import DRAFT_REMAINDER_S, draft, drafter
 
     quick = drafter(transcriber)
