@@ -36,7 +36,7 @@ PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
 PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 # A new draft waits for this much new audio (practice hands over 1-s chunks). 2 s since drafts are one
-# window each (below): the cue line at most 2.9-4.1 s behind on the AVX2 host, against 5.4-7.2 s with
+# window each (below): the cue line at most 2.9-5.2 s behind on the AVX2 host, against 5.4-7.2 s with
 # 3-s drafts of up to three windows (docs/performance.md, "Drafts without their second window").
 DRAFT_MIN_S = 2.0
 DRAFT_MAX_S = 6.0  # and reads at most this much
