@@ -1,6 +1,7 @@
 """How long the last piece of a live answer takes after the stop key.
 
     .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--share-cores] [--against TSV]
+        [--ab MODULE.NAME=VALUE]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
 before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
@@ -14,12 +15,19 @@ known, as in practice:
   after the stop (``PieceRun.add(..., last=True)``);
 - with ``--whole-windows``, the worst case: 30-s stretches every ``--step`` seconds, each
   transcribed as a last piece (they start and end mid-word).
+
+``--ab`` compares two builds that differ in one module constant on the same stops: each build cuts
+its own pieces, and every stop is run with both on the one warmed model, in alternating order, so
+that a shared host's drift in speed falls on both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +43,10 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
     run = t.begin()
     run._detected = True  # (practice found the language on the answer's first piece)
     run._carry = carry
+    # (the model reuses the encoding of a window it has just encoded: a stop run twice in a row,
+    # as --ab does, would skip its first window's encoder the second time; practice never meets
+    # the same window twice)
+    t.model._last = None
     try:
         t0 = time.monotonic()
         segs = run.add(samples[start:], offset_s, last=True)
@@ -43,12 +55,28 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
         run.close()
 
 
-def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -> list[tuple[float, float, float, list]]:
-    """(stop time, where the last piece begins (s), seconds to transcribe it, its words) for a stop
-    ``pause_s`` after each sentence that ends after the first 30 s (or at each time in ``at``)."""
+@contextmanager
+def setting(assignment: str | None):
+    """With ``MODULE.NAME=VALUE`` (VALUE a Python literal) set for the duration; None: as is."""
+    if assignment is None:
+        yield
+        return
+    target, value = assignment.split("=", 1)
+    module_name, name = target.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    before = getattr(module, name)
+    setattr(module, name, ast.literal_eval(value))
+    try:
+        yield
+    finally:
+        setattr(module, name, before)
+
+
+def pieces_as_spoken(t, samples) -> tuple[list[tuple[int, object]], list[float]]:
+    """The pieces as practice cuts them while the whole recording is spoken: (start sample, the
+    carry before it) each; and the times (s) where Whisper ends a sentence."""
     from voicecoach.audio.load import SAMPLE_RATE
 
-    # The pieces as practice cuts them while the whole recording is spoken, and what each left.
     run = t.begin()
     states, start = [], 0  # (start sample, the carry before it)
     sentence_ends = []
@@ -63,21 +91,49 @@ def after_sentences(t, samples, pause_s: float, at: list[float] | None = None) -
             start = cut
     finally:
         run.close()
-    out = []
-    stops = sorted(at) if at else [end_s + pause_s for end_s in sorted(sentence_ends) if end_s >= 30]
-    for stop_s in stops:
+    return states, sentence_ends
+
+
+def stop_at(t, samples, states, stop: int) -> tuple[float, float, list]:
+    """(where the last piece begins (s), seconds to transcribe it, its words) for a stop at sample
+    ``stop``, with the pieces before it as ``states`` (pieces_as_spoken) cut them."""
+    from voicecoach.audio.load import SAMPLE_RATE
+
+    # the piece practice is on at this stop: the last one that began before it (a cut depends
+    # only on the audio before it, so the pieces before are cut as in the whole recording)
+    begin, carry = next((b, c) for b, c in reversed(states) if b < stop)
+    begin_s = begin / SAMPLE_RATE if carry is None else carry[1]
+    dt, words = timed_last_piece(t, samples[:stop], begin, carry, begin / SAMPLE_RATE)
+    return begin_s, dt, words
+
+
+def after_sentences(t, samples, pause_s: float, at: list[float] | None = None,
+                    builds: tuple[str | None, ...] = (None,)) -> list[list[tuple[float, float, float, list]]]:
+    """For each build (``setting``'s assignment; None: as is), (stop time, where the last piece
+    begins (s), seconds to transcribe it, its words) for a stop ``pause_s`` after each sentence
+    that ends after the first 30 s in the first build's pieces (or at each time in ``at``). With two
+    builds, each stop is run with both on the same warmed model, in A B, B A, A B ... order, so that
+    drift in a shared host's speed falls on both alike."""
+    from voicecoach.audio.load import SAMPLE_RATE
+
+    states = []
+    for build in builds:
+        with setting(build):
+            states.append(pieces_as_spoken(t, samples))
+    stops = sorted(at) if at else [end_s + pause_s for end_s in sorted(states[0][1]) if end_s >= 30]
+    out: list[list] = [[] for _ in builds]
+    for n, stop_s in enumerate(s for s in stops if s * SAMPLE_RATE <= len(samples)):
         stop = int(stop_s * SAMPLE_RATE)
-        if stop > len(samples):
-            continue
-        heard = samples[:stop]
-        # the piece practice is on at this stop: the last one that began before it (a cut depends
-        # only on the audio before it, so the pieces before are cut as in the whole recording)
-        begin, carry = next((b, c) for b, c in reversed(states) if b < stop)
-        begin_s = begin / SAMPLE_RATE if carry is None else carry[1]
-        dt, words = timed_last_piece(t, heard, begin, carry, begin / SAMPLE_RATE)
-        out.append((stop / SAMPLE_RATE, begin_s, dt, words))
-        print(f"stop at {stop / SAMPLE_RATE:6.1f} s: last piece {stop / SAMPLE_RATE - begin_s:4.1f} s of audio, {dt:.2f} s, "
-              f"{len(words)} words", flush=True)
+        line = []
+        for i in (range(len(builds)) if n % 2 == 0 else reversed(range(len(builds)))):
+            with setting(builds[i]):
+                begin_s, dt, words = stop_at(t, samples, states[i][0], stop)
+            out[i].append((stop / SAMPLE_RATE, begin_s, dt, words))
+        for i, build in enumerate(builds):
+            _, begin_s, dt, words = out[i][-1]
+            line.append(f"{'B ' if i else 'A ' if len(builds) > 1 else ''}last piece {stop / SAMPLE_RATE - begin_s:4.1f} s "
+                        f"of audio, {dt:.2f} s, {len(words)} words")
+        print(f"stop at {stop / SAMPLE_RATE:6.1f} s: " + "; ".join(line), flush=True)
     return out
 
 
@@ -111,6 +167,10 @@ def main() -> None:
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)")
     ap.add_argument("--at", type=lambda v: [float(x) for x in v.split(",")],
                     help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops")
+    ap.add_argument("--ab", metavar="MODULE.NAME=VALUE",
+                    help="also run every stop with this module constant set (a Python literal), both builds "
+                         "on one warmed model in alternating order; e.g. "
+                         "voicecoach.asr.whisper.HALLUCINATION_SILENCE_S=None")
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
     ap.add_argument("--share-cores", action="store_true",
@@ -138,14 +198,17 @@ def main() -> None:
     warm.close()
     print(f"decoder threads: {t.plan.decode}, encoder threads: {t.plan.encode}")
     if not a.whole_windows:
-        stops = after_sentences(t, samples, a.pause, a.at)
-        times = [dt for *_, dt, _ in stops]
+        builds = (None, a.ab) if a.ab else (None,)
         what = "stops at the times given" if a.at else f"stops {a.pause:.1f} s after a sentence"
-        print(f"{what} ({len(times)} in {a.audio.name}): last piece median "
-              f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
-              f"over 3 s: {sum(dt > 3 for dt in times)}")
-        if reference:
-            print(f"the last pieces' words against {against.name}: WER {pooled_wer([(b, s, w) for s, b, _, w in stops], reference):.3f}")
+        for build, stops in zip(builds, after_sentences(t, samples, a.pause, a.at, builds)):
+            times = [dt for *_, dt, _ in stops]
+            name = "" if not a.ab else f"{'B (' + build + ')' if build else 'A (as is)'}: "
+            print(f"{name}{what} ({len(times)} in {a.audio.name}): last piece median "
+                  f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
+                  f"over 3 s: {sum(dt > 3 for dt in times)}")
+            if reference:
+                print(f"{name}the last pieces' words against {against.name}: "
+                      f"WER {pooled_wer([(b, s, w) for s, b, _, w in stops], reference):.3f}")
         return
     times, pieces = [], []
     start = 0.0
