@@ -55,6 +55,22 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
         run.close()
 
 
+def assignment(text: str) -> str:
+    """``text`` if it is MODULE.NAME=VALUE with a constant MODULE has and VALUE a Python literal
+    (for --ab; argparse turns the ValueError into a one-line error)."""
+    target, sep, value = text.partition("=")
+    module_name, dot, name = target.rpartition(".")
+    if not (sep and dot):
+        raise ValueError(text)
+    try:
+        ast.literal_eval(value)
+        if not hasattr(importlib.import_module(module_name), name):
+            raise ValueError(text)
+    except (ImportError, SyntaxError) as e:
+        raise ValueError(text) from e
+    return text
+
+
 @contextmanager
 def setting(assignment: str | None):
     """With ``MODULE.NAME=VALUE`` (VALUE a Python literal) set for the duration; None: as is."""
@@ -167,7 +183,7 @@ def main() -> None:
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)")
     ap.add_argument("--at", type=lambda v: [float(x) for x in v.split(",")],
                     help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops")
-    ap.add_argument("--ab", metavar="MODULE.NAME=VALUE",
+    ap.add_argument("--ab", metavar="MODULE.NAME=VALUE", type=assignment,
                     help="also run every stop with this module constant set (a Python literal), both builds "
                          "on one warmed model in alternating order; e.g. "
                          "voicecoach.asr.whisper.HALLUCINATION_SILENCE_S=None")
