@@ -52,9 +52,8 @@ DRAFT_CONTEXT_S = 20.0
 # its window again 1 s in when the first segment looks like a hallucination (faster-whisper's
 # hallucination check; Silero's check before the draft stays).
 DRAFT_REMAINDER_S = 1.0
-# A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop.
-LOOP_REPEATS = 3  # a group of 2-4 words said this many times in a row is a loop
-MAX_SAME_WORD = 6  # ... and so is one word more than this many times (the references' longest run of "uh": 6)
+# A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop
+# (voicecoach.asr.loops).
 # A piece or draft still running after this long has its thread's stack logged (-v). It found why a
 # 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
 # and the log's write blocked (docs/performance.md).
@@ -399,17 +398,7 @@ def draft(quick, samples: np.ndarray, offset_s: float, language: str) -> list[Se
 
 
 def before_loop(words: tuple) -> tuple:
-    """``words`` up to where a greedy decoding loop starts: a group of 2-4 words repeated
-    LOOP_REPEATS times in a row, or one word more than MAX_SAME_WORD times."""
-    texts = [w.text.lower().strip(",.?!") for w in words]
-    for i in range(len(texts)):
-        run = 1
-        while i + run < len(texts) and texts[i + run] == texts[i]:
-            run += 1
-        if run > MAX_SAME_WORD:
-            return words[: i + MAX_SAME_WORD]
-        for n in (2, 3, 4):
-            group = texts[i:i + n]
-            if len(group) == n and all(texts[i + k * n:i + (k + 1) * n] == group for k in range(LOOP_REPEATS)):
-                return words[: i + n]
-    return words
+    """``words`` up to where a greedy decoding loop starts (voicecoach.asr.loops.loop_start)."""
+    from voicecoach.asr.loops import loop_start
+
+    return words[: loop_start([w.text for w in words])]

@@ -43,9 +43,10 @@ import faster_whisper
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_ctranslate2_storage
+from faster_whisper.transcribe import get_compression_ratio, get_ctranslate2_storage
 
 from voicecoach import __version__
+from voicecoach.asr.loops import loop_start
 from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
@@ -62,6 +63,14 @@ SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again 
 # goes beyond: docs/live.md, "A window that loops").
 MAX_TOKENS_PER_S = 10
 EXTRA_TOKENS = 16
+# In the window that holds the end of a recording, Whisper can end its decoding with the timestamp
+# that opens a segment and no text after it: "the next segment starts here and goes on past this
+# window". faster-whisper then encodes a new window from that timestamp to read the last sentence
+# (1.1 s of encoder on the AMD EPYC host, after the stop key in practice). Nothing follows the
+# recording's end, so the decoding is taken on from that timestamp on the window's own encoding
+# (``finish_open``), up to this many times; None: as Whisper does (docs/performance.md, The last
+# window finishes its sentence).
+FINISH_OPEN_TRIES: int | None = 2
 
 
 class Remainder(Exception):
@@ -99,6 +108,9 @@ class CapturingWhisperModel(WhisperModel):
     # (the audio, then zero frames); None: all 30 s, as Whisper was trained. For the cue line's
     # drafts only (voicecoach.live.drafter): a draft of 3 s is otherwise encoded as a whole window.
     context_frames: int | None = None
+    # The transcription under way is of a recording's end: no audio will follow its last window
+    # (voicecoach.asr.whisper.PieceRun sets it for the last piece; see FINISH_OPEN_TRIES).
+    finish_open = False
 
     def leave(self, most_frames: int | None) -> None:
         """From the next transcription on, leave a later window of at most ``most_frames`` (see
@@ -119,6 +131,9 @@ class CapturingWhisperModel(WhisperModel):
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
         result = self._fallback(encoder_output, prompt, tokenizer, options)
+        if self.finish_open and FINISH_OPEN_TRIES and result[2] == 0 and self._window_s is not None \
+                and self._window_s < self.feature_extractor.chunk_length:
+            result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             _SAMPLED.add(id(self.model))
         return result
@@ -151,6 +166,70 @@ class CapturingWhisperModel(WhisperModel):
         # all failed: the likeliest of those not too repetitive (else of all), at the last temperature
         best = max([r for r in tried if not _too_repetitive(r, options)] or tried, key=lambda r: r[1])
         return (best[0], best[1], options.temperatures[-1], best[3])
+
+    def _finish(self, encoder_output, prompt, tokenizer, options, result):
+        """``result`` (a decoding at temperature 0 of the window that ends the recording) with its
+        last segment written, if Whisper left it open: its tokens end with two timestamps (the last
+        segment's end, the next one's start) where audio is left after the second. The decoding
+        goes on from there, on the same encoding, as beam search (no random sequence moves);
+        faster-whisper's ``suppress_blank`` keeps it from ending at once. It is kept only if it
+        writes text."""
+        tokens = list(result[0].sequences_ids[0])
+        ts = tokenizer.timestamp_begin
+        added = False
+        for _ in range(FINISH_OPEN_TRIES):
+            if len(tokens) < 2 or tokens[-1] < ts or tokens[-2] < ts \
+                    or (tokens[-1] - ts) * self.time_precision >= self._window_s - SHORT_WINDOW_S / 2:
+                break
+            opened_s = (tokens[-1] - ts) * self.time_precision
+            # (as many tokens as the audio after it could hold: a loop is cut where speech could not go on)
+            room = min((options.max_new_tokens or self.max_length) - len(tokens),
+                       int(MAX_TOKENS_PER_S * (self._window_s - opened_s)) + EXTRA_TOKENS)
+            if room < 2:
+                break
+            # This window's text so far goes before the start of transcript, as the previous text
+            # of a new window would (one decoder pass over it), and the decoding begins at the
+            # opening timestamp (``get_prompt``'s layout: sot_prev, [window prompt,] previous text, sot...)
+            sot = prompt.index(tokenizer.sot) if tokenizer.sot in prompt else 0
+            head = list(prompt[:sot]) or [tokenizer.sot_prev]
+            head += tokens[:-1]
+            room = min(room, self.max_length // 2)
+            keep = self.max_length - room - (len(prompt) - sot) - 1
+            if len(head) > keep:
+                head = [tokenizer.sot_prev] + head[len(head) - keep + 1:]
+            start = head + list(prompt[sot:]) + [tokens[-1]]
+            more = self.model.generate(
+                encoder_output, [start], beam_size=options.beam_size, patience=options.patience,
+                length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
+                no_repeat_ngram_size=options.no_repeat_ngram_size, max_length=len(start) + room,
+                return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+                suppress_tokens=options.suppress_tokens,
+                max_initial_timestamp_index=int(round(options.max_initial_timestamp / self.time_precision)),
+            )[0]
+            new = list(more.sequences_ids[0])
+            if new[:1] == tokens[-1:]:  # (CTranslate2 returns the prefix after the start of transcript)
+                new = new[1:]
+            text = tokenizer.decode([t for t in new if t < tokenizer.eot]).strip()
+            said = text.split()
+            keep = loop_start(said, keep_first=False)
+            if keep < len(said):
+                # A loop ("You just, er, er, er, ..."): the words before it are kept, and the segment
+                # closed at the end of the audio, as the cue line's drafts keep theirs (a closing
+                # timestamp after text: faster-whisper seeks past the window).
+                k = next(k for k in range(1, len(new) + 1)
+                         if len(tokenizer.decode([t for t in new[:k] if t < tokenizer.eot]).split()) > keep) - 1
+                new = [t for t in new[:k] if t < tokenizer.eot]
+                new.append(ts + min(int(self._window_s / self.time_precision), ENCODED_WINDOW_FRAMES))
+                text = tokenizer.decode(new[:-1]).strip()
+            if not text or (options.compression_ratio_threshold is not None
+                            and get_compression_ratio(text) > options.compression_ratio_threshold):
+                break  # (nothing written, or a loop: faster-whisper's own way reads it again)
+            log.debug("the window's last segment was open at %.2f s: read on, %d token(s): %s", opened_s, len(new), text)
+            tokens += new
+            added = True
+        if not added:
+            return result
+        return (_Decoded([tokens], result[0].no_speech_prob), *result[1:])
 
     def detect_language(self, audio=None, features=None, **kwargs):
         # faster-whisper 1.2 hands the language check the spectrogram with one frame more than
@@ -190,6 +269,14 @@ class CapturingWhisperModel(WhisperModel):
         if self.on_encoded:
             self.on_encoded(encoding)
         return encoding
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """What generate_segments reads of a CTranslate2 WhisperGenerationResult."""
+
+    sequences_ids: list
+    no_speech_prob: float
 
 
 def _too_repetitive(result, options) -> bool:
@@ -286,7 +373,7 @@ def draft_model(model: CapturingWhisperModel, context_s: float) -> CapturingWhis
     CTranslate2 model of its own (ThreadPlan), the drafts encode and decode on that one, so they
     never queue behind the decoder; ``model`` only encodes there, which a draft does not change."""
     quick = copy.copy(model)
-    quick.on_encoded, quick._last, quick.leave_remainder = None, None, None
+    quick.on_encoded, quick._last, quick.leave_remainder, quick.finish_open = None, None, None, False
     if quick.encoder is not None:
         quick.model, quick.encoder = quick.encoder, None
     quick.context_frames = int(context_s / quick.feature_extractor.time_per_frame)

@@ -542,6 +542,7 @@ class PieceRun:
         content = len(piece) // hop
         left = None  # where the remainder starts (samples), if one is carried
         model.leave(int(carry_s * SAMPLE_RATE) // hop if carry_s > 0 else None)
+        model.finish_open = carry_s <= 0  # (nothing follows this piece: engine.FINISH_OPEN_TRIES)
         try:
             segments_iter, _ = t._run(piece, self.language)
             for s in segments_iter:
@@ -562,6 +563,7 @@ class PieceRun:
             left = (content - r.frames) * hop
         finally:
             model.leave(None)
+            model.finish_open = False
         self._probes.flush()
         done = piece if left is None else piece[:left]
         if left is not None:
