@@ -12,6 +12,7 @@ the model tests and `scripts/evaluate.py`, then update FINGERPRINTS and engine.T
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import inspect
@@ -36,6 +37,8 @@ FINGERPRINTS = {  # sha256 of inspect.getsource, first 16 hex digits, faster-whi
     "WhisperModel.generate_with_fallback": "6af592a31747d886",
     "WhisperModel.generate_segments": "d6594a8b7ab42335",
     "WhisperModel.get_prompt": "aecf23dca143ccac",
+    "WhisperModel._split_segments_by_timestamps": "f1fd49eace123225",
+    "transcribe.get_compression_ratio": "e906a41c187d3e27",
     "tokenizer.Tokenizer": "a341f6bd8351c70c",
     "feature_extractor.FeatureExtractor.__init__": "7827abb1966870f8",
     "transcribe.get_ctranslate2_storage": "f556bb80af447eff",
@@ -49,6 +52,8 @@ TOUCHED = {
     "WhisperModel.generate_with_fallback": WhisperModel.generate_with_fallback,
     "WhisperModel.generate_segments": WhisperModel.generate_segments,
     "WhisperModel.get_prompt": WhisperModel.get_prompt,
+    "WhisperModel._split_segments_by_timestamps": WhisperModel._split_segments_by_timestamps,
+    "transcribe.get_compression_ratio": transcribe.get_compression_ratio,
     "tokenizer.Tokenizer": tokenizer.Tokenizer,
     "feature_extractor.FeatureExtractor.__init__": feature_extractor.FeatureExtractor.__init__,
     "transcribe.get_ctranslate2_storage": transcribe.get_ctranslate2_storage,
@@ -270,3 +275,78 @@ def test_a_loop_at_temperature_zero_is_decoded_again_without_the_window_prompt(h
     got = model.generate_with_fallback("ENC", prompted, tok, dataclasses.replace(options, hotwords=None))
     assert calls == [(True, 0.0), (True, 0.2), (True, 0.4)] and got[1:] == (-0.2, 0.4, 9.0)
     engine._SAMPLED.discard(id(model.model))
+
+
+def test_an_open_last_segment_is_read_on_from_its_timestamp(hf_tokenizer, monkeypatch):
+    """In the window that ends a recording (``finish_open``, audio shorter than the window), a
+    decoding that ends with two timestamps (the last segment's end, the next one's start) is taken
+    on from the second on the same encoding: this window's tokens go before the start of transcript
+    as previous text, the opening timestamp is the prefix, and what comes back after it is added.
+    A loop in it is cut before its first repetition and the segment closed at the audio's end; a
+    closed ending, a full window or a piece that is not the last is left as Whisper wrote it.
+    The decoder here is a stand-in: the real one is tests/test_transcription.py's."""
+    tok = tokenizer.Tokenizer(hf_tokenizer, False, task="transcribe", language="en")
+    ts = tok.timestamp_begin
+    bare = object.__new__(WhisperModel)
+    bare.max_length = 448
+    prompt = bare.get_prompt(tok, [], without_timestamps=False)
+    options = transcribe.TranscriptionOptions(
+        beam_size=5, best_of=5, patience=1, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
+        log_prob_threshold=-1.0, no_speech_threshold=0.6, compression_ratio_threshold=2.4,
+        condition_on_previous_text=True, prompt_reset_on_temperature=0.5, temperatures=[0.0, 0.2],
+        initial_prompt=None, prefix=None, suppress_blank=True, suppress_tokens=[-1], without_timestamps=False,
+        max_initial_timestamp=1.0, word_timestamps=True, prepend_punctuations="", append_punctuations="",
+        multilingual=False, max_new_tokens=None, clip_timestamps="0", hallucination_silence_threshold=None,
+        hotwords=None)
+    first = [ts] + tok.encode(" Hello there.") + [ts + 100, ts + 100]  # open at 2.00 s
+    written = {"tokens": first}
+
+    def whisper(self, encoder_output, prompt_, tokenizer_, opts):
+        return (SimpleNamespace(no_speech_prob=0.01, sequences_ids=[list(written["tokens"])]), -0.2, 0.0, 1.2)
+
+    asked, more = [], {"tokens": tok.encode(" And more.") + [ts + 200]}
+
+    class Decoder:
+        def generate(self, encoder_output, prompts, **kw):
+            asked.append((prompts[0], kw))
+            return [SimpleNamespace(sequences_ids=[[prompts[0][-1]] + more["tokens"]], no_speech_prob=0.02)]
+
+    monkeypatch.setattr(WhisperModel, "generate_with_fallback", whisper)
+    model = object.__new__(engine.CapturingWhisperModel)
+    model.model, model.max_length, model.time_precision = Decoder(), 448, 0.02
+    model.feature_extractor = SimpleNamespace(chunk_length=30)
+    model._window_s, model.finish_open = 5.0, True
+
+    got = model.generate_with_fallback("ENC", prompt, tok, options)
+    assert got[0].sequences_ids[0] == first + tok.encode(" And more.") + [ts + 200]
+    assert got[1:] == (-0.2, 0.0, 1.2) and got[0].no_speech_prob == 0.01
+    start, kw = asked[0]
+    assert start == [tok.sot_prev] + first[:-1] + list(tok.sot_sequence) + [ts + 100]
+    assert kw["suppress_blank"] and kw["beam_size"] == 5
+    assert kw["max_length"] - len(start) == int(engine.MAX_TOKENS_PER_S * 3.0) + engine.EXTRA_TOKENS
+
+    asked.clear()  # a loop: the words before it, then the segment closed at the audio's end (5.00 s)
+    more["tokens"] = tok.encode(" You just," + " er," * 9)
+    got = model.generate_with_fallback("ENC", prompt, tok, options)
+    assert got[0].sequences_ids[0] == first + tok.encode(" You just,") + [ts + 250]
+
+    asked.clear()  # a long previous text gives way first; the window prompt stays whole
+    more["tokens"] = tok.encode(" And more.") + [ts + 200]
+    hot = tok.encode(" " + VERBATIM_PROMPT.strip())
+    long_prompt = bare.get_prompt(tok, tok.encode(" word" * 300), without_timestamps=False, hotwords=VERBATIM_PROMPT)
+    model.generate_with_fallback("ENC", long_prompt, tok, dataclasses.replace(options, hotwords=VERBATIM_PROMPT))
+    start, kw = asked[0]
+    assert start[: 1 + len(hot)] == [tok.sot_prev] + hot and kw["max_length"] <= 448
+    assert start[-len(tok.sot_sequence) - len(first) :] == first[:-1] + list(tok.sot_sequence) + [ts + 100]
+
+    for change in ({"finish_open": False}, {"_window_s": 30.0}):
+        asked.clear()
+        m = copy.copy(model)
+        for k, v in change.items():
+            setattr(m, k, v)
+        assert m.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first and not asked
+    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", None)
+    assert model.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first and not asked
+    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", 2)
+    written["tokens"] = first[:-1]  # closed: "no speech after the last timestamp"
+    assert model.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first[:-1] and not asked

@@ -382,3 +382,49 @@ def test_a_window_writes_at_most_its_share_of_tokens(scorer, data, monkeypatch):
     assert seen and "country" in transcript.text
     for window_s, cap, written in seen:
         assert cap == int(engine.MAX_TOKENS_PER_S * window_s) + engine.EXTRA_TOKENS and written <= cap
+
+
+def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data, monkeypatch):
+    """The lecture from 42.4 to 66.1 s ends mid-sentence ("...you can demolish a building. You
+    just|let it hit"). Whisper's one window of it ends with the timestamp that opens "a building.
+    You just" and no text after it; faster-whisper would encode a second window from there.
+    voicecoach reads on from that timestamp on the window's own encoding (engine.FINISH_OPEN_TRIES),
+    so the clip is encoded once, and the loop the reading-on falls into at the cut ("er, er, er, ...")
+    is not kept (docs/performance.md, The last window finishes its sentence)."""
+    from faster_whisper import WhisperModel
+
+    from voicecoach.asr import engine
+    from voicecoach.audio.load import load
+
+    t = scorer.transcriber
+    model = t.model
+    encoded = []
+    real = WhisperModel.encode
+
+    def counting(self, *a, **k):
+        encoded.append(1)
+        return real(self, *a, **k)
+
+    class CountingEncoder:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, *a, **k):
+            encoded.append(1)
+            return self.inner.encode(*a, **k)
+
+    monkeypatch.setattr(WhisperModel, "encode", counting)
+    if model.encoder is not None:
+        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    audio = load(data / "physicsworks_42-66s.flac")
+    model._last = None
+    words = [w.text for w in t.transcribe(audio).words]
+    assert encoded == [1], encoded
+    assert " ".join(words[-5:]).lower().strip(",.") == "demolish a building. you just", words[-8:]
+    assert not any(w.lower().strip(",.") in ("er", "uh") for w in words[-8:])
+
+    encoded.clear()
+    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", None)  # as Whisper does: a second window
+    model._last = None
+    t.transcribe(audio)
+    assert len(encoded) >= 2, encoded

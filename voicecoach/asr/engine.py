@@ -14,11 +14,16 @@ voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the
   SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames), its ``options.max_new_tokens``
   to MAX_TOKENS_PER_S a second of the window's audio, and a loop at temperature 0 is decoded
   again without the window prompt (``get_prompt``'s layout: ``sot_prev``, the prompt, ``sot``...);
-- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
+  in the window that ends a recording, a decoding left open (``_split_segments_by_timestamps``
+  would drop its last start timestamp and seek to it) is taken on from that timestamp by one more
+  ``model.generate`` on the same encoding, and its result handed back in a stand-in holding what
+  ``generate_segments`` reads (``sequences_ids``, ``no_speech_prob``);
+- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads), ``max_length``,
+  ``time_precision``,
   ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
   ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
-- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot_sequence``, ``no_timestamps``, ``eot``,
-  ``encode``, ``decode``), ``transcribe.get_ctranslate2_storage``, ``vad.get_speech_timestamps``,
+- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot``, ``sot_sequence``, ``no_timestamps``, ``eot``,
+  ``timestamp_begin``, ``encode``, ``decode``), ``transcribe.get_ctranslate2_storage``, ``transcribe.get_compression_ratio``, ``vad.get_speech_timestamps``,
   ``utils.download_model``;
 - the order of ``generate_segments``: a window is encoded, decoded, its segments yielded, then the
   next window is encoded. ProbeQueue relies on it: the segments between two encodings are one window.
@@ -191,12 +196,12 @@ class CapturingWhisperModel(WhisperModel):
             # of a new window would (one decoder pass over it), and the decoding begins at the
             # opening timestamp (``get_prompt``'s layout: sot_prev, [window prompt,] previous text, sot...)
             sot = prompt.index(tokenizer.sot) if tokenizer.sot in prompt else 0
-            head = list(prompt[:sot]) or [tokenizer.sot_prev]
-            head += tokens[:-1]
+            before = list(prompt[1:sot]) + tokens[:-1]
+            # (the window prompt stays whole; the oldest previous text goes first if it is too long)
+            fixed = len(tokenizer.encode(" " + options.hotwords.strip())) if options.hotwords and sot else 0
             room = min(room, self.max_length // 2)
-            keep = self.max_length - room - (len(prompt) - sot) - 1
-            if len(head) > keep:
-                head = [tokenizer.sot_prev] + head[len(head) - keep + 1:]
+            keep = self.max_length - room - (len(prompt) - sot) - 2 - fixed
+            head = [tokenizer.sot_prev] + before[:fixed] + before[fixed:][-keep:]
             start = head + list(prompt[sot:]) + [tokens[-1]]
             more = self.model.generate(
                 encoder_output, [start], beam_size=options.beam_size, patience=options.patience,
