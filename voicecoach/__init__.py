@@ -1,3 +1,3 @@
 """voicecoach: practise spoken answers to interview questions, scored on your own machine."""
 
-__version__ = "0.5.5"
+__version__ = "0.5.6"

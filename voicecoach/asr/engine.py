@@ -18,12 +18,12 @@ voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the
   would drop its last start timestamp and seek to it) is taken on from that timestamp by one more
   ``model.generate`` on the same encoding, and its result handed back in a stand-in holding what
   ``generate_segments`` reads (``sequences_ids``, ``no_speech_prob``);
-- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads), ``max_length``,
-  ``time_precision``,
-  ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``, ``chunk_length``,
-  ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
-- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot``, ``sot_sequence``, ``no_timestamps``, ``eot``,
-  ``timestamp_begin``, ``encode``, ``decode``), ``transcribe.get_ctranslate2_storage``, ``transcribe.get_compression_ratio``, ``vad.get_speech_timestamps``,
+- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
+  ``max_length``, ``time_precision``, ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``,
+  ``chunk_length``, ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
+- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot``, ``sot_sequence``,
+  ``no_timestamps``, ``eot``, ``timestamp_begin``, ``encode``, ``decode``),
+  ``transcribe.get_ctranslate2_storage``, ``transcribe.get_compression_ratio``, ``vad.get_speech_timestamps``,
   ``utils.download_model``;
 - the order of ``generate_segments``: a window is encoded, decoded, its segments yielded, then the
   next window is encoded. ProbeQueue relies on it: the segments between two encodings are one window.
