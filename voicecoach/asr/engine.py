@@ -177,8 +177,8 @@ class CapturingWhisperModel(WhisperModel):
         last segment written, if Whisper left it open: its tokens end with two timestamps (the last
         segment's end, the next one's start) where audio is left after the second. The decoding
         goes on from there, on the same encoding, as beam search (no random sequence moves);
-        faster-whisper's ``suppress_blank`` keeps it from ending at once. It is kept only if it
-        writes text."""
+        CTranslate2's ``suppress_blank`` keeps it from ending at once. It is kept only if it writes
+        text that is not a loop (a loop's words before it are kept)."""
         tokens = list(result[0].sequences_ids[0])
         ts = tokenizer.timestamp_begin
         added = False
@@ -200,8 +200,8 @@ class CapturingWhisperModel(WhisperModel):
             # (the window prompt stays whole; the oldest previous text goes first if it is too long)
             fixed = len(tokenizer.encode(" " + options.hotwords.strip())) if options.hotwords and sot else 0
             room = min(room, self.max_length // 2)
-            keep = self.max_length - room - (len(prompt) - sot) - 2 - fixed
-            head = [tokenizer.sot_prev] + before[:fixed] + before[fixed:][-keep:]
+            fits = self.max_length - room - (len(prompt) - sot) - 2 - fixed
+            head = [tokenizer.sot_prev] + before[:fixed] + before[fixed:][-fits:]
             start = head + list(prompt[sot:]) + [tokens[-1]]
             more = self.model.generate(
                 encoder_output, [start], beam_size=options.beam_size, patience=options.patience,
