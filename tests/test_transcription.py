@@ -19,6 +19,32 @@ pytestmark = pytest.mark.model
 PROBED = score_options("written+heard").transcription
 
 
+def count_encodings(monkeypatch, model) -> list:
+    """A list that gets an item for every window ``model`` encodes, on its own encoder model or on
+    the decoder's (the default plan on two cores encodes on a CTranslate2 model of its own)."""
+    from faster_whisper import WhisperModel
+
+    encoded = []
+    real = WhisperModel.encode
+
+    def counting(self, *a, **k):
+        encoded.append(1)
+        return real(self, *a, **k)
+
+    class CountingEncoder:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, *a, **k):
+            encoded.append(1)
+            return self.inner.encode(*a, **k)
+
+    monkeypatch.setattr(WhisperModel, "encode", counting)
+    if model.encoder is not None:
+        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    return encoded
+
+
 def wer(ref: list[str], hyp: list[str]) -> float:
     return edit_distance(ref, hyp) / max(len(ref), 1)
 
@@ -260,8 +286,6 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     found is still English. (Since 0.5.1 the default plan on two cores encodes on an encoder model
     of its own, with both threads; the decoder has one, or since 0.5.5 two where a timing found
     them faster.)"""
-    from faster_whisper import WhisperModel
-
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.whisper import WhisperTranscriber
     from voicecoach.audio.load import load
@@ -269,23 +293,7 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
     model = t.model
     assert model.encoder is not None and t.plan.encode == 2 and t.plan.decode in (1, 2)
-    encoded = []
-    real = WhisperModel.encode
-
-    def counting(self, *a, **k):
-        encoded.append(1)
-        return real(self, *a, **k)
-
-    class CountingEncoder:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def encode(self, *a, **k):
-            encoded.append(1)
-            return self.inner.encode(*a, **k)
-
-    monkeypatch.setattr(WhisperModel, "encode", counting)  # (the decoder's model, if it encoded)
-    monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    encoded = count_encodings(monkeypatch, model)
     tr = t.transcribe(load(data / "whisper_jfk.flac"))
     assert encoded == [1]
     assert tr.detected_language == "en" and tr.language_probability > 0.9 and tr.english_probability == tr.language_probability
@@ -386,31 +394,12 @@ def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data,
     voicecoach reads on from that timestamp on the window's own encoding (engine.FINISH_OPEN_TRIES),
     so the clip is encoded once, and the loop the reading-on falls into at the cut ("er, er, er, ...")
     is not kept (docs/performance.md, The last window finishes its sentence)."""
-    from faster_whisper import WhisperModel
-
     from voicecoach.asr import engine
     from voicecoach.audio.load import load
 
     t = scorer.transcriber
     model = t.model
-    encoded = []
-    real = WhisperModel.encode
-
-    def counting(self, *a, **k):
-        encoded.append(1)
-        return real(self, *a, **k)
-
-    class CountingEncoder:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def encode(self, *a, **k):
-            encoded.append(1)
-            return self.inner.encode(*a, **k)
-
-    monkeypatch.setattr(WhisperModel, "encode", counting)
-    if model.encoder is not None:
-        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    encoded = count_encodings(monkeypatch, model)
     audio = load(data / "physicsworks_42-66s.flac")
     model._last = None
     words = [w.text for w in t.transcribe(audio).words]
