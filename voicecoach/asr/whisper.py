@@ -39,9 +39,6 @@ TRAILING_UNTRANSCRIBED_S = 1.0
 REFILL_PAD_S = 0.3
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
-# A segment of the open piece counts as settled (PieceRun.settle) when it ends at least this long
-# before the end of the audio heard so far: the words near the end may still change as more is heard.
-SETTLE_MARGIN_S = 1.0
 
 
 def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
@@ -420,21 +417,6 @@ class WhisperTranscriber:
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)
 
 
-def settled_tokens(tokens: list[int], ts: int, eot: int, precision: float, limit_s: float) -> tuple[list[int], float]:
-    """``tokens`` (a window's decoding) up to the last segment that closes by ``limit_s``, with the
-    next segment opened where it closed, as Whisper opens one (its timestamp written twice, or the
-    next window starting there); and where that is (s). ([], 0.0) when no segment closes by then."""
-    cut, end_s = 0, 0.0
-    for i in range(1, len(tokens)):
-        if tokens[i] >= ts and ts > tokens[i - 1] and tokens[i - 1] < eot and (tokens[i] - ts) * precision <= limit_s:
-            cut, end_s = i, (tokens[i] - ts) * precision
-    if not cut:
-        return [], 0.0
-    if cut + 1 < len(tokens) and tokens[cut + 1] >= ts:
-        return tokens[: cut + 2], end_s
-    return tokens[: cut + 1] + [tokens[cut]], end_s
-
-
 def engine_remainder():
     """voicecoach.asr.engine.Remainder (that module imports faster-whisper: not at import time)."""
     from voicecoach.asr.engine import Remainder
@@ -463,7 +445,6 @@ class PieceRun:
         self._started = False
         self._detected = False
         self._carry: tuple | None = None  # (samples, offset_s, Silero's spans in them) left for the next piece
-        self._settled: tuple | None = None  # (start sample, tokens, avg log prob, compression): PieceRun.settle
         self.done_s = 0.0
 
     def _start(self):
@@ -532,61 +513,7 @@ class PieceRun:
             if speech is not None:
                 speech = before_speech + [(a + shift, b + shift) for a, b in speech]
             offset_s = before_s
-        settled, self._settled = self._settled, None
-        if last and settled is not None and settled[0] == round(offset_s * SAMPLE_RATE):
-            t.model.settled = settled[1:]  # (the first window reads on from it: engine.settled)
-        try:
-            return self._transcribe(piece, offset_s, speech, 0.0 if last else o.carry_s)
-        finally:
-            t.model.settled = None
-
-    def settle(self, piece, offset_s: float) -> float:
-        """While the answer goes on: decode ``piece`` (the open piece so far, after the remainder
-        carried into it) as the first window of the last piece would be decoded, and keep the
-        segments that end SETTLE_MARGIN_S or more before its end. If the recording stops before the
-        piece is cut, that window reads on from them (``add`` with ``last``), so after the stop only
-        what follows them is decoded. Each call reads on from the one before. Nothing else of the
-        run changes: no segment is written, the probe does not hear it, and it decodes at the first
-        temperature only (the pieces' random sequence stays theirs). Returns the seconds settled.
-
-        The words can differ from the file path's (``sessions rescore`` decodes the whole last
-        window): docs/live.md, *The last piece reads on from what was settled*."""
-        t, o = self.t, self.t.options
-        if self.declined or not self._detected or o.vad_filter:
-            return 0.0
-        if self._carry is not None:
-            import numpy as np
-
-            before, before_s, _ = self._carry
-            piece, offset_s = np.concatenate([before, piece]), before_s
-        start = round(offset_s * SAMPLE_RATE)
-        model = self._start()
-        hook, model.on_encoded = model.on_encoded, None
-        earlier = self._settled
-        model.leave(None)
-        model.finish_open, model.no_sampling, model.capture = True, True, []
-        model.settled = earlier[1:] if earlier is not None and earlier[0] == start else None
-        try:
-            segments, _ = t._run(piece, self.language)
-            next(iter(segments), None)  # (the first window; the rest is not decoded)
-            segments.close()
-            captured = model.capture
-        finally:
-            model.on_encoded = hook
-            model.finish_open, model.no_sampling, model.capture, model.settled = False, False, None, None
-        self._settled = None
-        if not captured:
-            return 0.0
-        (result, avg_logprob, temperature, compression), tokenizer, options = captured[0]
-        from voicecoach.asr import engine
-
-        if engine._needs_fallback((result, avg_logprob, temperature, compression), options):
-            return 0.0  # (the last piece would fall back here: nothing is settled)
-        tokens, end_s = settled_tokens(list(result.sequences_ids[0]), tokenizer.timestamp_begin, tokenizer.eot,
-                                       model.time_precision, len(piece) / SAMPLE_RATE - SETTLE_MARGIN_S)
-        if tokens:
-            self._settled = (start, tokens, avg_logprob, compression)
-        return end_s
+        return self._transcribe(piece, offset_s, speech, 0.0 if last else o.carry_s)
 
     def _transcribe(self, piece, offset_s: float, speech, carry_s: float) -> list[Segment]:
         t, o = self.t, self.t.options
