@@ -38,16 +38,8 @@ MEDIUM = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
 
 
 def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, list]:
-    """Seconds from the stop to the last piece transcribed, ``samples[start:]`` after ``carry`` (a
-    PieceRun's ``_carry`` from the piece before, or None); and the words it wrote.
-
-    Before the stop the live worker settles the open piece (``PieceRun.settle``, as
-    ``voicecoach.live`` schedules it: once SETTLE_FROM_S are heard, then after every SETTLE_EVERY_S
-    more, each when the worker is free, as if it had no piece to transcribe); a settling still
-    under way at the stop counts in the wait."""
-    from voicecoach import live
-    from voicecoach.audio.load import SAMPLE_RATE
-
+    """Seconds to transcribe ``samples[start:]`` as the last piece, after ``carry`` (a PieceRun's
+    ``_carry`` from the piece before, or None); and the words it wrote."""
     run = t.begin()
     run._detected = True  # (practice found the language on the answer's first piece)
     run._carry = carry
@@ -56,22 +48,9 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
     # the same window twice)
     t.model._last = None
     try:
-        carried = 0 if carry is None else len(carry[0])
-        due = start + max(0, int(live.SETTLE_FROM_S * SAMPLE_RATE) - carried)  # (sample where the next one is due)
-        free = 0.0  # when the worker is free again (s of the recording)
-        while True:
-            heard = max(due, int(free * SAMPLE_RATE))
-            if heard >= len(samples):
-                break
-            t0 = time.monotonic()
-            run.settle(samples[start:heard], offset_s)
-            free = heard / SAMPLE_RATE + time.monotonic() - t0
-            due = heard + int(live.SETTLE_EVERY_S * SAMPLE_RATE)
-            t.model._last = None
-        busy = max(0.0, free - len(samples) / SAMPLE_RATE)
         t0 = time.monotonic()
         segs = run.add(samples[start:], offset_s, last=True)
-        return busy + time.monotonic() - t0, [w for s in segs for w in s.words]
+        return time.monotonic() - t0, [w for s in segs for w in s.words]
     finally:
         run.close()
 

@@ -58,11 +58,6 @@ DRAFT_REMAINDER_S = 1.0
 # 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
 # and the log's write blocked (docs/performance.md).
 STALL_S = 30.0
-# While the worker has no piece to transcribe, it settles the open piece (PieceRun.settle) once it
-# holds SETTLE_FROM_S of audio, and again after every SETTLE_EVERY_S more: after the stop, the last
-# piece reads on from there. A shorter open piece is quick enough after the stop as it is.
-SETTLE_FROM_S = 12.0
-SETTLE_EVERY_S = 5.0
 
 
 class StallWatch:
@@ -143,7 +138,6 @@ class LiveTranscriber:
         self._lock = threading.Lock()
         self._committed: list[Segment] = []
         self._committed_to = 0  # samples transcribed by pieces
-        self._settled_at = 0  # samples of the open piece heard when it was last settled
         self._draft: list[Segment] = []
         self._drafted_to = 0  # samples drafted
         self._version = 0
@@ -210,8 +204,6 @@ class LiveTranscriber:
                 if job is None:
                     if final:
                         return
-                    if self._settle():
-                        continue
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
@@ -241,28 +233,6 @@ class LiveTranscriber:
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
             self.error = e
             log.exception("live transcription failed")
-
-    def _settle(self) -> bool:
-        """Settle the open piece so far if it is due (SETTLE_FROM_S, SETTLE_EVERY_S); False if not."""
-        samples = self.samples
-        start, run = self._start, self._run
-        carry = run._carry
-        heard = len(samples) - start + (0 if carry is None else len(carry[0]))
-        if start > len(samples) or heard < SETTLE_FROM_S * SAMPLE_RATE or self._settled_at > start \
-                and len(samples) - self._settled_at < SETTLE_EVERY_S * SAMPLE_RATE:
-            return False
-        self._settled_at = len(samples)
-        t0 = time.monotonic()
-        try:
-            with StallWatch(f"settling {start / SAMPLE_RATE:.1f} s"):
-                settled_s = run.settle(samples[start:], start / SAMPLE_RATE)
-        except Exception:  # the last piece is then decoded whole after the stop, as before
-            log.exception("live: settling the open piece failed")
-            self._settled_at = 1 << 62
-            return False
-        log.debug("live: settled %.1f s of the open piece %.1f-%.1f s in %.1f s", settled_s, start / SAMPLE_RATE,
-                  len(samples) / SAMPLE_RATE, time.monotonic() - t0)
-        return True
 
     def _track(self, samples: np.ndarray) -> None:
         if self._tracker is None:

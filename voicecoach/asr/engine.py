@@ -116,16 +116,6 @@ class CapturingWhisperModel(WhisperModel):
     # The transcription under way is of a recording's end: no audio will follow its last window
     # (voicecoach.asr.whisper.PieceRun sets it for the last piece; see FINISH_OPEN_TRIES).
     finish_open = False
-    # The first window's decoding so far, settled before the recording ended (its tokens, average
-    # log probability and compression ratio; voicecoach.asr.whisper.PieceRun.settle): the next
-    # transcription's first window reads on from it, as _finish reads on (consumed by that window).
-    settled: tuple | None = None
-    # A list: the next transcription's first decoding is appended to it, with the tokenizer and the
-    # options it was decoded with (for PieceRun.settle).
-    capture: list | None = None
-    # Decode at the first temperature only (PieceRun.settle: a speculative decoding must not draw on
-    # the decoder's random sequence, which the pieces' own fallbacks use).
-    no_sampling = False
 
     def leave(self, most_frames: int | None) -> None:
         """From the next transcription on, leave a later window of at most ``most_frames`` (see
@@ -145,27 +135,10 @@ class CapturingWhisperModel(WhisperModel):
             cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * self._window_s) + EXTRA_TOKENS))
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
-        if self.no_sampling:
-            options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
-        settled, self.settled = self.settled, None
-        result = None
-        if settled is not None and FINISH_OPEN_TRIES and self._window_s is not None \
+        result = self._fallback(encoder_output, prompt, tokenizer, options)
+        if self.finish_open and FINISH_OPEN_TRIES and result[2] == 0 and self._window_s is not None \
                 and self._window_s < self.feature_extractor.chunk_length:
-            # (the window's text settled before the stop is not written again: one decoder pass
-            # reads it as previous text, and only what comes after it is decoded)
-            before = (_Decoded([list(settled[0])], 0.0), settled[1], 0.0, settled[2])
-            result = self._finish(encoder_output, prompt, tokenizer, options, before)
-            if result is before:  # (nothing read on: decoded as if nothing were settled)
-                result = None
-            else:
-                log.debug("read on from %d settled token(s)", len(settled[0]))
-        if result is None:
-            result = self._fallback(encoder_output, prompt, tokenizer, options)
-            if self.finish_open and FINISH_OPEN_TRIES and result[2] == 0 and self._window_s is not None \
-                    and self._window_s < self.feature_extractor.chunk_length:
-                result = self._finish(encoder_output, prompt, tokenizer, options, result)
-        if self.capture is not None and not self.capture:
-            self.capture.append((result, tokenizer, options))
+            result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             _SAMPLED.add(id(self.model))
         return result

@@ -39,10 +39,6 @@ TRAILING_UNTRANSCRIBED_S = 1.0
 REFILL_PAD_S = 0.3
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
-# A segment of the open piece counts as settled (PieceRun.settle) when it ends at least this long
-# before the end of the audio heard so far: the words near the end may still change as more is heard.
-SETTLE_MARGIN_S = 2.0
-SENTENCE_ENDS = (".", "?", "!")
 
 
 def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
@@ -421,37 +417,6 @@ class WhisperTranscriber:
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)
 
 
-def settled_tokens(tokens: list[int], ends: list[float], is_end: Callable[[int], bool], ts: int, eot: int,
-                   precision: float, limit_s: float) -> tuple[list[int], float]:
-    """``tokens`` (a window's decoding) up to the last sentence that ends by ``limit_s``, closed
-    there and the next segment opened there, as Whisper closes and opens one; and where that is (s).
-    ``ends``: when each sentence of the window ends (its last word's aligned end, in order), and
-    ``is_end(token)``: the token ends a sentence. ([], 0.0) when no sentence ends by then, or when
-    the two do not pair up."""
-    marks = [i for i, tok in enumerate(tokens) if tok < eot and is_end(tok)]
-    if len(marks) != len(ends):
-        return [], 0.0
-    last = 0  # the latest timestamp before each mark (a sentence cannot end before it)
-    cut, end_s = None, 0.0
-    for i, tok in enumerate(tokens):
-        if tok >= ts:
-            last = max(last, tok)
-        elif marks and i == marks[0]:
-            marks.pop(0)
-            at = ts + round(ends.pop(0) / precision)
-            if at * 1 >= last and (at - ts) * precision <= limit_s:
-                cut, end_s, close = i, (at - ts) * precision, at
-    if cut is None:
-        return [], 0.0
-    return tokens[: cut + 1] + [close, close], end_s
-
-
-def tokenizer_words(captured) -> list[str]:
-    """The words of a captured first decoding ((result, tokenizer, options), engine.capture)."""
-    (result, *_), tokenizer, _ = captured
-    return tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot]).split()
-
-
 def engine_remainder():
     """voicecoach.asr.engine.Remainder (that module imports faster-whisper: not at import time)."""
     from voicecoach.asr.engine import Remainder
@@ -480,7 +445,6 @@ class PieceRun:
         self._started = False
         self._detected = False
         self._carry: tuple | None = None  # (samples, offset_s, Silero's spans in them) left for the next piece
-        self._settled: tuple | None = None  # (start sample, tokens, avg log prob, compression): PieceRun.settle
         self.done_s = 0.0
 
     def _start(self):
@@ -549,73 +513,7 @@ class PieceRun:
             if speech is not None:
                 speech = before_speech + [(a + shift, b + shift) for a, b in speech]
             offset_s = before_s
-        settled, self._settled = self._settled, None
-        if last and settled is not None and settled[0] == round(offset_s * SAMPLE_RATE):
-            t.model.settled = settled[1:]  # (the first window reads on from it: engine.settled)
-        try:
-            return self._transcribe(piece, offset_s, speech, 0.0 if last else o.carry_s)
-        finally:
-            t.model.settled = None
-
-    def settle(self, piece, offset_s: float) -> float:
-        """While the answer goes on: decode ``piece`` (the open piece so far, after the remainder
-        carried into it) as the first window of the last piece would be decoded, and keep the
-        segments that end SETTLE_MARGIN_S or more before its end. If the recording stops before the
-        piece is cut, that window reads on from them (``add`` with ``last``), so after the stop only
-        what follows them is decoded. Each call reads on from the one before. Nothing else of the
-        run changes: no segment is written, the probe does not hear it, and it decodes at the first
-        temperature only (the pieces' random sequence stays theirs). Returns the seconds settled.
-
-        The words can differ from the file path's (``sessions rescore`` decodes the whole last
-        window): docs/live.md, *The last piece reads on from what was settled*."""
-        t, o = self.t, self.t.options
-        if self.declined or not self._detected or o.vad_filter:
-            return 0.0
-        if self._carry is not None:
-            import numpy as np
-
-            before, before_s, _ = self._carry
-            piece, offset_s = np.concatenate([before, piece]), before_s
-        start = round(offset_s * SAMPLE_RATE)
-        model = self._start()
-        hook, model.on_encoded = model.on_encoded, None
-        earlier = self._settled
-        model.leave(None)
-        model.finish_open, model.no_sampling, model.capture = True, True, []
-        model.settled = earlier[1:] if earlier is not None and earlier[0] == start else None
-        ends, words = [], 0
-        try:
-            segments, _ = t._run(piece, self.language)
-            # the first window's words (where its sentences end); the next window is not decoded
-            for seg in segments:
-                for w in seg.words or ():
-                    words += 1
-                    if w.word.rstrip().endswith(SENTENCE_ENDS):
-                        ends.append(float(w.end))
-                captured = model.capture
-                if captured and words >= len(tokenizer_words(captured[0])):
-                    break
-            segments.close()
-            captured = model.capture
-        finally:
-            model.on_encoded = hook
-            model.finish_open, model.no_sampling, model.capture, model.settled = False, False, None, None
-        self._settled = None
-        if not captured:
-            return 0.0
-        (result, avg_logprob, temperature, compression), tokenizer, options = captured[0]
-        from voicecoach.asr import engine
-
-        if engine._needs_fallback((result, avg_logprob, temperature, compression), options):
-            return 0.0  # (the last piece would fall back here: nothing is settled)
-        # Settled at the end of a sentence, where its last word ends (Whisper base writes few
-        # timestamps inside a window: often one segment for 15-20 s), well before the end heard.
-        tokens, end_s = settled_tokens(
-            list(result.sequences_ids[0]), ends, lambda tok: tokenizer.decode([tok]).rstrip().endswith(SENTENCE_ENDS),
-            tokenizer.timestamp_begin, tokenizer.eot, model.time_precision, len(piece) / SAMPLE_RATE - SETTLE_MARGIN_S)
-        if tokens:
-            self._settled = (start, tokens, avg_logprob, compression)
-        return end_s
+        return self._transcribe(piece, offset_s, speech, 0.0 if last else o.carry_s)
 
     def _transcribe(self, piece, offset_s: float, speech, carry_s: float) -> list[Segment]:
         t, o = self.t, self.t.options
