@@ -183,10 +183,11 @@ class CapturingWhisperModel(WhisperModel):
         ts = tokenizer.timestamp_begin
         added = False
         for _ in range(FINISH_OPEN_TRIES):
-            if len(tokens) < 2 or tokens[-1] < ts or tokens[-2] < ts \
-                    or (tokens[-1] - ts) * self.time_precision >= self._window_s - SHORT_WINDOW_S / 2:
+            if len(tokens) < 2 or tokens[-1] < ts or tokens[-2] < ts:
                 break
             opened_s = (tokens[-1] - ts) * self.time_precision
+            if opened_s >= self._window_s - SHORT_WINDOW_S / 2:
+                break
             # (as many tokens as the audio after it could hold: a loop is cut where speech could not go on)
             room = min((options.max_new_tokens or self.max_length) - len(tokens),
                        int(MAX_TOKENS_PER_S * (self._window_s - opened_s)) + EXTRA_TOKENS)
@@ -200,6 +201,7 @@ class CapturingWhisperModel(WhisperModel):
             # (the window prompt stays whole; the oldest previous text goes first if it is too long)
             fixed = len(tokenizer.encode(" " + options.hotwords.strip())) if options.hotwords and sot else 0
             room = min(room, self.max_length // 2)
+            # (at least 1: the room is within the window's cap, max_length less the prompt)
             fits = self.max_length - room - (len(prompt) - sot) - 2 - fixed
             head = [tokenizer.sot_prev] + before[:fixed] + before[fixed:][-fits:]
             start = head + list(prompt[sot:]) + [tokens[-1]]
