@@ -1,5 +1,8 @@
 """Decoding: every format users record in, any rate, mono or stereo; and the bad files."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,6 +53,8 @@ def test_stereo_channels_are_averaged(tmp_path):
     (lambda p: p, "no such file"),
     (lambda p: (p.mkdir(), p)[1], "is a folder"),
     (lambda p: (p.write_bytes(b""), p)[1], "file is empty"),
+    (lambda p: (os.mkfifo(p), p)[1], "not a regular file"),  # (opening it would wait for a writer)
+    (lambda p: Path("/dev/urandom"), "not a regular file"),  # (was "file is empty (0 bytes)")
     (lambda p: (p.write_text("this is not audio\n" * 50), p)[1], "not a readable audio file"),
 ])
 def test_bad_paths(tmp_path, make, match):

@@ -42,7 +42,7 @@ def essentials(rows: list[dict]) -> dict:
 @pytest.fixture
 def answers(tmp_path, data) -> Path:
     """A coach's folder: four real recordings (one in a sub-folder), a corrupt, an empty and a
-    non-audio file, and a hidden file that is skipped."""
+    non-audio file, a named pipe, and a hidden file that is skipped."""
     d = tmp_path / "answers"
     (d / "week2").mkdir(parents=True)
     for name in CLEAN[:3]:
@@ -51,6 +51,7 @@ def answers(tmp_path, data) -> Path:
     (d / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + os.urandom(3000))
     (d / "empty.flac").write_bytes(b"")
     (d / "notes.txt").write_text("ask about the gap year\n")
+    os.mkfifo(d / "pipe.wav")  # (reading it would wait for a writer: it held the batch until 0.5.7)
     (d / ".DS_Store").write_bytes(b"\x00" * 10)
     return d
 
@@ -62,7 +63,7 @@ def test_expand_folders_globs_and_excludes(answers, tmp_path):
     out.write_text("")
     jobs = expand([str(answers)], Q, exclude=[out])
     names = sorted(Path(j.path).name for j in jobs)
-    assert names == sorted(CLEAN + ["corrupt.wav", "empty.flac", "notes.txt"])
+    assert names == sorted(CLEAN + ["corrupt.wav", "empty.flac", "notes.txt", "pipe.wav"])
     assert all(j.question == Q for j in jobs)
     # a glob and a file named twice give each file once
     g = expand([str(answers / "*.flac"), str(answers / "whisper_jfk.flac")], Q)
@@ -149,18 +150,19 @@ def test_bad_files_get_error_rows_good_ones_are_scored_and_a_rerun_skips(answers
     p = run("batch", answers, "-q", Q, "-o", out, "--jobs", "1")
     assert p.returncode == 1, p.stderr
     got = essentials(rows_of(out))
-    assert len(got) == 7
+    assert len(got) == 8
     for name in CLEAN:
         status, score, wpm, _ = got[name]
         assert status == "scored" and 0 <= int(score) <= 100 and 100 < float(wpm) < 260, (name, got[name])
     errors = {Path(r["file"]).name: r["error"] for r in rows_of(out) if r["status"] == "failed"}
-    assert set(errors) == {"corrupt.wav", "empty.flac", "notes.txt"}
+    assert set(errors) == {"corrupt.wav", "empty.flac", "notes.txt", "pipe.wav"}
     assert "empty" in errors["empty.flac"] and "not a readable audio file" in errors["notes.txt"]
-    assert "7 files: 4 scored, 0 not scored" in p.stdout and "Failed" in p.stdout and "p10" in p.stdout
+    assert "not a regular file" in errors["pipe.wav"]
+    assert "8 files: 4 scored, 0 not scored" in p.stdout and "Failed" in p.stdout and "p10" in p.stdout
     before = out.read_text()
     t = time.perf_counter()
     again = run("batch", answers, "-q", Q, "-o", out, "--jobs", "1")
-    assert again.returncode == 1 and "7 of 7 files already in" in again.stderr
+    assert again.returncode == 1 and "8 of 8 files already in" in again.stderr
     assert out.read_text() == before and time.perf_counter() - t < 60
     # --force rescores, keeping the old file beside the new one
     forced = run("batch", answers / "whisper_jfk.flac", "-q", Q, "-o", out, "--force")

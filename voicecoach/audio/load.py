@@ -54,6 +54,8 @@ def check_path(path: Path) -> None:
         raise AudioError(f"{path}: no such file")
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file")
+    if not path.is_file():  # a device or a pipe reports 0 bytes: "empty" would be the wrong reason
+        raise AudioError(f"{path}: not a regular file (a device, pipe or socket); give a saved recording")
     if not os.access(path, os.R_OK):
         raise AudioError(f"{path}: permission denied")
     if path.stat().st_size == 0:

@@ -6,6 +6,7 @@ import csv
 import glob
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -141,9 +142,13 @@ def settings_key(options, question) -> str:
 
 
 def content_hash(path: str) -> str | None:
-    """SHA-256 of the file's bytes, or None if it cannot be read."""
+    """SHA-256 of the file's bytes, or None if it cannot be read or is not a regular file (reading
+    a pipe waits for a writer, which held a whole batch; a device such as /dev/urandom never ends).
+    Such a file gets its error row when it is loaded."""
     h = hashlib.sha256()
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as f:
             while chunk := f.read(HASH_CHUNK):
                 h.update(chunk)
