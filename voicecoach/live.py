@@ -276,7 +276,8 @@ class LiveTranscriber:
         samples = self.samples
         with self._lock:
             a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or self._piece_waiting(samples):
+        untaken = len(samples) - self._start  # audio no piece has begun on (the worker moves it on)
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or untaken > BEHIND_S * SAMPLE_RATE:
             return False
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
@@ -288,12 +289,6 @@ class LiveTranscriber:
             self._drafted_to = max(self._drafted_to, b)
             self._version += 1
         return True
-
-    def _piece_waiting(self, samples: np.ndarray) -> bool:
-        """Is a piece cut and waiting for the worker (it is still on the one before)? The pieces
-        come first then: a slow machine gives the cue line up before the report."""
-        start = self._start  # (the worker moves it on; a stale value only delays a draft)
-        return start <= len(samples) and self._run.next_cut(samples, start) is not None
 
     # -- the caller's thread --
     def figures(self, elapsed_s: float) -> LiveFigures:
