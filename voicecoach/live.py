@@ -12,7 +12,8 @@ A second thread writes quick drafts of the newest few seconds (greedy, no refill
 cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the speech
 within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
-are skipped whenever a piece is waiting, and the cue line says when the transcription falls behind.
+are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
+keeping up, and the cue line says so).
 """
 
 from __future__ import annotations
@@ -276,7 +277,11 @@ class LiveTranscriber:
         samples = self.samples
         with self._lock:
             a = max(self._committed_to, self._drafted_to)
-        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or self._piece_waiting(samples):
+        # Held back only while more than BEHIND_S of audio waits for a piece to begin (the worker moves
+        # _start on as it takes a piece): until 0.5.6 a draft waited whenever one piece was due, and a
+        # piece that carried 27 s to the next left the cue line 6.8-7.0 s behind (docs/live.md).
+        untaken = len(samples) - self._start
+        if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or untaken > BEHIND_S * SAMPLE_RATE:
             return False
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
@@ -288,12 +293,6 @@ class LiveTranscriber:
             self._drafted_to = max(self._drafted_to, b)
             self._version += 1
         return True
-
-    def _piece_waiting(self, samples: np.ndarray) -> bool:
-        """Is a piece cut and waiting for the worker (it is still on the one before)? The pieces
-        come first then: a slow machine gives the cue line up before the report."""
-        start = self._start  # (the worker moves it on; a stale value only delays a draft)
-        return start <= len(samples) and self._run.next_cut(samples, start) is not None
 
     # -- the caller's thread --
     def figures(self, elapsed_s: float) -> LiveFigures:
