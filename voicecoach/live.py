@@ -55,6 +55,11 @@ DRAFT_CONTEXT_S = 20.0
 DRAFT_REMAINDER_S = 1.0
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop
 # (voicecoach.asr.loops).
+# The worker, when it has no piece to transcribe and the open piece ends in a pause (the last piece
+# would end there: voicecoach.asr.whisper.END_QUIET_S after its last speech), transcribes the open piece
+# as the last piece: a stop key pressed in that pause finds it done. Only when the open piece holds at
+# least this much: a shorter last piece takes ~1.5 s after the stop anyway.
+GUESS_FROM_S = 5.0
 # A piece or draft still running after this long has its thread's stack logged (-v). It found why a
 # 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
 # and the log's write blocked (docs/performance.md).
@@ -116,15 +121,35 @@ class LiveFigures:
     keeping_up: bool
 
 
+@dataclass(frozen=True)
+class Guess:
+    """The open piece transcribed at a pause, as the last piece (PieceRun.try_last).
+
+    Attributes:
+        start: where the open piece began (samples).
+        tried: what the try wrote (voicecoach.asr.whisper.LastTry; its ``length``: the samples of
+            the piece it read).
+    """
+
+    start: int
+    tried: object
+
+
 class LiveTranscriber:
     """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
 
     def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None,
-                 on_piece: Callable[[list[Word]], None] | None = None):
+                 on_piece: Callable[[list[Word]], None] | None = None, guesses: bool = True):
         """``after``: a thread loading the models; the worker waits for it (one loader at a time).
         ``on_piece(words)``: called on the worker with the words transcribed so far, after each
-        piece (the report's work that can be done ahead: embedding finished sentences)."""
+        piece (the report's work that can be done ahead: embedding finished sentences).
+        ``guesses``: transcribe the open piece at a pause, so a stop key pressed in it finds the
+        last piece done (voicecoach.asr.whisper.END_QUIET_S)."""
         self.transcriber = transcriber
+        self._guesses = guesses
+        self._guess: Guess | None = None
+        self.adopted: Guess | None = None  # the guess the last piece was, if it was one
+        self._looked_to = 0  # the recording's length when the worker last looked for a pause (samples)
         self._after = after
         self._on_piece = on_piece
         self._drafts = drafts
@@ -205,20 +230,24 @@ class LiveTranscriber:
                 if job is None:
                     if final:
                         return
-                    self._wake.wait(0.1)
-                    self._wake.clear()
+                    if not self._guess_now():
+                        self._wake.wait(0.1)
+                        self._wake.clear()
                     continue
                 samples, start, last = job
                 if not len(samples):
                     return
                 self._track(samples)
-                if last:  # after the stop no draft begins (one begun before it ends beside this piece)
-                    self.transcriber.decode_alone()
                 t0 = time.monotonic()
-                with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
-                    segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
-                log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
-                         (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
+                segs = self._guessed(samples, start) if last else None
+                if segs is None:
+                    if last:  # after the stop no draft begins (one begun before it ends beside this piece)
+                        self.transcriber.decode_alone()
+                    with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
+                        segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
+                    log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
+                             (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
+                self._guess = None
                 with self._lock:
                     self._committed.extend(segs)
                     self._committed_to = int(round(self._run.done_s * SAMPLE_RATE))  # (a short remainder waits for the next piece)
@@ -234,6 +263,49 @@ class LiveTranscriber:
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
             self.error = e
             log.exception("live transcription failed")
+
+    def _guess_now(self) -> bool:
+        """When the open piece ends in a pause where the last piece would end (``last_length``),
+        transcribe it as the last piece (PieceRun.try_last), for a stop key pressed in the pause;
+        False if there was nothing to do."""
+        from voicecoach.asr.whisper import last_length
+
+        if not self._guesses or self._run.declined:
+            return False
+        samples = self.samples
+        start = self._start
+        if len(samples) - start < GUESS_FROM_S * SAMPLE_RATE or len(samples) == self._looked_to:
+            return False
+        self._looked_to = len(samples)  # (Silero once per chunk, not at every wake of the worker)
+        n = last_length(samples[start:])
+        if n == len(samples) - start:
+            return False  # (speech goes on, or has not paused long enough)
+        if self._guess is not None and self._guess.start == start and self._guess.tried.length == n:
+            return False  # (this pause is read already)
+        t0 = time.monotonic()
+        with StallWatch(f"guess {start / SAMPLE_RATE:.1f} s"):
+            tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
+        self._guess = Guess(start=start, tried=tried)
+        log.info("live: guessed the last piece %.1f-%.1f s at a pause in %.1f s (%.1f s recorded by then)",
+                 start / SAMPLE_RATE, (start + n) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
+        return True
+
+    def _guessed(self, samples: np.ndarray, start: int) -> list[Segment] | None:
+        """The last piece's segments from the guess made in the pause before the stop, if the last
+        piece reads the same samples (no speech came after the pause); None otherwise."""
+        from voicecoach.asr.whisper import last_length
+
+        g = self._guess
+        if g is None or g.start != start:
+            return None
+        if last_length(samples) != g.tried.length:
+            log.info("live: speech after the guess to %.1f s: the last piece is transcribed after the stop",
+                     (start + g.tried.length) / SAMPLE_RATE)
+            return None
+        self.adopted = g
+        log.info("live: the last piece %.1f-%.1f s was transcribed in the pause before the stop: taken as it is",
+                 start / SAMPLE_RATE, (start + g.tried.length) / SAMPLE_RATE)
+        return self._run.adopt(g.tried)
 
     def _track(self, samples: np.ndarray) -> None:
         if self._tracker is None:

@@ -411,11 +411,14 @@ def local_path(name: str) -> str:
     return download_model(name, local_files_only=True)
 
 
-def speech_spans(samples, min_speech_ms: int) -> list[tuple[int, int]]:
-    """Silero VAD's speech spans in ``samples`` (16 kHz), as sample ranges."""
+def speech_spans(samples, min_speech_ms: int, min_silence_ms: int = 2000, pad_ms: int = 400) -> list[tuple[int, int]]:
+    """Silero VAD's speech spans in ``samples`` (16 kHz), as sample ranges: spans closer than
+    ``min_silence_ms`` are one, each padded by ``pad_ms`` (faster-whisper's defaults); a span
+    still open at the end of ``samples`` ends there."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    return [(t["start"], t["end"]) for t in get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=min_speech_ms))]
+    vad = VadOptions(min_speech_duration_ms=min_speech_ms, min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms)
+    return [(t["start"], t["end"]) for t in get_speech_timestamps(samples, vad)]
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,26 @@ TRAILING_UNTRANSCRIBED_S = 1.0
 REFILL_PAD_S = 0.3
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
+# The last piece of a recording ends this long after the last speech Silero hears in it (spans this
+# close are one, unpadded), when that speech is followed by at least this much quiet: what the
+# recording holds after it is not read. So the last piece is decided by the last word, not by when
+# the stop key came, and the live worker can transcribe it in the pause before the stop key
+# (voicecoach.live); a stop key pressed later finds the same samples. 0.7 s: past the natural
+# 0.5-1.0 s pause's short end, so a pause between sentences rarely passes for the end
+# (docs/live.md, "The last piece ahead, at a pause").
+END_QUIET_S = 0.7
+
+
+def last_length(piece) -> int:
+    """How much of ``piece`` (samples), the recording's last, is transcribed: up to END_QUIET_S after
+    the last speech Silero hears, when at least that much quiet follows it; else all of it."""
+    from voicecoach.asr import engine
+
+    quiet = int(END_QUIET_S * SAMPLE_RATE)
+    spans = engine.speech_spans(piece, MIN_SPEECH_MS, min_silence_ms=int(END_QUIET_S * 1000), pad_ms=0)
+    if spans and spans[-1][1] + quiet <= len(piece):
+        return spans[-1][1] + quiet
+    return len(piece)
 
 
 def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
@@ -223,6 +243,14 @@ class ProbeQueue:
         self.flush()
         self._hand_over()
         return [c for f in self._futures for c in f.result()]
+
+    def take(self, other: "ProbeQueue") -> None:
+        """Probe ``other``'s windows as this queue's, after its own (PieceRun.adopt)."""
+        self.flush()
+        self._hand_over()
+        other.flush()
+        other._hand_over()
+        self._futures.extend(other._futures)
 
 
 class WhisperTranscriber:
@@ -417,6 +445,18 @@ class WhisperTranscriber:
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)
 
 
+@dataclass(frozen=True)
+class LastTry:
+    """A last piece transcribed ahead by PieceRun.try_last: the run's state after it (its
+    attributes), the probe's queue of its windows, the segments it wrote, and how many samples of
+    the piece it read (``last_length``; a later last piece that reads the same samples is this one)."""
+
+    state: dict
+    probes: ProbeQueue
+    segments: tuple
+    length: int
+
+
 def engine_remainder():
     """voicecoach.asr.engine.Remainder (that module imports faster-whisper: not at import time)."""
     from voicecoach.asr.engine import Remainder
@@ -501,6 +541,12 @@ class PieceRun:
         self._start()
         if self.declined:
             return []
+        if last:
+            n = last_length(piece)
+            if n < len(piece):
+                log.debug("the last piece ends at %.2f s, %.2f s after its last speech", offset_s + n / SAMPLE_RATE, END_QUIET_S)
+                piece = piece[:n]
+                speech = None if speech is None else [(a, min(b, n / SAMPLE_RATE)) for a, b in speech if a < n / SAMPLE_RATE]
         if speech is None and not o.vad_filter:
             speech = t._speech_spans(piece)
         if self._carry is not None:
@@ -582,6 +628,35 @@ class PieceRun:
         if self.on_progress:
             self.on_progress(end_s)
         return self.segments[first:]
+
+    def try_last(self, piece, offset_s: float) -> "LastTry":
+        """Transcribe ``piece`` as :meth:`add` with ``last`` would, without changing this run: what
+        it wrote is kept in the returned LastTry, which :meth:`adopt` makes this run's. For the live
+        worker, which reads the open piece at a pause before the stop key (voicecoach.live). A try
+        that falls back to sampling draws from the decoder's random sequence as the pieces do."""
+        self._start()
+        before = dict(self.__dict__, segments=list(self.segments))
+        model = self.t.model
+        hook = model.on_encoded
+        probes = self._probes = ProbeQueue(self.aside, self.t._probe, self.t.plan.probe_windows)
+        if hook is not None:
+            model.on_encoded = probes.encoded
+        try:
+            written = self.add(piece, offset_s, last=True)
+            after = dict(self.__dict__)
+        finally:
+            self.__dict__.update(before)
+            model.on_encoded = hook
+        return LastTry(state=after, probes=probes, segments=tuple(written), length=last_length(piece))
+
+    def adopt(self, tried: "LastTry") -> list[Segment]:
+        """Make ``tried`` (from :meth:`try_last` on this run, no piece added since) what this run
+        wrote for its last piece; returns those segments."""
+        probes = self._probes
+        self.__dict__.update(tried.state)
+        probes.take(tried.probes)
+        self._probes = probes
+        return list(tried.segments)
 
     def flush(self) -> list[Segment]:
         """Transcribe the remainder carried from the last piece, if any: when no piece came with
