@@ -61,6 +61,14 @@ def main() -> None:
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument("--practice-args", default="", help="more arguments for `voicecoach practice` (e.g. --no-live)")
     ap.add_argument("--log", type=Path, help="write practice's log (-v) here")
+    ap.add_argument("--quiet-end", type=float, default=0.0, metavar="S",
+                    help="S seconds of quiet after the answer before the stop key (a speaker who has finished; "
+                         "default 0: the key comes 0.5 s after the playback, mid-sentence)")
+    ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                    help="set a module constant in the practice process first (to compare a build with a part "
+                         "turned off, e.g. voicecoach.live.GUESS_FROM_S=1e9)")
+    ap.add_argument("--rescore", action="store_true",
+                    help="then `voicecoach sessions rescore` the saved answer and compare its words with the live report's")
     ap.add_argument("--keep", type=Path, metavar="DIR",
                     help="copy the session's folder (the answer as recorded, its report) into DIR, to replay a run's pieces")
     a = ap.parse_args()
@@ -72,7 +80,7 @@ def main() -> None:
             # the lecture is 203 s: repeat it as needed, then cut to the answer's length
             reps = int(a.seconds // 200) + 1
             subprocess.run(["sox", *[str(a.audio)] * reps, "-r", "16000", "-c", "1", "-b", "16", str(answer),
-                            "trim", "0", str(a.seconds)], check=True)
+                            "trim", "0", str(a.seconds), *(["pad", "0", str(a.quiet_end)] if a.quiet_end else [])], check=True)
             env = {**pulse.env, "VOICECOACH_HOME": str(tmp / "home")}
             subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "models", "verify"], env=env,
                            check=True, capture_output=True)
@@ -81,7 +89,12 @@ def main() -> None:
             # filled it (about 400 s into an answer) practice blocked in its logging until the stop.
             # That was 0.4's "piece that took 154 s" and a 186-s draft measured on 2026-12-02.
             out_f, err_f = open(tmp / "stdout.txt", "w+"), open(tmp / "stderr.txt", "w+")
-            p = subprocess.Popen([str(Path(sys.executable).parent / "voicecoach"), *verbose, "practice", "-q",
+            command = [str(Path(sys.executable).parent / "voicecoach")]
+            if a.set:  # the CLI's entry point, after the constants are set
+                sets = "; ".join(f"import {k.rsplit('.', 1)[0]} as m; m.{k.rsplit('.', 1)[1]} = {v}"
+                                 for k, v in (x.split("=", 1) for x in a.set))
+                command = [sys.executable, "-c", f"{sets}; import sys; from voicecoach.cli.app import main; sys.argv[0] = 'voicecoach'; main()"]
+            p = subprocess.Popen([*command, *verbose, "practice", "-q",
                                   "tell-me-about-yourself", "--no-speak", "--margin", str(int(a.seconds)), *a.practice_args.split()],
                                  stdin=subprocess.PIPE, stdout=out_f, stderr=err_f, text=True, env=env)
             while not list((tmp / "home" / "sessions").glob("*/answer.flac")) if (tmp / "home" / "sessions").exists() else True:
@@ -139,6 +152,22 @@ def main() -> None:
             m = re.search(r"live: the last piece took ([\d.]+) s after the stop, the report ([\d.]+) s", err)
             if m:
                 print(f"after the stop: the last piece {m[1]} s, the report {m[2]} s")
+            tries = len(re.findall(r"live: guessed the last piece", err))
+            taken = "transcribed in the pause before the stop: taken" in err
+            print(f"the last piece read ahead in pauses: {tries} tries; the last piece " + ("taken from a try" if taken else "transcribed after the stop"))
+            if a.rescore:
+                import json
+
+                from voicecoach.evaluation import edit_distance
+
+                report = next((tmp / "home" / "sessions").glob("*/report.json"))
+                words = lambda: [w["text"] for seg in json.loads(report.read_text())["transcript"]["segments"] for w in seg["words"]]
+                live_words = words()
+                subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "sessions", "rescore", "last"], env=env,
+                               check=True, capture_output=True)
+                again = words()
+                print(f"sessions rescore: {len(again)} words against {len(live_words)} live, WER "
+                      f"{edit_distance(again, live_words) / max(1, len(again)):.3f}" + (" (the same words)" if again == live_words else ""))
             lost = "overflowed" in out or "overflowed" in err
             print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))
         finally:

@@ -55,11 +55,15 @@ DRAFT_CONTEXT_S = 20.0
 DRAFT_REMAINDER_S = 1.0
 # A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop
 # (voicecoach.asr.loops).
-# The worker, when it has no piece to transcribe and the open piece ends in a pause (the last piece
-# would end there: voicecoach.asr.whisper.END_QUIET_S after its last speech), transcribes the open piece
-# as the last piece: a stop key pressed in that pause finds it done. Only when the open piece holds at
-# least this much: a shorter last piece takes ~1.5 s after the stop anyway.
+# Once the speaker has been quiet this long (Silero, on the open piece: spans this close are one,
+# unpadded), the worker, when it has no piece to transcribe, transcribes the open piece as the last piece
+# would be: a stop key pressed in that pause, with no speech after it, takes that transcript. 0.7 s: past
+# the natural 0.5-1.0 s pause's short end, so not every pause between sentences costs a try
+# (docs/live.md, "The last piece ahead, at a pause").
+QUIET_S = 0.7
+# ... when the open piece holds at least this much: a shorter last piece takes ~1.5 s after the stop anyway.
 GUESS_FROM_S = 5.0
+SPEECH_SAME = int(0.05 * SAMPLE_RATE)  # Silero's last speech ends within this of the guess's: no new speech
 # A piece or draft still running after this long has its thread's stack logged (-v). It found why a
 # 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
 # and the log's write blocked (docs/performance.md).
@@ -127,12 +131,27 @@ class Guess:
 
     Attributes:
         start: where the open piece began (samples).
-        tried: what the try wrote (voicecoach.asr.whisper.LastTry; its ``length``: the samples of
-            the piece it read).
+        end: how far the recording reached then (samples).
+        speech_end: where Silero's last speech in it ended (samples into the recording).
+        tried: what the try wrote (voicecoach.asr.whisper.LastTry).
     """
 
     start: int
+    end: int
+    speech_end: int
     tried: object
+
+
+def speech_end(samples: np.ndarray) -> int | None:
+    """Where the last speech in ``samples`` ends, when Silero hears at least QUIET_S of quiet after
+    it before their end; None while the speech goes on, or where there is none."""
+    from voicecoach.asr import engine
+    from voicecoach.asr.whisper import MIN_SPEECH_MS
+
+    spans = engine.speech_spans(samples, MIN_SPEECH_MS, min_silence_ms=int(QUIET_S * 1000), pad_ms=0)
+    if not spans or spans[-1][1] + QUIET_S * SAMPLE_RATE > len(samples):
+        return None
+    return spans[-1][1]
 
 
 class LiveTranscriber:
@@ -144,7 +163,7 @@ class LiveTranscriber:
         ``on_piece(words)``: called on the worker with the words transcribed so far, after each
         piece (the report's work that can be done ahead: embedding finished sentences).
         ``guesses``: transcribe the open piece at a pause, so a stop key pressed in it finds the
-        last piece done (voicecoach.asr.whisper.END_QUIET_S)."""
+        last piece done (QUIET_S)."""
         self.transcriber = transcriber
         self._guesses = guesses
         self._guess: Guess | None = None
@@ -265,11 +284,8 @@ class LiveTranscriber:
             log.exception("live transcription failed")
 
     def _guess_now(self) -> bool:
-        """When the open piece ends in a pause where the last piece would end (``last_length``),
-        transcribe it as the last piece (PieceRun.try_last), for a stop key pressed in the pause;
-        False if there was nothing to do."""
-        from voicecoach.asr.whisper import last_length
-
+        """At a pause of QUIET_S after new speech, transcribe the open piece as the last piece would
+        be (PieceRun.try_last), for a stop key pressed in the pause; False if there was none."""
         if not self._guesses or self._run.declined:
             return False
         samples = self.samples
@@ -277,34 +293,34 @@ class LiveTranscriber:
         if len(samples) - start < GUESS_FROM_S * SAMPLE_RATE or len(samples) == self._looked_to:
             return False
         self._looked_to = len(samples)  # (Silero once per chunk, not at every wake of the worker)
-        n = last_length(samples[start:])
-        if n == len(samples) - start:
-            return False  # (speech goes on, or has not paused long enough)
-        if self._guess is not None and self._guess.start == start and self._guess.tried.length == n:
+        end = speech_end(samples[start:])
+        if end is None:
+            return False
+        end += start
+        if self._guess is not None and self._guess.start == start and self._guess.speech_end >= end - SPEECH_SAME:
             return False  # (this pause is read already)
         t0 = time.monotonic()
         with StallWatch(f"guess {start / SAMPLE_RATE:.1f} s"):
             tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
-        self._guess = Guess(start=start, tried=tried)
-        log.info("live: guessed the last piece %.1f-%.1f s at a pause in %.1f s (%.1f s recorded by then)",
-                 start / SAMPLE_RATE, (start + n) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
+        self._guess = Guess(start=start, end=len(samples), speech_end=end, tried=tried)
+        log.info("live: guessed the last piece %.1f-%.1f s at a pause (speech to %.1f s) in %.1f s (%.1f s recorded by then)",
+                 start / SAMPLE_RATE, len(samples) / SAMPLE_RATE, end / SAMPLE_RATE, time.monotonic() - t0,
+                 len(self.samples) / SAMPLE_RATE)
         return True
 
     def _guessed(self, samples: np.ndarray, start: int) -> list[Segment] | None:
-        """The last piece's segments from the guess made in the pause before the stop, if the last
-        piece reads the same samples (no speech came after the pause); None otherwise."""
-        from voicecoach.asr.whisper import last_length
-
+        """The last piece's segments from the guess made in the pause before the stop, if Silero
+        hears no speech after that pause in the whole last piece; None otherwise."""
         g = self._guess
         if g is None or g.start != start:
             return None
-        if last_length(samples) != g.tried.length:
-            log.info("live: speech after the guess to %.1f s: the last piece is transcribed after the stop",
-                     (start + g.tried.length) / SAMPLE_RATE)
+        end = speech_end(samples)
+        if end is None or abs(start + end - g.speech_end) > SPEECH_SAME:
+            log.info("live: speech after the guess at %.1f s: the last piece is transcribed after the stop", g.end / SAMPLE_RATE)
             return None
         self.adopted = g
-        log.info("live: the last piece %.1f-%.1f s was transcribed in the pause before the stop: taken as it is",
-                 start / SAMPLE_RATE, (start + g.tried.length) / SAMPLE_RATE)
+        log.info("live: the last piece %.1f-%.1f s was transcribed in the pause before the stop (%.1f s of quiet after it "
+                 "not read): taken", start / SAMPLE_RATE, g.end / SAMPLE_RATE, (start + len(samples) - g.end) / SAMPLE_RATE)
         return self._run.adopt(g.tried)
 
     def _track(self, samples: np.ndarray) -> None:

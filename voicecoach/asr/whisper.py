@@ -39,26 +39,6 @@ TRAILING_UNTRANSCRIBED_S = 1.0
 REFILL_PAD_S = 0.3
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
-# The last piece of a recording ends this long after the last speech Silero hears in it (spans this
-# close are one, unpadded), when that speech is followed by at least this much quiet: what the
-# recording holds after it is not read. So the last piece is decided by the last word, not by when
-# the stop key came, and the live worker can transcribe it in the pause before the stop key
-# (voicecoach.live); a stop key pressed later finds the same samples. 0.7 s: past the natural
-# 0.5-1.0 s pause's short end, so a pause between sentences rarely passes for the end
-# (docs/live.md, "The last piece ahead, at a pause").
-END_QUIET_S = 0.7
-
-
-def last_length(piece) -> int:
-    """How much of ``piece`` (samples), the recording's last, is transcribed: up to END_QUIET_S after
-    the last speech Silero hears, when at least that much quiet follows it; else all of it."""
-    from voicecoach.asr import engine
-
-    quiet = int(END_QUIET_S * SAMPLE_RATE)
-    spans = engine.speech_spans(piece, MIN_SPEECH_MS, min_silence_ms=int(END_QUIET_S * 1000), pad_ms=0)
-    if spans and spans[-1][1] + quiet <= len(piece):
-        return spans[-1][1] + quiet
-    return len(piece)
 
 
 def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
@@ -448,13 +428,11 @@ class WhisperTranscriber:
 @dataclass(frozen=True)
 class LastTry:
     """A last piece transcribed ahead by PieceRun.try_last: the run's state after it (its
-    attributes), the probe's queue of its windows, the segments it wrote, and how many samples of
-    the piece it read (``last_length``; a later last piece that reads the same samples is this one)."""
+    attributes), the probe's queue of its windows, and the segments it wrote."""
 
     state: dict
     probes: ProbeQueue
     segments: tuple
-    length: int
 
 
 def engine_remainder():
@@ -541,12 +519,6 @@ class PieceRun:
         self._start()
         if self.declined:
             return []
-        if last:
-            n = last_length(piece)
-            if n < len(piece):
-                log.debug("the last piece ends at %.2f s, %.2f s after its last speech", offset_s + n / SAMPLE_RATE, END_QUIET_S)
-                piece = piece[:n]
-                speech = None if speech is None else [(a, min(b, n / SAMPLE_RATE)) for a, b in speech if a < n / SAMPLE_RATE]
         if speech is None and not o.vad_filter:
             speech = t._speech_spans(piece)
         if self._carry is not None:
@@ -647,7 +619,7 @@ class PieceRun:
         finally:
             self.__dict__.update(before)
             model.on_encoded = hook
-        return LastTry(state=after, probes=probes, segments=tuple(written), length=last_length(piece))
+        return LastTry(state=after, probes=probes, segments=tuple(written))
 
     def adopt(self, tried: "LastTry") -> list[Segment]:
         """Make ``tried`` (from :meth:`try_last` on this run, no piece added since) what this run
