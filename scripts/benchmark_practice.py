@@ -153,7 +153,7 @@ def main() -> None:
             if m:
                 print(f"after the stop: the last piece {m[1]} s, the report {m[2]} s")
             tries = len(re.findall(r"live: guessed the last piece", err))
-            taken = "transcribed in the pause before the stop: taken" in err
+            taken = "was transcribed in the pause before the stop" in err
             print(f"the last piece read ahead in pauses: {tries} tries; the last piece " + ("taken from a try" if taken else "transcribed after the stop"))
             if a.rescore:
                 import json
@@ -162,12 +162,14 @@ def main() -> None:
 
                 report = next((tmp / "home" / "sessions").glob("*/report.json"))
                 words = lambda: [w["text"] for seg in json.loads(report.read_text())["transcript"]["segments"] for w in seg["words"]]
-                live_words = words()
+                fillers = lambda: (json.loads(report.read_text()).get("fillers") or {}).get("count")
+                live_words, live_fillers = words(), fillers()
                 subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "sessions", "rescore", "last"], env=env,
                                check=True, capture_output=True)
                 again = words()
                 print(f"sessions rescore: {len(again)} words against {len(live_words)} live, WER "
-                      f"{edit_distance(again, live_words) / max(1, len(again)):.3f}" + (" (the same words)" if again == live_words else ""))
+                      f"{edit_distance(again, live_words) / max(1, len(again)):.3f}" + (" (the same words)" if again == live_words else "")
+                      + f"; fillers {fillers()} against {live_fillers} live")
             lost = "overflowed" in out or "overflowed" in err
             print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))
         finally:

@@ -105,3 +105,29 @@ def word_errors(reference: str, hypothesis: str) -> int:
 # Played through the virtual microphone, the clip starts wherever the recording happens to be, so
 # a test of the whole loop allows that one word, and no other.
 JFK_MODEL_CHOICE = 1
+
+
+def count_encodings(monkeypatch, model) -> list:
+    """A list that gets an item for every window ``model`` encodes, on its own encoder model or on
+    the decoder's (the default plan on two cores encodes on a CTranslate2 model of its own)."""
+    from faster_whisper import WhisperModel
+
+    encoded = []
+    real = WhisperModel.encode
+
+    def counting(self, *a, **k):
+        encoded.append(1)
+        return real(self, *a, **k)
+
+    class CountingEncoder:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, *a, **k):
+            encoded.append(1)
+            return self.inner.encode(*a, **k)
+
+    monkeypatch.setattr(WhisperModel, "encode", counting)
+    if model.encoder is not None:
+        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    return encoded

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import espeak, speech_span_s, write_audio
+from helpers import count_encodings, espeak, speech_span_s, write_audio
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
 from voicecoach.evaluation import edit_distance
@@ -17,32 +17,6 @@ pytestmark = pytest.mark.model
 # The engine's mechanics (threads, the probe, sampling) as voicecoach 0.2 ran them by default: a plain
 # transcript with the hesitation probe (--fillers written+heard).
 PROBED = score_options("written+heard").transcription
-
-
-def count_encodings(monkeypatch, model) -> list:
-    """A list that gets an item for every window ``model`` encodes, on its own encoder model or on
-    the decoder's (the default plan on two cores encodes on a CTranslate2 model of its own)."""
-    from faster_whisper import WhisperModel
-
-    encoded = []
-    real = WhisperModel.encode
-
-    def counting(self, *a, **k):
-        encoded.append(1)
-        return real(self, *a, **k)
-
-    class CountingEncoder:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def encode(self, *a, **k):
-            encoded.append(1)
-            return self.inner.encode(*a, **k)
-
-    monkeypatch.setattr(WhisperModel, "encode", counting)
-    if model.encoder is not None:
-        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
-    return encoded
 
 
 def wer(ref: list[str], hyp: list[str]) -> float:

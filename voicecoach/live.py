@@ -6,7 +6,7 @@ cut the file into (``PieceRun.next_cut``: a cut depends only on the audio before
 the pieces before it left over) and transcribes each piece once it is cut, so after the stop only
 the last piece is left. The transcript is the
 one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
-the same order.
+the same order (but see the tries below).
 
 A second thread writes quick drafts of the newest few seconds (greedy, no refill), only for the
 cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the speech
@@ -14,6 +14,12 @@ within seconds. The drafts run beside the pieces, on a model object of their own
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
 are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
 keeping up, and the cue line says so).
+
+In each pause of QUIET_S, when it has no piece to transcribe, the worker also transcribes the open
+piece as the last piece would be (``PieceRun.try_last``). A stop key pressed in that pause, with no
+speech after it, takes that try as the last piece (``PieceRun.adopt``), so the report follows at
+once; the quiet after it is not read, the one place where the live transcript can differ from
+`sessions rescore` (docs/live.md, "The last piece ahead, at a pause").
 """
 
 from __future__ import annotations
@@ -383,6 +389,13 @@ class LiveTranscriber:
         return True
 
     # -- the caller's thread --
+    @property
+    def guessed_to_s(self) -> float | None:
+        """How far the recording reached when the open piece was last transcribed at a pause (the
+        try a stop key in that pause would take), if it was since the last piece; else None."""
+        g = self._guess
+        return None if g is None else g.end / SAMPLE_RATE
+
     def figures(self, elapsed_s: float) -> LiveFigures:
         """The cue line's figures now (recomputed only when the transcript grew)."""
         with self._lock:
