@@ -163,13 +163,15 @@ def main() -> None:
                 report = next((tmp / "home" / "sessions").glob("*/report.json"))
                 words = lambda: [w["text"] for seg in json.loads(report.read_text())["transcript"]["segments"] for w in seg["words"]]
                 fillers = lambda: (json.loads(report.read_text()).get("fillers") or {}).get("count")
-                live_words, live_fillers = words(), fillers()
+                verdicts = lambda: [(i["id"], i["status"]) for i in (json.loads(report.read_text()).get("rubric") or {}).get("items", [])]
+                live_words, live_fillers, live_verdicts = words(), fillers(), verdicts()
                 subprocess.run([str(Path(sys.executable).parent / "voicecoach"), "sessions", "rescore", "last"], env=env,
                                check=True, capture_output=True)
                 again = words()
                 print(f"sessions rescore: {len(again)} words against {len(live_words)} live, WER "
                       f"{edit_distance(again, live_words) / max(1, len(again)):.3f}" + (" (the same words)" if again == live_words else "")
-                      + f"; fillers {fillers()} against {live_fillers} live")
+                      + f"; fillers {fillers()} against {live_fillers} live; rubric verdicts "
+                      + ("the same" if verdicts() == live_verdicts else f"{verdicts()} against {live_verdicts} live"))
             lost = "overflowed" in out or "overflowed" in err
             print("input overflows (audio lost between the sound card and the file): " + ("some, see the report" if lost else "none"))
         finally:

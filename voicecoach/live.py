@@ -164,14 +164,12 @@ class LiveTranscriber:
     """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
 
     def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None,
-                 on_piece: Callable[[list[Word]], None] | None = None, guesses: bool = True):
+                 on_piece: Callable[[list[Word]], None] | None = None):
         """``after``: a thread loading the models; the worker waits for it (one loader at a time).
         ``on_piece(words)``: called on the worker with the words transcribed so far, after each
-        piece (the report's work that can be done ahead: embedding finished sentences).
-        ``guesses``: transcribe the open piece at a pause, so a stop key pressed in it finds the
-        last piece done (QUIET_S)."""
+        piece (the report's work that can be done ahead: embedding finished sentences)."""
         self.transcriber = transcriber
-        self._guesses = guesses
+        self._guesses = True  # (False after a try failed: the pieces go on)
         self._guess: Guess | None = None
         self.adopted: Guess | None = None  # the guess the last piece was, if it was one
         self._looked_to = 0  # the recording's length when the worker last looked for a pause (samples)
@@ -306,8 +304,13 @@ class LiveTranscriber:
         if self._guess is not None and self._guess.start == start and self._guess.speech_end >= end - SPEECH_SAME:
             return False  # (this pause is read already)
         t0 = time.monotonic()
-        with StallWatch(f"guess {start / SAMPLE_RATE:.1f} s"):
-            tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
+        try:
+            with StallWatch(f"guess {start / SAMPLE_RATE:.1f} s"):
+                tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
+        except Exception:  # (the run's state was put back: the last piece is transcribed after the stop)
+            log.exception("live: transcribing the open piece at a pause failed; no more tries")
+            self._guesses = False
+            return False
         self._guess = Guess(start=start, end=len(samples), speech_end=end, tried=tried)
         log.info("live: guessed the last piece %.1f-%.1f s at a pause (speech to %.1f s) in %.1f s (%.1f s recorded by then)",
                  start / SAMPLE_RATE, len(samples) / SAMPLE_RATE, end / SAMPLE_RATE, time.monotonic() - t0,
