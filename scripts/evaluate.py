@@ -1,7 +1,7 @@
 """Evaluate voicecoach on real recordings with verbatim references (../shared/audio/real by default).
 
     .venv/bin/python scripts/evaluate.py [DIR] [--models base tiny.en] [--fillers METHOD...] [--per-file] [--held-out]
-        [--window-prompt TEXT] [--no-condition] [--prompt TEXT] [--carry-s S]
+        [--window-prompt TEXT] [--no-condition] [--prompt TEXT] [--carry-s S] [--reproducible]
 
 --fillers names the ways of counting fillers to measure (voicecoach's --fillers; default: verbatim,
 the default of voicecoach score). --window-prompt and --no-condition override what the method sets,
@@ -28,15 +28,23 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from voicecoach import questions
-from voicecoach.analysis.fillers import DISCOURSE, HESITATION
-from voicecoach.analysis.recovery import RecoveryOptions
-from voicecoach.analysis.score import AnalysisOptions, build_report
-from voicecoach.asr.pieces import WINDOW_S
-from voicecoach.audio.load import load
-from voicecoach.errors import VoicecoachError
-from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference
-from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, Scorer, score_options
+from voicecoach import numerics
+
+# --reproducible (or VOICECOACH_REPRODUCIBLE=1) must act before numpy loads, so before the imports below
+try:
+    numerics.use(numerics.requested("--reproducible" in sys.argv[1:]))
+except numerics.NumericsError as e:
+    sys.exit(f"evaluate: {e}")
+
+from voicecoach import questions  # noqa: E402
+from voicecoach.analysis.fillers import DISCOURSE, HESITATION  # noqa: E402
+from voicecoach.analysis.recovery import RecoveryOptions  # noqa: E402
+from voicecoach.analysis.score import AnalysisOptions, build_report  # noqa: E402
+from voicecoach.asr.pieces import WINDOW_S  # noqa: E402
+from voicecoach.audio.load import load  # noqa: E402
+from voicecoach.errors import VoicecoachError  # noqa: E402
+from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference  # noqa: E402
+from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, Scorer, score_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,6 +180,8 @@ def main() -> None:
                     help=f"ways of counting fillers to measure, a row each ({', '.join(FILLER_METHODS)}; "
                          f"default: {DEFAULT_FILLER_METHOD})")
     ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
+    ap.add_argument("--reproducible", action="store_true",
+                    help="compute in reproducible mode (the same numbers on every x86-64 CPU with AVX2; voicecoach.numerics)")
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (reaches the first 30-s window only)")
     ap.add_argument("--window-prompt", default=KEEP, metavar="TEXT",
                     help="the prompt placed before every 30-s window (faster-whisper's hotwords), instead of the "
@@ -211,7 +221,8 @@ def main() -> None:
         raise SystemExit(f"evaluate: none of the {len(refs)} recordings with a reference could be scored")
     print(f"\n{scored} recordings" + (f" ({len(refs) - scored} could not be scored)" if scored < len(refs) else "")
           + f", {a.folder}")
-    print("\n| model | WER | WER w/o hes. | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) "
+    print(f"\nnumerics: {numerics.active()} (voicecoach.numerics)")
+    print("| model | WER | WER w/o hes. | hesitations P / R / F1 (TP/FP/FN) | discourse P / R / F1 (TP/FP/FN) "
           "| false fillers/min, clean | time |")
     print("|---|---|---|---|---|---|---|")
     for o in rows:

@@ -1,11 +1,22 @@
-"""Shared fixtures. Tests never touch the user's real data folder: VOICECOACH_HOME points at a temp dir."""
+"""Shared fixtures. Tests never touch the user's real data folder: VOICECOACH_HOME points at a temp dir.
+
+The whole suite runs in reproducible mode (voicecoach.numerics), set here before numpy loads, and so do
+the commands it starts: what Whisper writes is the same on every host, so tests assert it exactly
+(tests/data/golden.json). A test of native mode starts its own process without it.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
+os.environ["VOICECOACH_REPRODUCIBLE"] = "1"
+from voicecoach import numerics  # noqa: E402  (no numpy yet: that is the point)
+
+numerics.use(numerics.REPRODUCIBLE)
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from voicecoach import numerics
 from voicecoach.analysis.fillers import VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD
 from voicecoach.analysis.pace import PaceOptions
 from voicecoach.analysis.recovery import RecoveryOptions
@@ -48,11 +49,14 @@ class ScoreOptions:
         transcription: how to transcribe.
         analysis: how to analyse.
         max_duration_s: longer recordings are refused before decoding finishes.
+        numerics: "reproducible" or "native" (voicecoach.numerics); by default what the process
+            was asked for (``--reproducible`` or VOICECOACH_REPRODUCIBLE).
     """
 
     transcription: TranscriptionOptions = TranscriptionOptions()
     analysis: AnalysisOptions = AnalysisOptions()
     max_duration_s: float = DEFAULT_MAX_DURATION_S
+    numerics: str = field(default_factory=numerics.requested)
 
 
 # How fillers are counted (the report's fillers.method; docs/fillers.md has the measurements):
@@ -92,6 +96,10 @@ class Scorer:
         from voicecoach.asr.whisper import WhisperTranscriber
 
         self.options = options
+        numerics.use(options.numerics)
+        if numerics.active() != options.numerics:  # (a process pinned by its environment, asked for native)
+            raise numerics.NumericsError(f"this process computes in {numerics.active()} mode, not {options.numerics} "
+                                         f"as asked (see {numerics.SWITCH})")
         self.transcriber = WhisperTranscriber(options.transcription)  # resolves (and verifies) now
         self._encoder = None
 

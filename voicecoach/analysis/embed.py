@@ -25,6 +25,11 @@ MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 LAYER_NORM_EPS = 1e-12  # config.json: layer_norm_eps
 BATCH_SIZE = 32
 BATCH_TOKENS = 2048  # at most this many (padded) tokens per batch
+# The forward pass runs in float64 and the embeddings are rounded to float32 at the end: numpy's BLAS
+# picks its kernel (and so the order of its sums) per CPU, which moves float32 results in their last
+# bits; in float64 those differences stay below float32's rounding, so the embeddings, and the rubric
+# verdicts made from them, are the same on every CPU (docs/reproducibility.md, The rubric).
+DTYPE = np.float64
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -54,6 +59,7 @@ class SentenceEncoder:
     tokenizer: object
     n_layers: int
     n_heads: int
+    dtype: type = DTYPE
     remembered: dict = field(default_factory=dict)  # text -> embedding, for texts passed to remember()
 
     def remember(self, texts: list[str]) -> None:
@@ -90,7 +96,7 @@ class SentenceEncoder:
         encs = self.tokenizer.encode_batch(sentences)
         n = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), n), np.int64)
-        mask = np.zeros((len(encs), n), np.float32)
+        mask = np.zeros((len(encs), n), self.dtype)
         for r, e in enumerate(encs):
             ids[r, :len(e.ids)] = e.ids
             mask[r, :len(e.ids)] = 1.0
@@ -126,7 +132,7 @@ class SentenceEncoder:
 
 
 @lru_cache(maxsize=2)
-def load_encoder(folder: str | None = None) -> SentenceEncoder:
+def load_encoder(folder: str | None = None, dtype: type = DTYPE) -> SentenceEncoder:
     """Load (once per process) the MiniLM encoder from ``folder`` or the verified registry copy."""
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
@@ -146,6 +152,6 @@ def load_encoder(folder: str | None = None) -> SentenceEncoder:
         raise ModelError(f"sentence-embedding model in {path} cannot be loaded: {e}") from e
     tok.enable_truncation(MAX_TOKENS)
     tok.no_padding()
-    weights = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in weights.items()}
+    weights = {k: v.astype(dtype) if v.dtype != np.int64 else v for k, v in weights.items()}
     return SentenceEncoder(weights=weights, tokenizer=tok, n_layers=cfg["num_hidden_layers"],
-                           n_heads=cfg["num_attention_heads"])
+                           n_heads=cfg["num_attention_heads"], dtype=dtype)

@@ -142,7 +142,9 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
         pair_emb = np.array([s_emb[i] + s_emb[j] for i, j in pairs])
         pair_emb /= np.maximum(np.linalg.norm(pair_emb, axis=1, keepdims=True), 1e-12)
         s_emb = np.vstack([s_emb, pair_emb])
-    sim = s_emb @ r_emb.T  # (stretches, refs); embeddings are unit length
+    # (stretches, refs); embeddings are unit length. In float64, where the products of float32 values
+    # are exact, so the order BLAS sums them in moves a similarity by ~1e-14 at most (embed.DTYPE)
+    sim = s_emb.astype(np.float64) @ r_emb.astype(np.float64).T
     owner_arr = np.array(owner)
     results = []
     for k, item in enumerate(items):

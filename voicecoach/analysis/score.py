@@ -93,6 +93,7 @@ class Report:
         tips: 3-5 tips, most valuable first.
         notices: statements about the input (``Notice``: "No speech was detected ...").
         audio_path / model: provenance.
+        numerics: how the numbers were computed, "reproducible" or "native" (voicecoach.numerics).
         live: transcribed while the answer was recorded (voicecoach.live), piece by piece as
             `voicecoach score` transcribes the saved file.
         delivery: how it sounded (pitch, level, trailing off); None without the audio's tracks.
@@ -113,6 +114,7 @@ class Report:
     notices: tuple[Notice, ...] = ()
     audio_path: str | None = None
     model: str = ""
+    numerics: str = "native"
     live: bool = False
     delivery: DeliveryResult | None = None
     wording: LanguageResult | None = None
@@ -341,7 +343,7 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
                               "Check that the microphone was on and the file holds your answer."),)
         return Report(question=question, transcript=transcript, length=length, pace=None, fillers=None,
                       pauses=None, rubric=None, parts={}, score=None, tips=(), notices=notices,
-                      audio_path=audio_path, model=transcript.model, live=live)
+                      audio_path=audio_path, model=transcript.model, numerics=transcript.numerics, live=live)
     answer_s = words[-1].end_s - words[0].start_s
     pauses = analyse_pauses(words, options.pauses)
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
@@ -363,5 +365,5 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
                             "transcribed word by word (a transcription gap); it is left out of pace and pause figures."))
     return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
                   pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
-                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, live=live, delivery=delivery,
+                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, numerics=transcript.numerics, live=live, delivery=delivery,
                   wording=wording)

@@ -47,10 +47,11 @@ import ctranslate2
 import faster_whisper
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_compression_ratio, get_ctranslate2_storage
 
-from voicecoach import __version__
+from voicecoach import __version__, numerics
 from voicecoach.asr.loops import loop_start
 from voicecoach.errors import ModelError
 
@@ -298,10 +299,39 @@ def _needs_fallback(result, options) -> bool:
     return _too_repetitive(result, options) or low
 
 
+class FixedOrderFeatures(FeatureExtractor):
+    """Whisper's log-mel spectrogram (faster-whisper's FeatureExtractor), with the mel projection
+    summed bin by bin in a fixed order instead of by BLAS, whose kernel (and so the order of its
+    sums, and the last bit of each band) is chosen per CPU. For reproducible mode (voicecoach.numerics);
+    each band has a handful of non-zero bins, so it costs about what the matrix product does
+    (docs/reproducibility.md)."""
+
+    def __init__(self, base: FeatureExtractor):
+        self.__dict__.update(base.__dict__)
+        self._bins = [np.flatnonzero(row) for row in self.mel_filters]
+
+    def __call__(self, waveform: np.ndarray, padding=160, chunk_length=None):
+        if chunk_length is not None:
+            self.n_samples = chunk_length * self.sampling_rate
+            self.nb_max_frames = self.n_samples // self.hop_length
+        waveform = np.pad(np.asarray(waveform, np.float32), (0, padding)) if padding else np.asarray(waveform, np.float32)
+        window = np.hanning(self.n_fft + 1)[:-1].astype("float32")
+        stft = self.stft(waveform, self.n_fft, self.hop_length, window=window, return_complex=True).astype("complex64")
+        magnitudes = np.abs(stft[..., :-1]) ** 2
+        mel_spec = np.zeros(magnitudes.shape[:-2] + (len(self._bins), magnitudes.shape[-1]), np.float32)
+        for m, bins in enumerate(self._bins):
+            for j in bins:  # (a product, then a sum: each rounded once, in the same order on any CPU)
+                mel_spec[..., m, :] += self.mel_filters[m, j] * magnitudes[..., j, :]
+        log_spec = np.log10(np.clip(mel_spec, a_min=1e-10, a_max=None))
+        log_spec = np.maximum(log_spec, log_spec.max() - 8.0)
+        return (log_spec + 4.0) / 4.0
+
+
 def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
     """A CTranslate2 Whisper on the weights in ``path`` with ``threads`` threads of its own, and
     ``replicas`` workers that run calls from different Python threads side by side (they share
     the weights: a second one costs no memory to speak of)."""
+    numerics.freeze()
     return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
                                       inter_threads=replicas)
 
@@ -352,19 +382,25 @@ def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) ->
     # the thread first samples, so the same file gives the same transcript; after a file that
     # sampled, WhisperTranscriber restarts the decoder's threads (replace_decoder).
     ctranslate2.set_random_seed(RANDOM_SEED)
+    numerics.freeze()
     try:
+        model = None
         if downloads:
             try:
-                return CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                             local_files_only=True)
+                model = CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
+                                              local_files_only=True)
             except Exception:  # not cached yet: the user named a model that must be downloaded
                 log.warning("downloading model '%s' (needs internet)", path)
-        return CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+        if model is None:
+            model = CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     except Exception as e:  # CTranslate2 and huggingface_hub raise many types
         how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
                if downloads else "its files are damaged or not a CTranslate2 Whisper model")
         detail = " ".join(str(e).split())[:120]
         raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
+    if numerics.active() == numerics.REPRODUCIBLE:
+        model.feature_extractor = FixedOrderFeatures(model.feature_extractor)
+    return model
 
 
 def load_model(path: str, compute_type: str, threads: int, downloads: bool) -> CapturingWhisperModel:

@@ -76,6 +76,7 @@ class Transcript:
         detected_language: what language detection heard, if it ran (may differ from ``language``).
         english_probability: how likely language detection found English, if it ran (0..1).
         model: the name of the model that produced it.
+        numerics: "reproducible" or "native": how the numbers were computed (voicecoach.numerics).
         cues: hesitation probabilities at word boundaries (empty unless the engine probes them).
         verbatim: written with a verbatim prompt before every window (``TranscriptionOptions.window_prompt``),
             so Whisper wrote the fillers it heard.
@@ -88,6 +89,7 @@ class Transcript:
     detected_language: str | None = None
     english_probability: float | None = None
     model: str = ""
+    numerics: str = "native"
     cues: tuple[HesitationCue, ...] = ()
     verbatim: bool = False
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
+from voicecoach import numerics
 from voicecoach.asr.models import ResolvedModel, resolve
 from voicecoach.asr.pieces import PIECE_SEARCH_S, next_cut
 from voicecoach.asr.types import Segment, Transcript, TranscriptionOptions, Word
@@ -407,6 +408,7 @@ class WhisperTranscriber:
         model = self._model
         if model is None or not engine.has_sampled(model):
             return
+        log.info("Whisper fell back to sampling in the last file: its decoder restarts from the seed")
         engine.replace_decoder(model, self._local_path(), self.options.compute_type, self.plan.decode)
 
     def _probe(self, windows: list) -> list:
@@ -646,11 +648,12 @@ class PieceRun:
         if self.declined:
             return Transcript(segments=(), duration_s=duration_s, language=self.detected,
                               language_probability=self.probability, detected_language=self.detected,
-                              english_probability=self.english, model=t.resolved.name)
+                              english_probability=self.english, model=t.resolved.name, numerics=numerics.active())
         cues = self._probes.cues()
         return Transcript(segments=tuple(self.segments), duration_s=duration_s, language=self.language,
                           language_probability=self.probability, detected_language=self.detected,
-                          english_probability=self.english, model=t.resolved.name, cues=tuple(cues),
+                          english_probability=self.english, model=t.resolved.name, numerics=numerics.active(),
+                          cues=tuple(cues),
                           verbatim=bool(t.options.window_prompt))
 
     def close(self) -> None:

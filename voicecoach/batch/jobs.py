@@ -129,9 +129,9 @@ def _canonical(x):
 
 def settings_key(options, question) -> str:
     """A hash of everything that decides a file's result, apart from its content: the scoring
-    options (minus the thread count, which only changes speed: on the 27 real recordings 2 and 4
-    threads gave the same words, times and cues, sampled windows included), the question with its
-    rubric, and the voicecoach version."""
+    options (the numerics mode among them; minus the thread count, which only changes speed: on
+    the 27 real recordings 2 and 4 threads gave the same words, times and cues, sampled windows
+    included), the question with its rubric, and the voicecoach version."""
     from voicecoach import __version__
 
     opts = replace(options, transcription=replace(options.transcription, cpu_threads=0))

@@ -48,6 +48,8 @@ def score_job(job: Job, question, options, html_dir: str | None = None, back: st
                 limit_malloc_arenas()
                 scorer = _scorers[repr(options)] = Scorer(options)
             report = scorer.score(job.path, question)
+            if report.numerics != options.numerics:  # (a worker started another way: checked, not assumed)
+                return row_failed(job, f"the worker computed in {report.numerics} mode, not {options.numerics} as asked")
             if html_dir is not None:
                 _write_page(job, report, html_dir, back)
             return row_from_report(job, report)

@@ -59,6 +59,12 @@ def main() -> None:
 
     limit_malloc_arenas()
     try:
+        # VOICECOACH_REPRODUCIBLE=1 holds for every command, set before anything that computes starts
+        # (the commands that transcribe also take --reproducible).
+        from voicecoach import numerics
+
+        for note in numerics.use(numerics.requested()):
+            print(f"voicecoach: note: {note}", file=sys.stderr)
         app()
     except VoicecoachError as e:
         print(f"voicecoach: error: {' '.join(str(e).split())}", file=sys.stderr)

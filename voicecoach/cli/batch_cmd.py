@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import (check_wpm, checked_filler_method, filler_method_option, make_options, skip_language_option,
-                                      written_only_option)
+from voicecoach.cli.score_cmd import (check_wpm, checked_filler_method, filler_method_option, make_options,
+                                      reproducible_option, skip_language_option, written_only_option)
 from voicecoach.errors import ExitCode
 
 
@@ -46,6 +46,7 @@ def batch(
     skip_language_check: bool = skip_language_option("every file"),
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
+    reproducible: bool = reproducible_option(),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
     """Score many recordings: one row per file (CSV or JSON lines), a summary, exit 1 if any failed.

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from voicecoach.atomic import check_target
-from voicecoach.cli.score_cmd import (checked_filler_method, filler_method_option, skip_language_option, why_not_scored,
+from voicecoach.cli.score_cmd import (checked_filler_method, filler_method_option, reproducible_option, skip_language_option, why_not_scored,
                                       write_page)
 from voicecoach.errors import ExitCode
 
@@ -62,6 +62,7 @@ def practice(
     model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
     skip_language_check: bool = skip_language_option("the answer"),
     fillers: str = filler_method_option(),
+    reproducible: bool = reproducible_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
     html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."),
     live_cues: bool = typer.Option(True, "--live/--no-live", help="Show the live cue line while you answer: pace over "

@@ -29,6 +29,22 @@ def filler_method_option():
     return typer.Option("verbatim", "--fillers", metavar="METHOD", help=FILLER_METHOD_HELP)
 
 
+def _numerics(value: bool) -> bool:
+    """Choose the numerics mode now, while parsing: before any library that computes starts."""
+    from voicecoach import numerics
+
+    for note in numerics.use(numerics.requested(value)):
+        print(f"voicecoach: note: {note}", file=sys.stderr)
+    return value
+
+
+def reproducible_option():
+    """--reproducible, as every command that transcribes takes it (voicecoach.numerics)."""
+    return typer.Option(False, "--reproducible", is_eager=True, callback=_numerics,
+                        help="Compute with the same kernels on any x86-64 CPU with AVX2, so a recording gives the "
+                             "same report on every machine (also VOICECOACH_REPRODUCIBLE=1).")
+
+
 def written_only_option():
     return typer.Option(False, "--written-fillers-only", help="Same as --fillers written.")
 
@@ -67,6 +83,7 @@ def score(
     skip_language_check: bool = skip_language_option(),
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
+    reproducible: bool = reproducible_option(),
     save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:

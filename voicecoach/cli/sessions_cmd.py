@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, skip_language_option
+from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, reproducible_option, skip_language_option
 from voicecoach.atomic import check_target
 from voicecoach.errors import ExitCode
 
@@ -230,7 +230,8 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
             question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
             model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model."),
             skip_language_check: bool = skip_language_option("the answers"),
-            fillers: str = filler_method_option()) -> None:
+            fillers: str = filler_method_option(),
+            reproducible: bool = reproducible_option()) -> None:
     """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
 
     The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
@@ -291,7 +292,7 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     from rich.console import Console
     from rich.table import Table
 
-    from voicecoach import __version__
+    from voicecoach import __version__, numerics
     from voicecoach.pipeline import DEFAULT_FILLER_METHOD
     from voicecoach.sessions.progress import HOW_COUNTED
     from voicecoach.sessions.progress import progress as compare
@@ -302,7 +303,8 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
     if open_page and html is None:
         raise typer.BadParameter("--open opens the --html page; give --html FILE")
     store = _store()
-    p = compare(store, question, last, method=DEFAULT_FILLER_METHOD, version=__version__)
+    mode = numerics.requested()
+    p = compare(store, question, last, method=DEFAULT_FILLER_METHOD, version=__version__, numerics=mode)
     n = len(p.sessions)
     c = Console()
     if n < 2:
@@ -338,6 +340,11 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
         c.print(f"[yellow]{p.older} of these {n} sessions were scored by an earlier voicecoach, whose "
                 f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
                 f"scores them again with this one, so the trend compares like with like.[/yellow]")
+    elif p.mixed_numerics:
+        flag = " --reproducible" if mode == numerics.REPRODUCIBLE else ""
+        c.print(f"[yellow]{p.other_numerics} of these {n} sessions were computed in the other numerics mode than "
+                f"{mode}, whose words can differ from this one's. `voicecoach sessions rescore --all{flag}` scores "
+                f"them again in {mode} mode, so the trend compares like with like.[/yellow]")
     if html is not None:
         _progress_page(store, p, question, html, open_page)
 

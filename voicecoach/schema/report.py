@@ -1,4 +1,4 @@
-"""The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.5.json).
+"""The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.6.json).
 
 A ``Report`` becomes a dict here (``to_dict``) once; `--json`, `--out`, the session folders and the
 terminal view all use that dict, and the readers below read it back, whichever version wrote it.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from voicecoach.analysis.score import Report
 
-SCHEMA_VERSION = "1.5"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
+SCHEMA_VERSION = "1.6"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
 from voicecoach.errors import OutputError
 
 
@@ -35,6 +35,7 @@ def to_dict(r: "Report") -> dict:
         "voicecoach_version": r.voicecoach_version,
         "audio": {"path": r.audio_path, "duration_s": _r(r.transcript.duration_s)},
         "model": r.model,
+        "asr": {"numerics": r.numerics},
         "transcribed_live": r.live,
         "language": {"transcribed": r.transcript.language, "detected": r.transcript.detected_language,
                      "probability": _r(r.transcript.language_probability),

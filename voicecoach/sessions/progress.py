@@ -53,12 +53,15 @@ class Progress:
         trends: one per metric with at least two values.
         counted_otherwise: sessions whose fillers were counted another way than ``method``, by way.
         older: sessions an earlier voicecoach scored.
+        other_numerics: sessions computed in the other numerics mode (voicecoach.numerics): like an
+            earlier version's, their words can differ from what this mode gives.
     """
 
     sessions: tuple[SessionInfo, ...]
     trends: tuple[Trend, ...]
     counted_otherwise: dict[str, int]
     older: int
+    other_numerics: int = 0
 
     @property
     def mixed_methods(self) -> bool:
@@ -69,11 +72,15 @@ class Progress:
     def mixed_versions(self) -> bool:
         return 0 < self.older < len(self.sessions)
 
+    @property
+    def mixed_numerics(self) -> bool:
+        return 0 < self.other_numerics < len(self.sessions)
+
 
 def progress(store: SessionStore, question: str | None = None, last: int = 20, *, method: str,
-             version: str) -> Progress:
-    """The last ``last`` scored sessions (of ``question``), compared; ``method`` and ``version``: the
-    filler method and voicecoach version that count as current."""
+             version: str, numerics: str = "native") -> Progress:
+    """The last ``last`` scored sessions (of ``question``), compared; ``method``, ``version`` and
+    ``numerics``: the filler method, voicecoach version and numerics mode that count as current."""
     from voicecoach.schema.report import filler_method
 
     sessions = tuple(s for s in store.list(question) if s.status == SCORED)[-last:]
@@ -88,4 +95,6 @@ def progress(store: SessionStore, question: str | None = None, last: int = 20, *
     reports = [store.report(s) or {} for s in sessions]
     other = Counter(m for m in (filler_method(r) for r in reports) if m and m != method)
     older = sum(r.get("voicecoach_version") != version for r in reports)
-    return Progress(sessions, tuple(trends), dict(other.most_common()), older)
+    # (reports before schema 1.6 do not say: they were computed natively)
+    moved = sum(((r.get("asr") or {}).get("numerics") or "native") != numerics for r in reports)
+    return Progress(sessions, tuple(trends), dict(other.most_common()), older, moved)

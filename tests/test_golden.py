@@ -1,0 +1,32 @@
+"""The golden fingerprints (tests/data/golden.json): in reproducible mode every recording of the set
+gives the same words, times, fillers, verdicts and scores on every host.
+
+A difference here is a defect in reproducible mode (a numeric path that was not pinned), never a
+reason to mark the test: trace it (docs/reproducibility.md). A change meant to move results
+rewrites the file in the same commit (`.venv/bin/python tests/golden.py --write`), and the CHANGELOG
+says what moved.
+"""
+
+import json
+
+import pytest
+
+import golden
+from voicecoach import numerics
+
+pytestmark = pytest.mark.model
+
+
+def test_the_numbers_libraries_are_those_the_golden_file_was_made_with():
+    want = {k: v for k, v in json.loads(golden.GOLDEN.read_text())["versions"].items() if k != "voicecoach"}
+    got = {k: v for k, v in golden.versions().items() if k != "voicecoach"}
+    assert got == want, "pyproject.toml pins these exactly; a new version may move results: rewrite tests/data/golden.json"
+
+
+def test_every_recording_gives_its_golden_numbers(scorer):
+    assert numerics.active() == numerics.REPRODUCIBLE
+    want = json.loads(golden.GOLDEN.read_text())["recordings"]
+    # backwards: each file follows other files than when the file was written
+    got = golden.compute(scorer=scorer, backwards=True)
+    moved = golden.differences(want, got)
+    assert not moved, "\n".join(moved)
