@@ -1,7 +1,10 @@
 """Evaluate voicecoach on real recordings with verbatim references (../shared/audio/real by default).
 
     .venv/bin/python scripts/evaluate.py [DIR] [--models base tiny.en] [--fillers METHOD...] [--per-file] [--held-out]
-        [--window-prompt TEXT] [--no-condition] [--prompt TEXT] [--carry-s S] [--reproducible]
+        [--window-prompt TEXT] [--no-condition] [--prompt TEXT] [--carry-s S] [--native]
+
+It computes in reproducible mode (the same numbers on every x86-64 CPU with AVX2; docs/reproducibility.md)
+unless --native is given.
 
 --fillers names the ways of counting fillers to measure (voicecoach's --fillers; default: verbatim,
 the default of voicecoach score). --window-prompt and --no-condition override what the method sets,
@@ -30,9 +33,9 @@ from pathlib import Path
 
 from voicecoach import numerics
 
-# --reproducible (or VOICECOACH_REPRODUCIBLE=1) must act before numpy loads, so before the imports below
+# Reproducible by default (--native to compare), chosen before numpy loads, so before the imports below
 try:
-    numerics.use(numerics.requested("--reproducible" in sys.argv[1:]))
+    numerics.use(numerics.NATIVE if "--native" in sys.argv[1:] else numerics.REPRODUCIBLE)
 except numerics.NumericsError as e:
     sys.exit(f"evaluate: {e}")
 
@@ -181,7 +184,8 @@ def main() -> None:
                          f"default: {DEFAULT_FILLER_METHOD})")
     ap.add_argument("--per-file", action="store_true", help="also print a row per recording")
     ap.add_argument("--reproducible", action="store_true",
-                    help="compute in reproducible mode (the same numbers on every x86-64 CPU with AVX2; voicecoach.numerics)")
+                    help="compute in reproducible mode, the same numbers on every x86-64 CPU with AVX2 (the default)")
+    ap.add_argument("--native", action="store_true", help="compute with this CPU's own kernels instead")
     ap.add_argument("--prompt", default=None, help="initial prompt for Whisper (reaches the first 30-s window only)")
     ap.add_argument("--window-prompt", default=KEEP, metavar="TEXT",
                     help="the prompt placed before every 30-s window (faster-whisper's hotwords), instead of the "

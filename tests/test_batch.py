@@ -201,11 +201,7 @@ def test_sigkill_halfway_then_resume_gives_the_uninterrupted_results(tmp_path, d
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("how", [("--jobs", "2"), pytest.param(
-    ("--scheduler", "local", "--jobs", "2"), marks=pytest.mark.xfail(
-        strict=False, reason="known, not yet understood (2026-11-30): under the verbatim prompt one run on a Dask "
-                             "LocalCluster read librispeech at 225.7 wpm against 224.7 serially (a word's time moved)"))],
-    ids=["processes", "LocalCluster"])
+@pytest.mark.parametrize("how", [("--jobs", "2"), ("--scheduler", "local", "--jobs", "2")], ids=["processes", "LocalCluster"])
 def test_parallel_runs_match_the_serial_run(tmp_path, data, how):
     d = tmp_path / "four"
     d.mkdir()
@@ -269,3 +265,55 @@ def test_dask_scheduler_and_workers_on_loopback_survive_a_dead_worker(tmp_path, 
             except ProcessLookupError:
                 pass
             p.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_every_dask_worker_computes_in_the_mode_the_batch_asked_for(tmp_path, data):
+    """A cluster batch is reproducible by default, and each worker is checked, not assumed: one
+    started without the numpy pin refuses (every file gets a row saying what to do); one started
+    with it scores JFK as the golden file says; the same worker refuses a --native batch."""
+    from test_numerics import native_env
+
+    dask = str(Path(sys.executable).parent / "dask")
+    port = _free_port()
+    d = tmp_path / "one"
+    d.mkdir()
+    shutil.copy(data / "whisper_jfk.flac", d)
+    golden = json.loads((data / "golden.json").read_text())["recordings"]["whisper_jfk.flac"]
+
+    def cluster(worker_env):
+        procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=native_env(),
+                                  start_new_session=True)]
+        time.sleep(2)
+        procs.append(subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=worker_env,
+                                      start_new_session=True))
+        return procs
+
+    def batch(out, *more, env=None):
+        p = subprocess.run([EXE, "batch", str(d), "-q", Q, "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}", *more],
+                           capture_output=True, text=True, timeout=600, env=env or native_env())
+        return p, rows_of(out)
+
+    for worker_env, expect in ((native_env(), "refused"), (native_env(NPY_ENABLE_CPU_FEATURES="X86_V3"), "scored")):
+        procs = cluster(worker_env)
+        try:
+            p, rows = batch(tmp_path / f"{expect}.csv")
+            assert len(rows) == 1
+            if expect == "refused":
+                assert p.returncode == 1 and rows[0]["status"] == "failed"
+                assert "numpy was started before reproducible mode was chosen" in rows[0]["error"], rows[0]
+            else:
+                assert p.returncode == 0, p.stderr
+                assert rows[0]["status"] == "scored" and float(rows[0]["score"]) == golden["score"], rows[0]
+                p, rows = batch(tmp_path / "native.csv", "--native")
+                assert p.returncode == 1 and rows[0]["status"] == "failed"
+                assert "computes in reproducible mode, not native as asked" in rows[0]["error"], rows[0]
+        finally:
+            for proc in procs:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=30)

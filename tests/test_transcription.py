@@ -317,15 +317,13 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
 
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: pauses are measured between word times only, and Whisper "
-                   "stretches words over a silence (docs/evaluation.md, Pauses Whisper stretches a word over)")
 def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tell_me, data, tmp_path):
     """5 s of the speaker's own room tone inserted at 0:12 of a real monologue: a stall any listener
     hears. Whisper (verbatim and plain alike) stretches the word before it ("low", 11.5-17.5 s) over
     it; the long word counts as a transcription gap, so no long pause is reported. Whether it happens
-    depends on where the stall falls in a piece: with the 4-s carry and 26-s pieces tried on the way to
-    0.5.1, a stall at 0:10 or 0:20 was found and one at 0:07 or 0:12 was not (at 0:20 it was missed
-    with 0.5.0); with 0.5.1 it is still missed at 0:12."""
+    depends on where the stall falls in a piece and on the numeric path: natively it was missed at
+    0:12 on some hosts and found on others; in reproducible mode (the tests' mode) it is found, and
+    this holds it (docs/evaluation.md, Pauses Whisper stretches a word over)."""
     from voicecoach.audio.load import load
 
     speech = load(data / "mfa_acoustic_corpus.flac").samples
@@ -361,9 +359,6 @@ def test_a_window_writes_at_most_its_share_of_tokens(scorer, data, monkeypatch):
         assert cap == int(engine.MAX_TOKENS_PER_S * window_s) + engine.EXTRA_TOKENS and written <= cap
 
 
-@pytest.mark.xfail("avx512f" in Path("/proc/cpuinfo").read_text(), strict=False,
-                   reason="measured 2026-12-07 on an Intel Xeon host with AVX-512: the window's reading-on ends at "
-                          "'building.' and drops 'You just' (0.5.6 alike); not traced")
 def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data, monkeypatch):
     """The lecture from 42.4 to 66.1 s ends mid-sentence ("...you can demolish a building. You
     just|let it hit"). Whisper's one window of it ends with the timestamp that opens "a building.

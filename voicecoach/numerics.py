@@ -61,13 +61,14 @@ def requested(flag: bool = False) -> str:
     return REPRODUCIBLE if flag or value in _TRUE else NATIVE
 
 
-def cpu_problem() -> str | None:
-    """Why this CPU cannot run the reproducible path (None if it can)."""
-    machine = platform.machine().lower()
+def cpu_problem(machine: str | None = None, cpuinfo: str | None = None) -> str | None:
+    """Why this CPU (or the one ``machine`` and ``cpuinfo`` describe) cannot run the reproducible
+    path; None if it can."""
+    machine = (platform.machine() if machine is None else machine).lower()
     if machine not in ("x86_64", "amd64"):
         return f"reproducible mode needs an x86-64 CPU with AVX2; this machine is {machine or 'unknown'}"
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        text = Path("/proc/cpuinfo").read_text() if cpuinfo is None else cpuinfo
     except OSError:
         return "reproducible mode needs /proc/cpuinfo to check the CPU (Linux)"
     flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
@@ -106,6 +107,12 @@ def use(mode: str) -> list[str]:
     if _ct2_env is not None and not _pinned(_ct2_env):
         raise NumericsError("Whisper was already loaded in this process with native numerics; "
                             f"start a new process with --reproducible or {SWITCH}=1")
+    if "numpy" in sys.modules and (os.environ.get("NPY_ENABLE_CPU_FEATURES") != NUMPY_LEVEL
+                                   or os.environ.get("NPY_DISABLE_CPU_FEATURES") or _numpy_state() == NATIVE):
+        # (numpy reads its variables once, at import; on a CPU without AVX-512 its loops would match,
+        # but a process is not reproducible by luck of its CPU)
+        raise NumericsError("numpy was started before reproducible mode was chosen; start the process with "
+                            f"{SWITCH}=1, or a Dask worker with NPY_ENABLE_CPU_FEATURES={NUMPY_LEVEL}")
     notes = [f"{k}={os.environ[k]} is overridden in reproducible mode ({k}={v})"
              for k, v in PINS.items() if os.environ.get(k) not in (None, v)]
     notes += [f"{k}={os.environ[k]} is ignored in reproducible mode" for k in CLEARED if os.environ.get(k)]
@@ -113,9 +120,6 @@ def use(mode: str) -> list[str]:
     for k in CLEARED:
         os.environ.pop(k, None)
     os.environ[SWITCH] = "1"  # (the processes this one starts inherit the mode)
-    if _numpy_state() == NATIVE:
-        raise NumericsError("numpy was started before reproducible mode was chosen; "
-                            f"set {SWITCH}=1 before starting Python")
     return notes
 
 

@@ -92,10 +92,10 @@ def audio_tracks(samples):
 class Scorer:
     """Holds the loaded models, so many files are scored with one model load."""
 
-    def __init__(self, options: ScoreOptions = ScoreOptions()):
+    def __init__(self, options: ScoreOptions | None = None):
         from voicecoach.asr.whisper import WhisperTranscriber
 
-        self.options = options
+        self.options = options = options or ScoreOptions()  # (the mode asked for now, not at import)
         numerics.use(options.numerics)
         if numerics.active() != options.numerics:  # (a process pinned by its environment, asked for native)
             raise numerics.NumericsError(f"this process computes in {numerics.active()} mode, not {options.numerics} "

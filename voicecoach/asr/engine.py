@@ -332,8 +332,10 @@ def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
     ``replicas`` workers that run calls from different Python threads side by side (they share
     the weights: a second one costs no memory to speak of)."""
     numerics.freeze()
-    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
-                                      inter_threads=replicas)
+    model = ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
+                                       inter_threads=replicas)
+    _SAMPLED.discard(id(model))  # (a new model has not sampled; a dead one's id can be reused)
+    return model
 
 
 def decoder_seconds(path: str, compute_type: str, threads: tuple[int, ...], steps: int, rounds: int) -> list[float]:
@@ -400,6 +402,7 @@ def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) ->
         raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
     if numerics.active() == numerics.REPRODUCIBLE:
         model.feature_extractor = FixedOrderFeatures(model.feature_extractor)
+    _SAMPLED.discard(id(model.model))
     return model
 
 

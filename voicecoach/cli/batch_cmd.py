@@ -47,12 +47,22 @@ def batch(
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
     reproducible: bool = reproducible_option(),
+    native: bool = typer.Option(False, "--native", help="With --scheduler: compute natively (each worker's fastest "
+                                "kernels; their numbers can differ by CPU). A cluster batch is reproducible by default."),
     max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
 ) -> None:
     """Score many recordings: one row per file (CSV or JSON lines), a summary, exit 1 if any failed.
 
     Resumable: each row is written as its file finishes; rerunning the same command skips files already scored with the same content and settings.
     """
+    from voicecoach import numerics
+
+    if native and numerics.requested(reproducible) == numerics.REPRODUCIBLE:
+        raise typer.BadParameter(f"--native contradicts --reproducible (or {numerics.SWITCH}=1)")
+    if scheduler and not native:
+        # A cluster's workers may run on different CPUs: their numbers must not depend on it
+        # (docs/reproducibility.md). Chosen now, before anything computes; a LocalCluster's workers inherit it.
+        numerics.use(numerics.REPRODUCIBLE)
     from rich.console import Console
 
     from voicecoach import questions as qmod

@@ -28,7 +28,9 @@ def render(r: dict, console: Console, show_transcript: bool = False) -> None:
     head = Text()
     head.append(q["text"], style="bold")
     head.append(f"  [{q['id']}]\n", style="dim")
-    head.append(f"{r['audio']['path'] or ''} · {clock(r['audio']['duration_s'])} recorded · model {r['model']}", style="dim")
+    mode = " · reproducible" if (r.get("asr") or {}).get("numerics") == "reproducible" else ""  # (schema 1.6)
+    head.append(f"{r['audio']['path'] or ''} · {clock(r['audio']['duration_s'])} recorded · model {r['model']}{mode}",
+                style="dim")
     console.print(Panel(head, title="voicecoach", expand=True))
     for n in r["notices"]:
         console.print(Text("! " + n, style="bold yellow"))
