@@ -155,6 +155,9 @@ def main() -> None:
             tries = len(re.findall(r"live: guessed the last piece", err))
             taken = "was transcribed in the pause before the stop" in err
             print(f"the last piece read ahead in pauses: {tries} tries; the last piece " + ("taken from a try" if taken else "transcribed after the stop"))
+            for line in [x for x in err.splitlines() if "live: guessed the last piece" in x][-2:] + \
+                    [x for x in err.splitlines() if "live: speech after the guess" in x or "live: the last piece" in x]:
+                print("   ", line.strip())
             if a.rescore:
                 import json
 
