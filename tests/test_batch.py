@@ -259,12 +259,17 @@ def test_dask_scheduler_and_workers_on_loopback_survive_a_dead_worker(tmp_path, 
             by_name.setdefault(Path(r["file"]).name.split("-", 1)[1], set()).add((r["score"], r["wpm"]))
         assert all(len(v) == 1 for v in by_name.values()), by_name  # the same file scores the same on any worker
     finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait(timeout=30)
+        _kill(procs)
+
+
+def _kill(procs) -> None:
+    """End the scheduler and worker processes (each leads its own process group)."""
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait(timeout=30)
 
 
 @pytest.mark.model
@@ -311,9 +316,4 @@ def test_every_dask_worker_computes_in_the_mode_the_batch_asked_for(tmp_path, da
                 assert p.returncode == 1 and rows[0]["status"] == "failed"
                 assert "computes in reproducible mode, not native as asked" in rows[0]["error"], rows[0]
         finally:
-            for proc in procs:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait(timeout=30)
+            _kill(procs)

@@ -194,6 +194,14 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
     assert r.returncode == 0, r.stderr
     assert "scored by an earlier voicecoach" not in progress()
 
+    # a session computed in native mode (these tests run reproducibly): the same, for the numerics mode
+    path.write_text(path.read_text().replace('"numerics": "reproducible"', '"numerics": "native"'))
+    said = " ".join(progress().split())
+    assert "1 of these 2 sessions were computed in native mode, not reproducible as now" in said, said
+    r = subprocess.run([EXE, "sessions", "rescore", new.id], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "computed in native mode" not in progress()
+
     # a session whose recording is gone: one line, exit 1, the session left as it was
     (store.folder(new.id) / "answer.flac").unlink()
     before = (store.folder(new.id) / "report.json").read_text()

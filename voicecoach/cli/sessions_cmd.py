@@ -342,9 +342,10 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
                 f"scores them again with this one, so the trend compares like with like.[/yellow]")
     elif p.mixed_numerics:
         flag = " --reproducible" if mode == numerics.REPRODUCIBLE else ""
-        c.print(f"[yellow]{p.other_numerics} of these {n} sessions were computed in the other numerics mode than "
-                f"{mode}, whose words can differ from this one's. `voicecoach sessions rescore --all{flag}` scores "
-                f"them again in {mode} mode, so the trend compares like with like.[/yellow]")
+        other = numerics.NATIVE if mode == numerics.REPRODUCIBLE else numerics.REPRODUCIBLE
+        c.print(f"[yellow]{p.other_numerics} of these {n} sessions were computed in {other} mode, not {mode} as now, "
+                f"so their words and figures can differ from this mode's. `voicecoach sessions rescore --all{flag}` "
+                f"scores them again in {mode} mode, so the trend compares like with like.[/yellow]")
     if html is not None:
         _progress_page(store, p, question, html, open_page)
 
