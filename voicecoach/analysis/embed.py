@@ -92,7 +92,8 @@ class SentenceEncoder:
         return result
 
     def _encode_batch(self, sentences: list[str]) -> np.ndarray:
-        W = self.weights
+        # the weights stay float32 (91 MB; twice that in float64) and are widened as each is used
+        W = _Widened(self.weights, self.dtype)
         encs = self.tokenizer.encode_batch(sentences)
         n = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), n), np.int64)
@@ -131,6 +132,16 @@ class SentenceEncoder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+class _Widened:
+    """The weights by name, each as ``dtype`` when read."""
+
+    def __init__(self, weights: dict, dtype: type):
+        self.weights, self.dtype = weights, dtype
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.weights[name].astype(self.dtype, copy=False)
+
+
 @lru_cache(maxsize=2)
 def load_encoder(folder: str | None = None, dtype: type = DTYPE) -> SentenceEncoder:
     """Load (once per process) the MiniLM encoder from ``folder`` or the verified registry copy."""
@@ -152,6 +163,6 @@ def load_encoder(folder: str | None = None, dtype: type = DTYPE) -> SentenceEnco
         raise ModelError(f"sentence-embedding model in {path} cannot be loaded: {e}") from e
     tok.enable_truncation(MAX_TOKENS)
     tok.no_padding()
-    weights = {k: v.astype(dtype) if v.dtype != np.int64 else v for k, v in weights.items()}
+    weights = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in weights.items()}
     return SentenceEncoder(weights=weights, tokenizer=tok, n_layers=cfg["num_hidden_layers"],
                            n_heads=cfg["num_attention_heads"], dtype=dtype)
