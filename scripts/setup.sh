@@ -15,8 +15,9 @@ DEMO=1
 # libportaudio2 (sounddevice: microphone and speaker), libsndfile1 (soundfile: FLAC recording),
 # sox (tests measure audio), and for the tests' virtual sound card: pulseaudio, pulseaudio-utils
 # (paplay/parec/pactl), libasound2-plugins and alsa-utils (PortAudio reaches PulseAudio through
-# ALSA), tmux (a real terminal for the stop-key test).
-APT_PACKAGES=(espeak-ng libportaudio2 libsndfile1 sox pulseaudio pulseaudio-utils libasound2-plugins alsa-utils tmux)
+# ALSA), tmux (a real terminal for the stop-key test), qemu-user (a CPU without AVX2, emulated, for
+# the test of reproducible mode's refusal there).
+APT_PACKAGES=(espeak-ng libportaudio2 libsndfile1 sox pulseaudio pulseaudio-utils libasound2-plugins alsa-utils tmux qemu-user)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

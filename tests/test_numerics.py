@@ -3,6 +3,7 @@ and native mode beside it. The golden numbers themselves: tests/test_golden.py."
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,18 @@ def test_the_cpu_check_names_what_is_missing():
     assert "this machine is aarch64" in numerics.cpu_problem("aarch64", AVX2_FLAGS)
     old = AVX2_FLAGS.replace(" avx2 fma", "")
     assert numerics.cpu_problem("x86_64", old).endswith("this one lacks avx2, fma")
+
+
+@pytest.mark.skipif(not shutil.which("qemu-x86_64"), reason="needs qemu-user (scripts/setup.sh installs it)")
+def test_a_cpu_without_avx2_gets_one_line(data):
+    """On an emulated Nehalem (SSE4.2, no AVX2): one line and exit 2, before anything is scored.
+    (/proc/cpuinfo there is the host's, so this is numpy's own check of the CPU.)"""
+    p = subprocess.run(["qemu-x86_64", "-cpu", "Nehalem", sys.executable, "-m", "voicecoach.cli.app", "score",
+                        str(data / "whisper_jfk.flac"), "--reproducible"], env=native_env(), capture_output=True,
+                       text=True, timeout=120)
+    said = [line for line in p.stderr.splitlines() if not line.startswith("qemu-x86_64: warning")]
+    assert p.returncode == 2 and said == ["voicecoach: error: reproducible mode needs an x86-64 CPU with AVX2 "
+                                          "(x86-64-v3); numpy finds none here"], p.stderr
 
 
 def test_a_process_that_loaded_whisper_natively_cannot_become_reproducible(monkeypatch):

@@ -120,6 +120,10 @@ def use(mode: str) -> list[str]:
     for k in CLEARED:
         os.environ.pop(k, None)
     os.environ[SWITCH] = "1"  # (the processes this one starts inherit the mode)
+    try:  # numpy reads its variable now, and checks the CPU itself (/proc/cpuinfo can be an emulator's host's)
+        import numpy  # noqa: F401
+    except RuntimeError as e:
+        raise NumericsError("reproducible mode needs an x86-64 CPU with AVX2 (x86-64-v3); numpy finds none here") from e
     return notes
 
 
