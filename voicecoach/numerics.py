@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from voicecoach.errors import ExitCode, VoicecoachError
@@ -76,6 +77,11 @@ def cpu_problem(machine: str | None = None, cpuinfo: str | None = None) -> str |
     if missing:
         return f"reproducible mode needs an x86-64 CPU with AVX2 (x86-64-v3); this one lacks {', '.join(missing)}"
     return None
+
+
+@lru_cache(maxsize=1)
+def _problem_here() -> str | None:
+    return cpu_problem()
 
 
 def _numpy_state() -> str | None:
@@ -138,6 +144,6 @@ def freeze() -> None:
 def active() -> str:
     """The mode this process computes in, as the libraries started (or will start)."""
     env = _ct2_env if _ct2_env is not None else os.environ
-    if not _pinned(env) or _numpy_state() == NATIVE or cpu_problem():
+    if not _pinned(env) or _numpy_state() == NATIVE or _problem_here():
         return NATIVE
     return REPRODUCIBLE
