@@ -72,7 +72,7 @@ EXTRA_TOKENS = 16
 # In the window that holds the end of a recording, Whisper can end its decoding with the timestamp
 # that opens a segment and no text after it: "the next segment starts here and goes on past this
 # window". faster-whisper then encodes a new window from that timestamp to read the last sentence
-# (1.1 s of encoder on the AMD EPYC host, after the stop key in practice). Nothing follows the
+# (about a second of encoder, after the stop key in practice). Nothing follows the
 # recording's end, so the decoding is taken on from that timestamp on the window's own encoding
 # (``finish_open``), up to this many times; None: as Whisper does (docs/performance.md, The last
 # window finishes its sentence).

@@ -1,8 +1,8 @@
 """How many threads Whisper's decoder gets on this machine: measured once, then remembered.
 
 Whisper's beam search works on small matrices, and hosts disagree on whether a second thread helps
-it: an Intel Xeon and one AMD host decoded the lecture 15-35 % faster on one thread, the host of
-2026-11-30 and an AMD EPYC with AVX2 only 18-35 % faster on two (docs/performance.md). So the
+it: some decoded the lecture 15-35 % faster on one thread, others 18-35 % faster on two
+(docs/performance.md, 0.5.5). So the
 first load of a model on a machine times the decoder both ways (a few seconds, once), and the
 answer is kept in the models folder, per CPU, core count, CTranslate2 version, model and compute
 type. The measurement itself lives in ``voicecoach.asr.engine.decoder_seconds``.

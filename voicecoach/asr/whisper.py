@@ -126,17 +126,12 @@ class ThreadPlan:
     decoder's, where it waits for the decoder, 14.5 s.
 
     Without the probe (``--fillers verbatim``, the default since 0.3) the decoder keeps half the
-    cores too, and the encoder all of them. 0.3 to 0.5 gave the decoder every core then, because on
-    the host of 2026-11-30 (~3x slower) the lecture took 39.7 s with the decoder on 1 thread and
-    32.5 s on 2. On an Intel Xeon host (2026-12-02, 0.5.1's pieces, alternating runs, the same 430
-    words at the same times) decoder 1 / encoder 2 took 13.2-14.9 s, 1 / 1 16.3-17.7 s and 2 / 2
-    20.9-21.7 s, and the AMD host measured above also prefers one decoder thread: two hosts of three,
-    by a third here (docs/performance.md).
+    cores too, and the encoder all of them: two hosts of three decoded faster on one thread, by
+    about a third, the third on two (docs/performance.md, 0.5.5).
 
     Since 0.5.5 that choice is measured on each machine: without the probe, ``widen`` is every
     core, and the decoder gets them when a timing at its first load finds them at least 10 %
-    faster (voicecoach.asr.threads; the AMD EPYC with AVX2 only: 0.46 s on two against 0.72 s on
-    one, and `score` of the lecture 39 s against 50 s, the same words). `practice` keeps the
+    faster (voicecoach.asr.threads; docs/performance.md has the timings). `practice` keeps the
     decoder on its half (WhisperTranscriber.share_cores). With more than one core the encoder has a
     model of its own even when its threads equal the decoder's, as it had before.
     """
@@ -247,10 +242,9 @@ class WhisperTranscriber:
 
     def share_cores(self) -> None:
         """Keep the decoder on its share of the cores, not measured for more: for a transcription
-        beside a recording, as practice's is. On the AMD EPYC host, where `score` is a fifth faster
-        with the decoder on both cores, practice's pieces took 18 % longer that way beside the cue
-        line's drafts (the same pieces), and the stop key -> report 8.6 s against 3.2 s
-        (docs/performance.md, 0.5.5). Call it before the model loads; :meth:`decode_alone` takes
+        beside a recording, as practice's is: on a host where `score` is faster with the decoder on
+        both cores, practice's pieces were slower that way beside the cue line's drafts, and so was
+        the stop key -> report (docs/performance.md, 0.5.5). Call it before the model loads; :meth:`decode_alone` takes
         the measured threads back for the work left after the recording."""
         self._alone = self.plan
         self.plan = replace(self.plan, widen=0)
@@ -259,9 +253,8 @@ class WhisperTranscriber:
         """From now on decode as if alone on the machine (after :meth:`share_cores`; practice's last
         piece, after the stop key): on every core, if a timing found the decoder faster there
         (ThreadPlan.measured). The decoder then runs on the encoder's CTranslate2 model, which has
-        every core already, so nothing is loaded. On the AMD EPYC host the same 23 stops of the
-        lecture took a median 4.09 s that way, at most 6.92 s, against 4.53 and 8.80 s on one
-        thread, with the same words (docs/performance.md, 0.5.5)."""
+        every core already, so nothing is loaded. Where the timing chose every core, the last
+        piece was faster that way, with the same words (docs/performance.md, 0.5.5)."""
         model = self.model
         alone, self._alone = self._alone, None
         if alone is not None and model.encoder is not None and alone.decode == self.plan.encode != self.plan.decode:
