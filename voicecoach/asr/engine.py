@@ -53,6 +53,7 @@ from faster_whisper.transcribe import get_compression_ratio, get_ctranslate2_sto
 
 from voicecoach import __version__, numerics
 from voicecoach.asr.loops import loop_start
+from voicecoach.asr.types import Tuning
 from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
@@ -74,9 +75,8 @@ EXTRA_TOKENS = 16
 # window". faster-whisper then encodes a new window from that timestamp to read the last sentence
 # (about a second of encoder, after the stop key in practice). Nothing follows the
 # recording's end, so the decoding is taken on from that timestamp on the window's own encoding
-# (``finish_open``), up to this many times; None: as Whisper does (docs/performance.md, The last
-# window finishes its sentence).
-FINISH_OPEN_TRIES: int | None = 2
+# (``finish_open``), up to ``Tuning.read_on`` times (docs/performance.md, The last window finishes
+# its sentence).
 
 
 class Remainder(Exception):
@@ -115,8 +115,9 @@ class CapturingWhisperModel(WhisperModel):
     # drafts only (voicecoach.live.drafter): a draft of 3 s is otherwise encoded as a whole window.
     context_frames: int | None = None
     # The transcription under way is of a recording's end: no audio will follow its last window
-    # (voicecoach.asr.whisper.PieceRun sets it for the last piece; see FINISH_OPEN_TRIES).
+    # (voicecoach.asr.whisper.PieceRun sets it for the last piece; see Tuning.read_on).
     finish_open = False
+    tuning = Tuning()  # which of the pieces above are on (load_model sets the transcriber's)
 
     def leave(self, most_frames: int | None) -> None:
         """From the next transcription on, leave a later window of at most ``most_frames`` (see
@@ -124,20 +125,25 @@ class CapturingWhisperModel(WhisperModel):
         self.leave_remainder, self._windows = most_frames, 0
 
     def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
-        if self._window_s is not None and self._window_s < SHORT_WINDOW_S and len(options.temperatures) > 1:
+        tuning = self.tuning
+        if tuning.short_window_greedy and self._window_s is not None and self._window_s < SHORT_WINDOW_S \
+                and len(options.temperatures) > 1:
             # A remainder window (Whisper's last segment ended just before the piece's end; seen:
             # 0.26 s left of a 30-s piece of the lecture) decodes badly at temperature 0 and then
             # samples at every other temperature: 19 s for nothing on 2 cores. It is decoded once.
             options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
-        if self._window_s is not None:
+        if tuning.token_cap and self._window_s is not None:
             # A window that loops ("you know, you know, ...") is decoded to Whisper's 448 tokens at
             # every temperature: 6.2 s of the lecture's end took 19 s that way. Speech needs far
             # fewer tokens than MAX_TOKENS_PER_S, so a loop is cut where no speech could go on.
             cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * self._window_s) + EXTRA_TOKENS))
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
-        result = self._fallback(encoder_output, prompt, tokenizer, options)
-        if self.finish_open and FINISH_OPEN_TRIES and result[2] == 0 and self._window_s is not None \
+        if tuning.loop_retry:
+            result = self._fallback(encoder_output, prompt, tokenizer, options)
+        else:
+            result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        if self.finish_open and tuning.read_on and result[2] == 0 and self._window_s is not None \
                 and self._window_s < self.feature_extractor.chunk_length:
             result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
@@ -183,7 +189,7 @@ class CapturingWhisperModel(WhisperModel):
         tokens = list(result[0].sequences_ids[0])
         ts = tokenizer.timestamp_begin
         added = False
-        for _ in range(FINISH_OPEN_TRIES):
+        for _ in range(self.tuning.read_on):
             if len(tokens) < 2 or tokens[-1] < ts or tokens[-2] < ts:
                 break
             opened_s = (tokens[-1] - ts) * self.time_precision
@@ -244,7 +250,8 @@ class CapturingWhisperModel(WhisperModel):
         # the transcription reads (its content_frames leave out the last one). In a piece under
         # 30 s the two first windows then differ, and the window was encoded twice (0.4 s of a
         # 1.2-s clip on 2 cores). Without that frame the check hears what is transcribed.
-        if audio is None and features is not None and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
+        if self.tuning.encode_once and audio is None and features is not None \
+                and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
             features = features[..., :-1]
         return super().detect_language(audio=audio, features=features, **kwargs)
 
@@ -263,7 +270,7 @@ class CapturingWhisperModel(WhisperModel):
             self._windows += 1
             if self._windows > 1 and frames_in <= self.leave_remainder:
                 raise Remainder(frames_in)
-        if self._last is not None and self._last[0].shape == features.shape \
+        if self.tuning.encode_once and self._last is not None and self._last[0].shape == features.shape \
                 and np.array_equal(self._last[0], features):
             # faster-whisper 1.2 encodes the first window twice: to detect the language, then
             # to transcribe it (0.4 s on 2 cores; see detect_language for pieces under 30 s)

@@ -119,6 +119,39 @@ VERBATIM_PROMPT = ("Um, uh, er, erm, ah, hmm. Like, you know, I mean, sort of. "
 
 
 @dataclass(frozen=True)
+class Tuning:
+    """What voicecoach adds to faster-whisper's ``transcribe``, each piece switchable on its own so
+    that an ablation can measure what it buys (scripts/ablate.py; docs/performance.md, "What each
+    piece of the ASR layer buys"). The defaults are the product's.
+
+    Attributes:
+        own_encoder: the encoder runs on a CTranslate2 model of its own with every core (the
+            decoder keeps its share; the cue line's drafts run there too).
+        encode_once: the first window's encoding is reused between the language check and the
+            transcription (faster-whisper 1.2 encodes it twice).
+        loop_retry: the temperature fallback one temperature at a time, a loop at temperature 0
+            decoded once more without the window prompt.
+        token_cap: a window writes at most MAX_TOKENS_PER_S tokens a second of its audio.
+        short_window_greedy: a window under SHORT_WINDOW_S is decoded at temperature 0 only.
+        read_on: how many times the window that ends a recording is read on from a segment Whisper
+            left open (0: as faster-whisper does).
+        trailing_refill: at a recording's end a shorter passed-over stretch is transcribed again too.
+        time_decoder: the decoder's threads are chosen by a timing on this machine.
+        probe_own_model: the hesitation probe reads on a CTranslate2 model of its own.
+    """
+
+    own_encoder: bool = True
+    encode_once: bool = True
+    loop_retry: bool = True
+    token_cap: bool = True
+    short_window_greedy: bool = True
+    read_on: int = 2
+    trailing_refill: bool = True
+    time_decoder: bool = True
+    probe_own_model: bool = True
+
+
+@dataclass(frozen=True)
 class TranscriptionOptions:
     """How to run the engine.
 
@@ -161,6 +194,7 @@ class TranscriptionOptions:
             after a disfluent previous text, run beside the transcription of the next window. Off
             by default since 0.3.0 (the verbatim prompt finds more; voicecoach.pipeline.FILLER_METHODS).
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
+        tuning: the pieces voicecoach adds to faster-whisper's transcription (``Tuning``).
     """
 
     model: str = "base"
@@ -178,3 +212,4 @@ class TranscriptionOptions:
     piece_s: float = PIECE_S
     carry_s: float = CARRY_S
     extra: dict = field(default_factory=dict)
+    tuning: Tuning = Tuning()

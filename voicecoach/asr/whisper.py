@@ -268,17 +268,18 @@ class WhisperTranscriber:
             from voicecoach.asr import engine
 
             o = self.options
-            if not self.resolved.downloads:  # (a downloaded model's folder is known only once loaded)
+            if not self.resolved.downloads and o.tuning.time_decoder:  # (a downloaded model's folder: once loaded)
                 self.plan = self.plan.measured(self.resolved.path, o.compute_type)
                 if self._alone is not None:  # (timed now, while loading, not after the stop)
                     self._alone = self._alone.measured(self.resolved.path, o.compute_type)
             plan = self.plan
-            own_encoder = plan.own_encoder
+            own_encoder = plan.own_encoder and o.tuning.own_encoder
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
                 early = pool.submit(self._helper, plan.encode, ENCODER_REPLICAS) if own_encoder and not self.resolved.downloads else None
                 model = engine.load_model(self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads)
+                model.tuning = o.tuning
                 if own_encoder and model.encoder is None:
                     model.encoder = early.result() if early else self._helper(plan.encode, ENCODER_REPLICAS)
             self._model = model
@@ -307,7 +308,8 @@ class WhisperTranscriber:
         hook, model.on_encoded = model.on_encoded, None  # refills are not probed: their windows overlap
         try:
             near = [(w.start_s - offset_s, w.end_s - offset_s) for w in words]
-            for a_s, b_s in untranscribed(spans, near, TRAILING_UNTRANSCRIBED_S):
+            trailing = TRAILING_UNTRANSCRIBED_S if self.options.tuning.trailing_refill else UNTRANSCRIBED_S
+            for a_s, b_s in untranscribed(spans, near, trailing):
                 short = b_s - a_s < UNTRANSCRIBED_S
                 if short and (any(w0 >= b_s for w0, _ in near) or level is None or level.seconds(a_s, b_s) < TRAILING_UNTRANSCRIBED_S):
                     continue  # (short and not at the end, or mostly quiet: breaths, a pause, noise)
@@ -414,7 +416,8 @@ class WhisperTranscriber:
         if self._probe_tools is None:
             text = engine.probe_text(m, PRIMING_TEXT, ENGLISH)
             self._probe_tools = (text, hesitation_ids(text),
-                                 self._helper(self.plan.probe) if self.plan.probe_own_model else None)
+                                 self._helper(self.plan.probe)
+                                 if self.plan.probe_own_model and self.options.tuning.probe_own_model else None)
         text, ids, own = self._probe_tools
         prober = own if own is not None else engine.decoder(m)  # as it is now (_fresh_decoder replaces it)
         return probe_windows(prober, text, [engine.window_job(m, *w) for w in windows], ids)

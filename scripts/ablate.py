@@ -1,0 +1,162 @@
+"""What each piece voicecoach adds to faster-whisper's transcription buys: each turned off alone.
+
+    .venv/bin/python scripts/ablate.py speed [--rounds 3] [--pieces NAME,...] [--audio FILE | --answer]
+    .venv/bin/python scripts/ablate.py accuracy [--pieces NAME,...]
+    .venv/bin/python scripts/ablate.py run --off NAME -- voicecoach ARGS...   (one command with a piece off)
+
+speed: `voicecoach score FILE --json` in a fresh process (native numerics, as users run it), once with
+every piece on and once with each piece off, interleaved with bare faster-whisper (the same prompt and
+settings, model loaded, audio decoded) and plain faster-whisper (its defaults), for --rounds rounds;
+prints the median seconds of each and its ratio to all-on. --answer scores the 3:13 answer that
+tests/test_long_answer.py builds from other recordings instead of the lecture.
+
+accuracy: scripts/evaluate.py (reproducible numerics, base) with every piece on and with each off;
+prints WER, WER without hesitations and the hesitation TP/FP/FN of each.
+
+The pieces (voicecoach.asr.types.Tuning, and two of TranscriptionOptions) are turned off in the
+process that runs the command, by replacing the options every WhisperTranscriber is built with: the
+one way these comparisons change a setting. docs/performance.md has the results and the rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("VOICECOACH_DATA", ROOT.parent / "shared" / "audio" / "real"))
+LECTURE = DATA / "physicsworks_16k_mono.flac"
+
+# piece -> (Tuning fields, TranscriptionOptions fields) that turn it off
+PIECES: dict[str, tuple[dict, dict]] = {
+    "own_encoder": ({"own_encoder": False}, {}),
+    "encode_once": ({"encode_once": False}, {}),
+    "loop_retry": ({"loop_retry": False}, {}),
+    "token_cap": ({"token_cap": False}, {}),
+    "short_window_greedy": ({"short_window_greedy": False}, {}),
+    "read_on": ({"read_on": 0}, {}),
+    "carry": ({}, {"carry_s": 0.0}),
+    "refill": ({}, {"refill": False}),
+    "trailing_refill": ({"trailing_refill": False}, {}),
+    "time_decoder": ({"time_decoder": False}, {}),
+    "probe_own_model": ({"probe_own_model": False}, {}),
+}
+
+PREAMBLE = r"""
+import dataclasses, json, os, sys
+from voicecoach import numerics
+numerics.use(numerics.REPRODUCIBLE if os.environ.get("VOICECOACH_REPRODUCIBLE") == "1" else numerics.NATIVE)
+from voicecoach.asr import whisper
+tuning, fields = json.loads(os.environ["ABLATE_OFF"])
+_init = whisper.WhisperTranscriber.__init__
+def _off(self, options=whisper.TranscriptionOptions()):
+    options = dataclasses.replace(options, **fields, tuning=dataclasses.replace(options.tuning, **tuning))
+    _init(self, options)
+whisper.WhisperTranscriber.__init__ = _off
+"""
+
+
+def off_env(names: list[str]) -> dict:
+    tuning, fields = {}, {}
+    for n in names:
+        tuning.update(PIECES[n][0])
+        fields.update(PIECES[n][1])
+    return {**os.environ, "ABLATE_OFF": json.dumps([tuning, fields])}
+
+
+def command_with(names: list[str], argv: list[str]) -> tuple[list[str], dict]:
+    """``argv`` (``voicecoach ...`` or ``SCRIPT.py ...``) run with the pieces ``names`` off."""
+    if argv[0] == "voicecoach":
+        tail = "from voicecoach.cli.app import main; sys.argv = ['voicecoach'] + sys.argv[1:]; main()"
+        rest = argv[1:]
+    else:
+        tail = "import runpy; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+        rest = argv
+    return [sys.executable, "-c", PREAMBLE + tail, *rest], off_env(names)
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def bare_seconds(audio: Path, verbatim: bool, threads: int) -> float:
+    """faster-whisper's own transcription (model loaded, audio decoded): scripts/benchmark.py's BARE."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from benchmark import BARE
+
+    out = subprocess.run([sys.executable, "-c", BARE, str(audio), "base", str(threads),
+                          "verbatim" if verbatim else "plain"], check=True, capture_output=True, text=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def speed(a) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = a.audio
+        if a.answer:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from test_long_answer import build_long_answer
+
+            audio = Path(tmp) / "answer.flac"
+            build_long_answer(DATA, audio)
+        configs = ["all on", *a.pieces]
+        times: dict[str, list[float]] = {c: [] for c in [*configs, "bare (prompt)", "plain faster-whisper"]}
+        for r in range(a.rounds):
+            for c in configs:
+                cmd, env = command_with([] if c == "all on" else [c], ["voicecoach", "score", str(audio), "--json"])
+                times[c].append(timed(cmd, env))
+                print(f"round {r + 1}: {c}: {times[c][-1]:.2f} s", file=sys.stderr, flush=True)
+            # (the faster of one thread and one per core, as scripts/benchmark.py takes it)
+            cores = os.cpu_count() or 1
+            times["bare (prompt)"].append(min(bare_seconds(audio, True, n) for n in {1, cores}))
+            times["plain faster-whisper"].append(bare_seconds(audio, False, cores))
+        base = statistics.median(times["all on"])
+        print(f"\n{audio.name}, {a.rounds} rounds, medians\n\n| run | seconds | × all on | runs |\n|---|---|---|---|")
+        for c, ts in times.items():
+            m = statistics.median(ts)
+            print(f"| {c} | {m:.2f} | {m / base:.2f} | {', '.join(f'{t:.1f}' for t in ts)} |")
+
+
+def accuracy(a) -> None:
+    for c in ["all on", *a.pieces]:
+        cmd, env = command_with([] if c == "all on" else [c], [str(ROOT / "scripts" / "evaluate.py"), "--models", "base"])
+        env["VOICECOACH_REPRODUCIBLE"] = "1"
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        print(f"\n## {c} (exit {out.returncode})\n{out.stdout.strip()}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="what", required=True)
+    names = ",".join(PIECES)
+    for what in ("speed", "accuracy"):
+        p = sub.add_parser(what)
+        p.add_argument("--pieces", type=lambda s: s.split(","), default=list(PIECES), help=f"of {names}")
+        if what == "speed":
+            p.add_argument("--rounds", type=int, default=3)
+            p.add_argument("--audio", type=Path, default=LECTURE)
+            p.add_argument("--answer", action="store_true", help="score the 3:13 built answer instead")
+    p = sub.add_parser("run")
+    p.add_argument("--off", action="append", default=[], choices=list(PIECES))
+    p.add_argument("argv", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    if a.what == "run":
+        argv = a.argv[1:] if a.argv[:1] == ["--"] else a.argv
+        cmd, env = command_with(a.off, argv)
+        sys.exit(subprocess.run(cmd, env=env).returncode)
+    for n in getattr(a, "pieces", []):
+        if n not in PIECES:
+            sys.exit(f"ablate: unknown piece {n!r}; use one of {names}")
+    speed(a) if a.what == "speed" else accuracy(a)
+
+
+if __name__ == "__main__":
+    main()
