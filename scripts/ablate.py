@@ -2,16 +2,20 @@
 
     .venv/bin/python scripts/ablate.py speed [--rounds 3] [--pieces NAME,...] [--audio FILE | --answer]
     .venv/bin/python scripts/ablate.py accuracy [--pieces NAME,...]
+    .venv/bin/python scripts/ablate.py golden [--pieces NAME,...]
     .venv/bin/python scripts/ablate.py run --off NAME -- voicecoach ARGS...   (one command with a piece off)
 
-speed: `voicecoach score FILE --json` in a fresh process (native numerics, as users run it), once with
-every piece on and once with each piece off, interleaved with bare faster-whisper (the same prompt and
-settings, model loaded, audio decoded) and plain faster-whisper (its defaults), for --rounds rounds;
-prints the median seconds of each and its ratio to all-on. --answer scores the 3:13 answer that
+speed: `voicecoach score FILE --json` in a fresh process (native numerics, as users run it), each piece
+off in --rounds pairs with every piece on (alternating which runs first); prints the medians of wall and
+CPU seconds and their ratio; then bare faster-whisper (the same prompt and settings, model loaded,
+audio decoded) and plain faster-whisper (its defaults) against all-on, interleaved. --answer scores the 3:13 answer that
 tests/test_long_answer.py builds from other recordings instead of the lecture.
 
 accuracy: scripts/evaluate.py (reproducible numerics, base) with every piece on and with each off;
 prints WER, WER without hesitations and the hesitation TP/FP/FN of each.
+
+golden: tests/golden.py (reproducible) with each piece off: what moved against tests/data/golden.json,
+recording by recording (the 3:13 answer's words and fillers among them), and which fell back to sampling.
 
 The pieces (voicecoach.asr.types.Tuning, and two of TranscriptionOptions) are turned off in the
 process that runs the command, by replacing the options every WhisperTranscriber is built with: the
@@ -82,10 +86,14 @@ def command_with(names: list[str], argv: list[str]) -> tuple[list[str], dict]:
     return [sys.executable, "-c", PREAMBLE + tail, *rest], off_env(names)
 
 
-def timed(cmd: list[str], env: dict) -> float:
+def timed(cmd: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of ``cmd``."""
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    if status:
+        sys.exit(f"ablate: {' '.join(cmd[:1] + cmd[-4:])} failed")
+    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
 
 
 def bare_seconds(audio: Path, verbatim: bool, threads: int) -> float:
@@ -99,6 +107,8 @@ def bare_seconds(audio: Path, verbatim: bool, threads: int) -> float:
 
 
 def speed(a) -> None:
+    """Each piece in pairs with all-on (alternating which goes first), so a shared host's drift falls
+    on both alike; its ratio is median(off) / median(its own all-on runs)."""
     with tempfile.TemporaryDirectory() as tmp:
         audio = a.audio
         if a.answer:
@@ -107,22 +117,34 @@ def speed(a) -> None:
 
             audio = Path(tmp) / "answer.flac"
             build_long_answer(DATA, audio)
-        configs = ["all on", *a.pieces]
-        times: dict[str, list[float]] = {c: [] for c in [*configs, "bare (prompt)", "plain faster-whisper"]}
-        for r in range(a.rounds):
-            for c in configs:
-                cmd, env = command_with([] if c == "all on" else [c], ["voicecoach", "score", str(audio), "--json"])
-                times[c].append(timed(cmd, env))
-                print(f"round {r + 1}: {c}: {times[c][-1]:.2f} s", file=sys.stderr, flush=True)
+        score = ["voicecoach", "score", str(audio), "--json", *a.args.split()]
+        rows = []
+        every_on: list[tuple[float, float]] = []
+        for piece in a.pieces:
+            on, off = [], []
+            for r in range(a.rounds):
+                for which in (("on", "off") if r % 2 == 0 else ("off", "on")):
+                    cmd, env = command_with([] if which == "on" else [piece], score)
+                    (on if which == "on" else off).append(timed(cmd, env))
+            every_on += on
+            m = lambda runs, i: statistics.median(x[i] for x in runs)  # noqa: E731
+            rows.append((piece, m(on, 0), m(off, 0), m(on, 1), m(off, 1)))
+            print(f"{piece}: on {[f'{x[0]:.1f}' for x in on]}, off {[f'{x[0]:.1f}' for x in off]}", file=sys.stderr, flush=True)
+        cores = os.cpu_count() or 1
+        bare, plain = [], []
+        for _ in range(a.rounds):
             # (the faster of one thread and one per core, as scripts/benchmark.py takes it)
-            cores = os.cpu_count() or 1
-            times["bare (prompt)"].append(min(bare_seconds(audio, True, n) for n in {1, cores}))
-            times["plain faster-whisper"].append(bare_seconds(audio, False, cores))
-        base = statistics.median(times["all on"])
-        print(f"\n{audio.name}, {a.rounds} rounds, medians\n\n| run | seconds | × all on | runs |\n|---|---|---|---|")
-        for c, ts in times.items():
-            m = statistics.median(ts)
-            print(f"| {c} | {m:.2f} | {m / base:.2f} | {', '.join(f'{t:.1f}' for t in ts)} |")
+            bare.append(min(bare_seconds(audio, True, n) for n in {1, cores}))
+            plain.append(bare_seconds(audio, False, cores))
+            every_on.append(timed(*command_with([], score)))
+        print(f"\n{audio.name} {a.args}, {a.rounds} pairs a piece, medians\n")
+        print("| piece off | wall s, on → off | × | CPU s, on → off | × |\n|---|---|---|---|---|")
+        for piece, won, woff, con, coff in rows:
+            print(f"| {piece} | {won:.2f} → {woff:.2f} | {woff / won:.2f} | {con:.1f} → {coff:.1f} | {coff / con:.2f} |")
+        e2e = statistics.median(x[0] for x in every_on[-a.rounds:])
+        print(f"\nbare faster-whisper (same prompt) {statistics.median(bare):.2f} s, plain faster-whisper "
+              f"{statistics.median(plain):.2f} s, voicecoach score (all on, the same rounds) {e2e:.2f} s: "
+              f"{e2e / statistics.median(bare):.2f} × bare, {e2e / statistics.median(plain):.2f} × plain")
 
 
 def accuracy(a) -> None:
@@ -133,17 +155,27 @@ def accuracy(a) -> None:
         print(f"\n## {c} (exit {out.returncode})\n{out.stdout.strip()}", flush=True)
 
 
+def golden(a) -> None:
+    """tests/golden.py (15 recordings and the 3:13 answer, reproducible) with each piece off: what moved."""
+    for c in a.pieces:
+        cmd, env = command_with([c], [str(ROOT / "tests" / "golden.py")])
+        env["VOICECOACH_REPRODUCIBLE"] = "1"
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        print(f"\n## {c} off (exit {out.returncode})\n{out.stdout.strip()}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
     names = ",".join(PIECES)
-    for what in ("speed", "accuracy"):
+    for what in ("speed", "accuracy", "golden"):
         p = sub.add_parser(what)
         p.add_argument("--pieces", type=lambda s: s.split(","), default=list(PIECES), help=f"of {names}")
         if what == "speed":
             p.add_argument("--rounds", type=int, default=3)
             p.add_argument("--audio", type=Path, default=LECTURE)
             p.add_argument("--answer", action="store_true", help="score the 3:13 built answer instead")
+            p.add_argument("--args", default="", help="more arguments for `voicecoach score` (e.g. '--fillers verbatim+heard')")
     p = sub.add_parser("run")
     p.add_argument("--off", action="append", default=[], choices=list(PIECES))
     p.add_argument("argv", nargs=argparse.REMAINDER)
@@ -155,7 +187,7 @@ def main() -> None:
     for n in getattr(a, "pieces", []):
         if n not in PIECES:
             sys.exit(f"ablate: unknown piece {n!r}; use one of {names}")
-    speed(a) if a.what == "speed" else accuracy(a)
+    {"speed": speed, "accuracy": accuracy, "golden": golden}[a.what](a)
 
 
 if __name__ == "__main__":

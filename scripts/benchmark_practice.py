@@ -64,9 +64,9 @@ def main() -> None:
     ap.add_argument("--quiet-end", type=float, default=0.0, metavar="S",
                     help="S seconds of quiet after the answer before the stop key (a speaker who has finished; "
                          "default 0: the key comes 0.5 s after the playback, mid-sentence)")
-    ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
-                    help="set a module constant in the practice process first (to compare a build with a part "
-                         "turned off, e.g. voicecoach.live.GUESS_FROM_S=1e9)")
+    ap.add_argument("--off", action="append", default=[], metavar="PIECE",
+                    help="turn a piece of the ASR layer off in the practice process (scripts/ablate.py's pieces; "
+                         "also: tries, the last piece read ahead at a pause; drafts: the same as --practice-args --no-live)")
     ap.add_argument("--rescore", action="store_true",
                     help="then `voicecoach sessions rescore` the saved answer and compare its words with the live report's")
     ap.add_argument("--keep", type=Path, metavar="DIR",
@@ -89,11 +89,16 @@ def main() -> None:
             # filled it (about 400 s into an answer) practice blocked in its logging until the stop.
             # That was 0.4's "piece that took 154 s" and a 186-s draft measured on 2026-12-02.
             out_f, err_f = open(tmp / "stdout.txt", "w+"), open(tmp / "stderr.txt", "w+")
-            command = [str(Path(sys.executable).parent / "voicecoach")]
-            if a.set:  # the CLI's entry point, after the constants are set
-                sets = "; ".join(f"import {k.rsplit('.', 1)[0]} as m; m.{k.rsplit('.', 1)[1]} = {v}"
-                                 for k, v in (x.split("=", 1) for x in a.set))
-                command = [sys.executable, "-c", f"{sets}; import sys; from voicecoach.cli.app import main; sys.argv[0] = 'voicecoach'; main()"]
+            sys.path.insert(0, str(ROOT / "scripts"))
+            from ablate import command_with
+
+            pieces = [x for x in a.off if x not in ("tries", "drafts")]
+            command, run_env = command_with(pieces, ["voicecoach"])
+            env = {**run_env, **env}
+            if "tries" in a.off:  # (no open piece is long enough to be read ahead)
+                command[2] = command[2].replace("from voicecoach.cli.app", "import voicecoach.live as L; L.GUESS_FROM_S = 1e9\nfrom voicecoach.cli.app")
+            if "drafts" in a.off:
+                a.practice_args += " --no-live"
             p = subprocess.Popen([*command, *verbose, "practice", "-q",
                                   "tell-me-about-yourself", "--no-speak", "--margin", str(int(a.seconds)), *a.practice_args.split()],
                                  stdin=subprocess.PIPE, stdout=out_f, stderr=err_f, text=True, env=env)

@@ -24,7 +24,7 @@ import pytest
 
 from voicecoach.asr import engine, models
 from voicecoach.asr.probe import PRIMING_TEXT, hesitation_ids
-from voicecoach.asr.types import VERBATIM_PROMPT
+from voicecoach.asr.types import VERBATIM_PROMPT, Tuning
 
 fw = pytest.importorskip("faster_whisper")
 from ctranslate2.models import Whisper as CT2Whisper  # noqa: E402  (the class itself: the fast tier's guard replaces the name)
@@ -345,8 +345,8 @@ def test_an_open_last_segment_is_read_on_from_its_timestamp(hf_tokenizer, monkey
         for k, v in change.items():
             setattr(m, k, v)
         assert m.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first and not asked
-    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", None)
+    model.tuning = Tuning(read_on=0)
     assert model.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first and not asked
-    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", 2)
+    model.tuning = Tuning()
     written["tokens"] = first[:-1]  # closed: "no speech after the last timestamp"
     assert model.generate_with_fallback("ENC", prompt, tok, options)[0].sequences_ids[0] == first[:-1] and not asked
