@@ -57,7 +57,7 @@ PREAMBLE = r"""
 import dataclasses, json, os, sys
 from voicecoach import numerics
 numerics.use(numerics.REPRODUCIBLE if os.environ.get("VOICECOACH_REPRODUCIBLE") == "1" else numerics.NATIVE)
-from voicecoach.asr import whisper
+from voicecoach.asr import transcriber as whisper
 tuning, fields = json.loads(os.environ["ABLATE_OFF"])
 _init = whisper.WhisperTranscriber.__init__
 def _off(self, options=whisper.TranscriptionOptions()):

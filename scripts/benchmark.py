@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from voicecoach.asr.whisper import ThreadPlan
+from voicecoach.asr.transcriber import ThreadPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

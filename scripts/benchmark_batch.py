@@ -39,9 +39,8 @@ from voicecoach.audio import load
 import ctranslate2
 from faster_whisper import WhisperModel
 ctranslate2.set_random_seed(0)
-from voicecoach.asr.whisper import ThreadPlan
-plan = ThreadPlan.for_threads(probe=False).measured(resolve("base").path, "int8")
-threads = plan.decode  # the decoder's threads in a --jobs 1 batch (the default, no probe), as measured on this machine
+from voicecoach.asr.transcriber import ThreadPlan
+threads = ThreadPlan.for_threads().decode  # the decoder's threads in a --jobs 1 batch (the default)
 m = WhisperModel(resolve("base").path, device="cpu", compute_type="int8", cpu_threads=threads)
 total, audio_s = 0.0, 0.0
 for p in sys.argv[1:]:
@@ -51,7 +50,7 @@ for p in sys.argv[1:]:
                            hallucination_silence_threshold=2.0)
     sampled = any(s.temperature > 0 for s in list(segs))  # list(): the whole file is decoded
     total += time.perf_counter() - t
-    if sampled:  # as voicecoach does, untimed: the next file starts from the seed (see _fresh_decoder)
+    if sampled:  # as voicecoach does, untimed: the next file starts from the seed (see WhisperTranscriber.fresh_decoder)
         m.model = None
         m.model = ctranslate2.models.Whisper(resolve("base").path, device="cpu", compute_type="int8",
                                              intra_threads=threads)

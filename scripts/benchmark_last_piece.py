@@ -1,6 +1,6 @@
 """How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--share-cores] [--against TSV]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--against TSV]
         [--ab MODULE.NAME=VALUE]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
@@ -39,10 +39,10 @@ MEDIUM = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
 
 def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, list]:
     """Seconds to transcribe ``samples[start:]`` as the last piece, after ``carry`` (a PieceRun's
-    ``_carry`` from the piece before, or None); and the words it wrote."""
+    ``state.carry`` from the piece before, or None); and the words it wrote."""
     run = t.begin()
     run._detected = True  # (practice found the language on the answer's first piece)
-    run._carry = carry
+    run.state.carry = carry
     # (the model reuses the encoding of a window it has just encoded: a stop run twice in a row,
     # as --ab does, would skip its first window's encoder the second time; practice never meets
     # the same window twice)
@@ -98,7 +98,7 @@ def pieces_as_spoken(t, samples) -> tuple[list[tuple[int, object]], list[float]]
     sentence_ends = []
     try:
         while True:
-            states.append((start, run._carry))
+            states.append((start, run.state.carry))
             cut = run.next_cut(samples, start)
             segs = run.add(samples[start:cut], start / SAMPLE_RATE, last=cut is None)
             sentence_ends += [w.end_s for s in segs for w in s.words if w.text.endswith((".", "?", "!"))]
@@ -186,12 +186,9 @@ def main() -> None:
     ap.add_argument("--ab", metavar="MODULE.NAME=VALUE", type=assignment,
                     help="also run every stop with this module constant set (a Python literal), both builds "
                          "on one warmed model in alternating order; e.g. "
-                         "voicecoach.asr.whisper.HALLUCINATION_SILENCE_S=None")
+                         "voicecoach.asr.transcriber.HALLUCINATION_SILENCE_S=None")
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
-    ap.add_argument("--share-cores", action="store_true",
-                    help="the decoder on its share of the cores (one of two), as practice decoded its last piece "
-                         "before 0.5.5 (default: the measured plan, as since 0.5.5)")
     ap.add_argument("--against", type=Path, help="timed words (TSV: start, end, word) to compare the last pieces' "
                     "words with (default: Whisper medium's, for the lecture)")
     a = ap.parse_args()
@@ -199,7 +196,7 @@ def main() -> None:
     import numpy as np
 
     from voicecoach.asr.pieces import WINDOW_S
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio import load
     from voicecoach.audio.load import SAMPLE_RATE
 
@@ -207,8 +204,6 @@ def main() -> None:
     against = a.against or (MEDIUM if a.audio.resolve() == LECTURE.resolve() else None)
     reference = read_words(against) if against else None
     t = WhisperTranscriber()
-    if a.share_cores:
-        t.share_cores()
     warm = t.begin()
     warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
     warm.close()

@@ -96,7 +96,7 @@ def main() -> None:
             command, run_env = command_with(pieces, ["voicecoach"])
             env = {**run_env, **env}
             if "tries" in a.off:  # (no open piece is long enough to be read ahead)
-                command[2] = command[2].replace("from voicecoach.cli.app", "import voicecoach.live as L; L.GUESS_FROM_S = 1e9\nfrom voicecoach.cli.app")
+                command[2] = command[2].replace("from voicecoach.cli.app", "import voicecoach.asr.live as L; L.GUESS_FROM_S = 1e9\nfrom voicecoach.cli.app")
             if "drafts" in a.off:
                 a.practice_args += " --no-live"
             p = subprocess.Popen([*command, *verbose, "practice", "-q",

@@ -33,7 +33,7 @@ def main() -> None:
 
     from dataclasses import replace
 
-    from voicecoach.asr import whisper
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio.load import load
     from voicecoach.evaluation import edit_distance, find_references, wer_words
     from voicecoach.pipeline import score_options
@@ -41,8 +41,8 @@ def main() -> None:
     refs = {r.audio.name: r for r in find_references(REAL)}
     files = args.files or [REAL / f for f in DEFAULT_FILES]
     base = replace(score_options().transcription, check_language=False)
-    whole_t = whisper.WhisperTranscriber(replace(base, piece_s=args.whole_s))
-    piece_t = whisper.WhisperTranscriber(replace(base, piece_s=args.piece_s))
+    whole_t = WhisperTranscriber(replace(base, piece_s=args.whole_s))
+    piece_t = WhisperTranscriber(replace(base, piece_s=args.piece_s))
     print("| recording | length | words whole / pieces | WER pieces vs whole | WER whole vs ref | WER pieces vs ref |")
     print("|---|---|---|---|---|---|")
     for f in files:

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/replay_live.py SESSION/answer.flac [--words FILE]
 
-Hands the answer's samples to `voicecoach.live.LiveTranscriber` in 1-s chunks, one a second, as
+Hands the answer's samples to `voicecoach.asr.live.LiveTranscriber` in 1-s chunks, one a second, as
 practice's recorder does; reads the cue line's figures 8 times a second, as practice's timer does;
 after the last chunk times `finish` (the last piece). `scripts/benchmark_practice.py --keep DIR`
 keeps the answers to replay. Where benchmark_practice's playback lands a few milliseconds earlier
@@ -35,15 +35,16 @@ def main() -> None:
     logging.basicConfig(level=logging.DEBUG if a.v else logging.WARNING, format="%(name)s: %(message)s")
 
     from voicecoach.audio.load import SAMPLE_RATE, load
-    from voicecoach.live import LiveTranscriber
+    from voicecoach.analysis.cues import CueLine
+    from voicecoach.asr.live import LiveTranscriber
     from voicecoach.pipeline import Scorer, score_options
 
     samples = load(a.answer).samples
     scorer = Scorer(score_options())
-    scorer.transcriber.share_cores()  # as practice does
     warm = threading.Thread(target=lambda: scorer.transcriber.model, daemon=True)
     warm.start()
     live = LiveTranscriber(scorer.transcriber, after=warm)
+    cues = CueLine(verbatim=True)
     step = int(CHUNK_S * SAMPLE_RATE)
     lags, over = [], []
     t0 = time.monotonic()
@@ -52,7 +53,7 @@ def main() -> None:
             now = time.monotonic() - t0
             if now >= (i + 1) * CHUNK_S:
                 break
-            f = live.figures(now)
+            f = cues.figures(live.heard(), now)
             if now >= 35:
                 lag = now - f.heard_s
                 lags.append(lag)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 import subprocess
 from pathlib import Path
@@ -128,6 +130,6 @@ def count_encodings(monkeypatch, model) -> list:
             return self.inner.encode(*a, **k)
 
     monkeypatch.setattr(WhisperModel, "encode", counting)
-    if model.encoder is not None:
-        monkeypatch.setattr(model, "encoder", CountingEncoder(model.encoder))
+    if model.hooks.encoder is not None:
+        monkeypatch.setattr(model, "hooks", replace(model.hooks, encoder=CountingEncoder(model.hooks.encoder)))
     return encoded

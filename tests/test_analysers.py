@@ -118,7 +118,7 @@ def test_a_refill_adds_only_words_the_first_pass_lacks():
     """A refill's window is padded and Whisper reads on past it: words lying on first-pass words are
     the same words again (seen at a 30-s window's edge: "did not say. I'm not saying" twice)."""
     from voicecoach.asr.types import Word
-    from voicecoach.asr.whisper import new_words
+    from voicecoach.asr.refill import new_words
 
     first = [(30.0, 30.08), (30.08, 30.38)]  # "I'm", "saying"
     refill = [Word("did", 29.85, 29.93), Word("not", 29.93, 30.11), Word("say.", 30.11, 30.27),

@@ -94,7 +94,7 @@ def test_long_audio_is_cut_at_the_quietest_point():
 
 
 def test_pieces_cut_while_recording_are_the_pieces_of_the_file():
-    """voicecoach.live cuts the answer as it grows (1-s chunks); `score` cuts the saved file. A cut
+    """voicecoach.asr.live cuts the answer as it grows (1-s chunks); `score` cuts the saved file. A cut
     depends only on the audio before it, so both find the same pieces."""
     import numpy as np
 
@@ -116,7 +116,7 @@ def test_live_chunks_are_kept_as_the_flac_holds_them(tmp_path):
     import numpy as np
     import soundfile as sf
 
-    from voicecoach.live import as_saved
+    from voicecoach.asr.live import as_saved
 
     rng = np.random.default_rng(0)
     x = (rng.standard_normal(3 * SAMPLE_RATE) * 0.3).astype(np.float32)
@@ -128,12 +128,12 @@ def test_live_chunks_are_kept_as_the_flac_holds_them(tmp_path):
 
 
 def test_words_in_silence_are_not_audible():
-    from voicecoach.asr.whisper import _Loudness
+    from voicecoach.asr.refill import Loudness
 
     x = np.zeros(10 * SAMPLE_RATE, np.float32)
     x[2 * SAMPLE_RATE:3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE)
     x[6 * SAMPLE_RATE:7 * SAMPLE_RATE] = 0.001 * tone(1.0, SAMPLE_RATE)  # -63 dBFS: a whisper of noise
-    audible = _Loudness(x).audible
+    audible = Loudness(x).audible
     assert audible(2.2, 2.5) and audible(1.9, 2.05)
     assert not audible(4.0, 5.0) and not audible(6.1, 6.9)
 
@@ -157,7 +157,7 @@ def test_input_overflows_are_counted(tmp_path):
 
 def test_a_draft_keeps_its_words_up_to_a_greedy_loop():
     from voicecoach.asr.types import Word
-    from voicecoach.live import before_loop
+    from voicecoach.asr.live import before_loop
 
     def ws(text):
         return tuple(Word(t, i * 0.3, i * 0.3 + 0.2, 0.9) for i, t in enumerate(text.split()))
@@ -179,7 +179,8 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
 
     from voicecoach.asr.types import Segment, Transcript, Word
     from voicecoach.asr.pieces import next_cut
-    from voicecoach.live import BEHIND_S, LiveTranscriber
+    from voicecoach.analysis.cues import CueLine
+    from voicecoach.asr.live import BEHIND_S, LiveTranscriber
 
     release, added = threading.Event(), []
 
@@ -202,12 +203,12 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
         def close(self):
             pass
 
-    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=SlowRun, decode_alone=lambda: None)
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=SlowRun)
     live = LiveTranscriber(t, drafts=False)
     rng = np.random.default_rng(1)
     for k in range(100):  # 100 s of audio arrives before the first piece is done
         live.on_chunk(float(k), (rng.standard_normal(SAMPLE_RATE) * 0.1).astype(np.float32))
-    f = live.figures(100.0)
+    f = CueLine(verbatim=False).figures(live.heard(), 100.0)
     assert not f.keeping_up and f.behind_s > BEHIND_S
     release.set()
     live.finish(timeout_s=10)
@@ -248,7 +249,7 @@ def test_a_stalled_piece_logs_where_it_is(monkeypatch, caplog):
     import logging
     import time
 
-    from voicecoach import live
+    from voicecoach.asr import live
 
     caplog.set_level(logging.INFO, "voicecoach")
     monkeypatch.setattr(live, "STALL_S", 0.1)
@@ -270,7 +271,7 @@ def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
     import numpy as np
 
     from voicecoach.asr.types import Transcript
-    from voicecoach.live import LiveTranscriber
+    from voicecoach.asr.live import LiveTranscriber
 
     looking, added = threading.Event(), []
 
@@ -292,7 +293,7 @@ def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
         def close(self):
             pass
 
-    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=Run, decode_alone=lambda: None)
+    t = SimpleNamespace(options=SimpleNamespace(piece_s=30.0, window_prompt=None), begin=Run)
     live = LiveTranscriber(t, drafts=False)
     live.on_chunk(0.0, np.zeros(SAMPLE_RATE, dtype=np.float32))
     looking.clear()

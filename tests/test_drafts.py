@@ -1,4 +1,4 @@
-"""The cue line's drafts run on a thread of their own beside the pieces (voicecoach.live.drafter):
+"""The cue line's drafts run on a thread of their own beside the pieces (voicecoach.asr.live.drafter):
 they must not change a word the pieces write, and they must still read the speech."""
 
 from __future__ import annotations
@@ -14,30 +14,30 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def transcriber():
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.pipeline import score_options
 
     return WhisperTranscriber(score_options().transcription)
 
 
 def test_a_drafter_has_its_own_model_object_and_leaves_the_pieces_model_alone(transcriber):
-    from voicecoach.live import DRAFT_CONTEXT_S, drafter
+    from voicecoach.asr.live import DRAFT_CONTEXT_S, drafter
 
     model = transcriber.model
-    decoder, encoder, hook = model.model, model.encoder, model.on_encoded
+    decoder, hooks = model.model, model.hooks
     quick = drafter(transcriber)
     assert quick.model is not model and quick.options.beam_size == 1 and not quick.options.refill
     # (no compression test and no hallucination check: a draft is one window, read once)
     assert quick.options.extra["compression_ratio_threshold"] is None
     assert quick.options.extra["hallucination_silence_threshold"] is None
-    assert quick.model.context_frames == int(DRAFT_CONTEXT_S * 100) and model.context_frames is None
-    assert (model.model, model.encoder, model.on_encoded) == (decoder, encoder, hook)
-    if encoder is not None:  # (two cores or more: the drafts encode and decode on the encoder's model)
-        assert quick.model.model is encoder and quick.model.encoder is None
+    assert quick.model.hooks.context_frames == int(DRAFT_CONTEXT_S * 100) and model.hooks.context_frames is None
+    assert (model.model, model.hooks) == (decoder, hooks)
+    if hooks.encoder is not None:  # (two cores or more: the drafts encode and decode on the encoder's model)
+        assert quick.model.model is hooks.encoder and quick.model.hooks.encoder is None
 
 
 def test_a_draft_of_a_few_seconds_reads_the_words(transcriber, data):
-    from voicecoach.live import draft, drafter
+    from voicecoach.asr.live import draft, drafter
 
     jfk = load(data / "whisper_jfk.flac").samples
     words = [w.text.lower().strip(",.") for s in draft(drafter(transcriber), jfk[: 5 * SAMPLE_RATE], 0.0, "en")
@@ -49,7 +49,7 @@ def test_a_draft_of_a_few_seconds_reads_the_words(transcriber, data):
 def test_drafts_beside_the_pieces_change_no_word_of_theirs(transcriber, data):
     """The pieces of a recording are transcribed while another thread drafts it 3 s at a time, as
     `practice` does; the words and their times are those of the recording transcribed alone."""
-    from voicecoach.live import draft, drafter
+    from voicecoach.asr.live import draft, drafter
 
     audio = load(data / "mfa_acoustic_corpus.flac")
     alone = transcriber.transcribe(audio)
@@ -80,14 +80,14 @@ def test_a_draft_reads_one_window_and_leaves_a_short_remainder(transcriber, data
     now. On 21-24 s of the cold-corpus monologue ("... and I think this is probably good. Alright,
     thanks") 0.5.5 decoded windows of 3.0, 0.66 and 0.02 s, and the draft ended "Um, er, er, er, er, er,
     er": seven fillers nobody said, on the cue line."""
-    from voicecoach.live import DRAFT_REMAINDER_S, draft, drafter
+    from voicecoach.asr.live import DRAFT_REMAINDER_S, draft, drafter
 
     quick = drafter(transcriber)
     decoded = []
     decode = quick.model.generate_with_fallback
 
     def counting(*args, **kwargs):
-        decoded.append(quick.model._window_s)
+        decoded.append(quick.model.call.window_s)
         return decode(*args, **kwargs)
 
     quick.model.generate_with_fallback = counting

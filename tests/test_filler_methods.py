@@ -77,7 +77,7 @@ def test_the_default_writes_the_hoarse_monologue_hesitations(data, tmp_path):
 def test_untranscribed_speech_is_found_between_words():
     """Where Silero hears speech and Whisper wrote no word for 2 s or more (it can jump its
     timestamps past speech), voicecoach transcribes that stretch again (WhisperTranscriber._refill)."""
-    from voicecoach.asr.whisper import untranscribed
+    from voicecoach.asr.refill import untranscribed
 
     # speech 0-20 s (two spans 0.2 s apart are one stretch); words cover 0-5 s and 18-19 s
     assert untranscribed([(0, 10), (10.2, 20)], [(0, 1), (1.1, 5), (18, 19)]) == [(5, 18)]

@@ -1,4 +1,4 @@
-"""The live worker transcribes the open piece in a pause (voicecoach.live: QUIET_S), and a stop key
+"""The live worker transcribes the open piece in a pause (voicecoach.asr.live: QUIET_S), and a stop key
 pressed in that pause takes it as the last piece: it must be what the last piece would have been
 had it ended there, and speech after the pause must make the worker transcribe the last piece anew."""
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module", params=["verbatim", "written+heard"])
 def transcriber(request):
     """The default transcriber, and one with the hesitation probe (its cues must follow the try)."""
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.pipeline import score_options
 
     return WhisperTranscriber(score_options(request.param).transcription)
@@ -50,7 +50,7 @@ def words(t) -> list[tuple[str, float, float]]:
 
 
 def test_a_stop_in_the_pause_takes_the_try_and_it_is_the_last_piece_as_it_stood(transcriber, data, monkeypatch):
-    from voicecoach.live import LiveTranscriber, as_saved
+    from voicecoach.asr.live import LiveTranscriber, as_saved
 
     speech = load(data / "physicsworks_42-66s.flac").samples  # 24 s of the lecture, ending mid-sentence
     answer = as_saved(np.concatenate([speech, quiet(4.0)]))
@@ -78,8 +78,8 @@ def test_a_stop_in_the_pause_takes_the_try_and_it_is_the_last_piece_as_it_stood(
 def test_speech_after_the_pause_is_transcribed_after_the_stop_as_the_file_would_be(transcriber, data):
     from dataclasses import replace
 
-    from voicecoach.asr.whisper import WhisperTranscriber
-    from voicecoach.live import LiveTranscriber, as_saved
+    from voicecoach.asr.transcriber import WhisperTranscriber
+    from voicecoach.asr.live import LiveTranscriber, as_saved
 
     # Without the language check: this clip (15 s of the lecture, 2 s of room tone, 6 s more) is heard
     # as Dutch (0.60-0.66, native and reproducible alike on an AMD EPYC host) and declined, and the

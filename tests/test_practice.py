@@ -402,7 +402,7 @@ def test_practice_offline(pulse, home, data, tmp_path):
     again = json.loads(subprocess.run([EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
                                       capture_output=True, text=True, timeout=120).stdout)
     # The stop came in the pause after the answer, so the report may be the last piece tried in that
-    # pause (voicecoach.live), which did not hear the quiet before the key: the same words (punctuation
+    # pause (voicecoach.asr.live), which did not hear the quiet before the key: the same words (punctuation
     # may differ) and score. Word times can move where Whisper places a pause: "ask" after JFK's
     # "Americans," began at 2.10, 2.76 or 3.02 s in runs of 2026-12-07 (docs/live.md).
     assert again["score"] == report["score"]

@@ -205,7 +205,7 @@ def test_probe_queue_hands_over_each_window_when_the_next_is_encoded():
     With group=2 (no idle core) windows go two at a time, the rest at the end, in the same order."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from voicecoach.asr.whisper import ProbeQueue
+    from voicecoach.asr.probe import ProbeQueue
 
     for group, calls in ((1, [[0.0], [0.0], [300.0]]), (2, [[0.0, 0.0], [300.0]])):
         seen = []

@@ -122,7 +122,7 @@ def test_the_last_words_are_kept_wherever_the_answer_starts(scorer, data, lead_s
     """JFK after 0-4 s of quiet (a recording started before the speaker): Whisper base can end its
     first window after "ask what you can" and then drop the short window left with the last words
     (faster-whisper's hallucination check, silence after them). They are transcribed again on their
-    own (voicecoach.asr.whisper.TRAILING_UNTRANSCRIBED_S); before that, 3 or 4 of these 17
+    own (voicecoach.asr.refill.TRAILING_UNTRANSCRIBED_S); before that, 3 or 4 of these 17
     starts ended at "can". The one word allowed is the "and" the model may write in JFK's pause
     (helpers.JFK_MODEL_CHOICE)."""
     from helpers import JFK_MODEL_CHOICE
@@ -189,13 +189,12 @@ def test_thread_plan_changes_speed_not_results(data):
     the same words and cues; and a first window is encoded once,
     not once for the language check and again for the transcription."""
     from voicecoach.asr import engine
-    from voicecoach.asr.whisper import ThreadPlan, WhisperTranscriber
+    from voicecoach.asr.transcriber import ThreadPlan, WhisperTranscriber
     from voicecoach.audio.load import Audio, load
 
     assert ThreadPlan.for_threads(1) == ThreadPlan(decode=1, encode=1, probe=1, probe_windows=8, probe_own_model=False)
     assert ThreadPlan.for_threads(2) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1)
     assert ThreadPlan.for_threads(8) == ThreadPlan(decode=4, encode=8, probe=4, probe_windows=1)
-    assert ThreadPlan.for_threads(2, probe=False) == ThreadPlan(decode=1, encode=2, probe=1, probe_windows=1, widen=2)  # (docstring)
     # 52 s: two 30-s pieces, two or three windows
     windows = []
     audio = Audio(samples=np.concatenate([load(data / f"mfa_{n}_corpus.flac").samples for n in ("cold", "acoustic")]))
@@ -203,9 +202,10 @@ def test_thread_plan_changes_speed_not_results(data):
     for threads in (1, 2):
         t = WhisperTranscriber(replace(PROBED, cpu_threads=threads))
         model = t.model
-        assert (model.encoder is None) == (threads == 1)
+        assert (model.hooks.encoder is None) == (threads == 1)
         asked, encoded, left = [], [], []  # windows asked for, encoded, left as a remainder
-        outer, inner = model.encode, model.encoder
+        outer, hooks = model.encode, model.hooks
+        inner = hooks.encoder
 
         def counting_encode(features):
             asked.append(features.copy())
@@ -222,20 +222,20 @@ def test_thread_plan_changes_speed_not_results(data):
 
         model.encode = counting_encode
         if inner is not None:
-            model.encoder = CountingEncoder()
+            model.hooks = replace(hooks, encoder=CountingEncoder())
         probe_calls = []
-        real_probe = t._probe
+        real_probe = t.probe
 
         def counting_probe(windows):
             probe_calls.append(len(windows))
             return real_probe(windows)
 
-        t._probe = counting_probe
+        t.probe = counting_probe
         try:
             results.append(t.transcribe(audio))
         finally:
             del model.encode
-            model.encoder = inner
+            model.hooks = hooks
         if threads == 2:
             # the first window is asked for twice in a row (the language check, the transcription)
             # and encoded once; so is any window asked for again right after itself
@@ -257,16 +257,15 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     """faster-whisper's language check reads one spectrogram frame more than its transcription of a
     clip under 30 s, so the two first windows differed and the 11-s JFK clip was encoded twice
     (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
-    found is still English. (Since 0.5.1 the default plan on two cores encodes on an encoder model
-    of its own, with both threads; the decoder has one, or since 0.5.5 two where a timing found
-    them faster.)"""
+    found is still English. (The default plan on two cores encodes on an encoder model of its own,
+    with both threads; the decoder has one.)"""
     from voicecoach.asr.types import TranscriptionOptions
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio.load import load
 
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
     model = t.model
-    assert model.encoder is not None and t.plan.encode == 2 and t.plan.decode in (1, 2)
+    assert model.hooks.encoder is not None and t.plan.encode == 2 and t.plan.decode == 1
     encoded = count_encodings(monkeypatch, model)
     tr = t.transcribe(load(data / "whisper_jfk.flac"))
     assert encoded == [1]
@@ -280,7 +279,7 @@ def test_a_file_is_heard_the_same_whatever_was_scored_before(data):
     "Montreal forced a liner." after mfa_uhuh and "Montreal, forced, ummmmmmmmmmm a liner." alone
     (measured when this test was written), so a batch and `voicecoach score` disagreed."""
     from voicecoach.asr import engine
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio.load import load
 
     t, other = WhisperTranscriber(PROBED), WhisperTranscriber(PROBED)  # two in one process share a decoder
@@ -303,7 +302,7 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     sequence belongs to the decoding thread, not to CTranslate2's worker threads). Measured on the
     27 real recordings: 2 and 4 threads gave the same words, times and cues for every one."""
     from voicecoach.asr import engine
-    from voicecoach.asr.whisper import WhisperTranscriber
+    from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio.load import load
 
     um = load(data / "mfa" / "mfa_um.flac")
@@ -349,7 +348,7 @@ def test_a_window_writes_at_most_its_share_of_tokens(scorer, data, monkeypatch):
 
     def spy(self, encoder_output, prompt, tokenizer, options):
         result = real(self, encoder_output, prompt, tokenizer, options)
-        seen.append((self._window_s, options.max_new_tokens, len(result[0].sequences_ids[0])))
+        seen.append((self.call.window_s, options.max_new_tokens, len(result[0].sequences_ids[0])))
         return result
 
     monkeypatch.setattr(faster_whisper.WhisperModel, "generate_with_fallback", spy)
@@ -363,24 +362,24 @@ def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data,
     """The lecture from 42.4 to 66.1 s ends mid-sentence ("...you can demolish a building. You
     just|let it hit"). Whisper's one window of it ends with the timestamp that opens "a building.
     You just" and no text after it; faster-whisper would encode a second window from there.
-    voicecoach reads on from that timestamp on the window's own encoding (engine.FINISH_OPEN_TRIES),
+    voicecoach reads on from that timestamp on the window's own encoding (Tuning.read_on),
     so the clip is encoded once, and the loop the reading-on falls into at the cut ("er, er, er, ...")
     is not kept (docs/performance.md, The last window finishes its sentence)."""
-    from voicecoach.asr import engine
+    from voicecoach.asr.types import Tuning
     from voicecoach.audio.load import load
 
     t = scorer.transcriber
     model = t.model
     encoded = count_encodings(monkeypatch, model)
     audio = load(data / "physicsworks_42-66s.flac")
-    model._last = None
+    model._last = None  # (nothing cached from an earlier test)
     words = [w.text for w in t.transcribe(audio).words]
     assert encoded == [1], encoded
     assert " ".join(words[-5:]).lower().strip(",.") == "demolish a building. you just", words[-8:]
     assert not any(w.lower().strip(",.") in ("er", "uh") for w in words[-8:])
 
     encoded.clear()
-    monkeypatch.setattr(engine, "FINISH_OPEN_TRIES", None)  # as Whisper does: a second window
+    monkeypatch.setattr(model, "hooks", replace(model.hooks, tuning=Tuning(read_on=0)))  # as Whisper does: a second window
     model._last = None
     t.transcribe(audio)
     assert len(encoded) >= 2, encoded

@@ -93,7 +93,7 @@ class Scorer:
     """Holds the loaded models, so many files are scored with one model load."""
 
     def __init__(self, options: ScoreOptions | None = None):
-        from voicecoach.asr.whisper import WhisperTranscriber
+        from voicecoach.asr.transcriber import WhisperTranscriber
 
         self.options = options = options or ScoreOptions()  # (the mode asked for now, not at import)
         numerics.use(options.numerics)
@@ -149,7 +149,7 @@ class Scorer:
     def report(self, question: Question, transcript, samples, audio_path: str | None, live: bool = False,
                tracks=None) -> Report:
         """The report on ``transcript`` (of ``samples``), however it was transcribed (``live``: while
-        the answer was recorded, voicecoach.live). ``tracks`` (voicecoach.audio.features) are made
+        the answer was recorded, voicecoach.asr.live). ``tracks`` (voicecoach.audio.features) are made
         from ``samples`` when not given."""
         if tracks is None and samples is not None and transcript.segments:
             tracks = audio_tracks(samples)

@@ -37,7 +37,7 @@ class PracticeOptions:
         margin_s: recording stops by itself this long after the question's target maximum (60 s).
         recorder: recording options (the input device is taken from ``input_device``).
         drafts: draft the newest speech for the cue line (``LiveFigures``) while the answer is
-            transcribed during recording (voicecoach.live).
+            transcribed during recording (voicecoach.asr.live).
     """
 
     speak: bool = True
@@ -46,7 +46,7 @@ class PracticeOptions:
     input_device: int | None = None
     output_device: int | None = None
     margin_s: float = 60.0
-    # 1-s chunks: the cue line's drafts follow the speech within a few seconds (voicecoach.live)
+    # 1-s chunks: the cue line's drafts follow the speech within a few seconds (voicecoach.asr.live)
     recorder: RecorderOptions = field(default_factory=lambda: RecorderOptions(chunk_s=1.0))
     drafts: bool = True
 
@@ -125,10 +125,9 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
              stop: threading.Event, on_status: Callable[[RecorderStatus, object | None], None] | None = None,
              on_stage: Callable[[str], None] | None = None) -> PracticeResult:
     """Ask, record, score, keep. ``on_status(status, figures)`` gets the recorder's status and the
-    cue line's ``LiveFigures`` every 0.1 s while recording."""
+    cue line's ``LiveFigures`` (voicecoach.analysis.cues) every 0.1 s while recording."""
     store.check_writable()
     info = store.create(question.id, question.text, source="practice")
-    scorer.transcriber.share_cores()  # the pieces are decoded beside the recorder and the drafts
     # Load the models while the user speaks, so the report follows the stop key quickly.
     warm = threading.Thread(target=lambda: (scorer.transcriber.model, scorer.encoder), daemon=True)
     warm.start()
@@ -145,11 +144,13 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     embed = threading.Thread(target=lambda: (warm.join(), question.rubric and scorer._embed_rubric(question)),
                              daemon=True)
     embed.start()
-    from voicecoach.live import LiveTranscriber
+    from voicecoach.analysis.cues import CueLine
+    from voicecoach.asr.live import LiveTranscriber
 
     live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm,
                            on_piece=lambda words: scorer.embed_finished_sentences(question, words))
-    status = (lambda s: on_status(s, live.figures(s.elapsed_s))) if on_status else None
+    cues = CueLine(verbatim=bool(scorer.transcriber.options.window_prompt))
+    status = (lambda s: on_status(s, cues.figures(live.heard(), s.elapsed_s))) if on_status else None
     try:
         recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, status,
                                           on_chunk=live.on_chunk)

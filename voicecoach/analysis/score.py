@@ -94,7 +94,7 @@ class Report:
         notices: statements about the input (``Notice``: "No speech was detected ...").
         audio_path / model: provenance.
         numerics: how the numbers were computed, "reproducible" or "native" (voicecoach.numerics).
-        live: transcribed while the answer was recorded (voicecoach.live), piece by piece as
+        live: transcribed while the answer was recorded (voicecoach.asr.live), piece by piece as
             `voicecoach score` transcribes the saved file.
         delivery: how it sounded (pitch, level, trailing off); None without the audio's tracks.
         wording: hedges, repetitions, weak opening and ending, numbers, STAR, "I" and "we"

@@ -1,37 +1,27 @@
-"""The one seam to faster-whisper's internals.
+"""The one seam to faster-whisper: ``HookedWhisperModel``, its ``WhisperModel.transcribe`` with the
+hooks that earned their place (docs/performance.md, "What each piece of the ASR layer buys").
 
-voicecoach uses faster-whisper's public API (``WhisperModel.transcribe`` and the ``Segment`` and
-``Word`` it yields) everywhere, and reaches past it only here:
+The rest of voicecoach uses faster-whisper's public API (``transcribe`` and the ``Segment`` and
+``Word`` it yields) through this module only. Here it reaches past that API, and
+``tests/test_engine_contract.py`` checks each of these on a real tiny.en run (what each hook receives
+and returns), so an upgrade that changes one fails there:
 
-- ``WhisperModel.encode`` (overridden): each 30-s window's encoder output goes to the hesitation
-  probe, a second CTranslate2 model can encode (see ThreadPlan), the same features are encoded
-  once in a row, and a draft's short window is encoded without most of its padding
-  (``context_frames``);
-- ``WhisperModel.detect_language`` (overridden): reads the frames the transcription reads;
-- ``WhisperModel.generate_with_fallback`` (wrapped): called once per temperature, its result a
-  tuple (result, avg_logprob, temperature, compression_ratio), temperature > 0 when the window
-  fell back to sampling; its ``options.temperatures`` are cut to the first for a window under
-  SHORT_WINDOW_S (``pad_or_trim`` pads a window with zero frames), its ``options.max_new_tokens``
-  to MAX_TOKENS_PER_S a second of the window's audio, and a loop at temperature 0 is decoded
-  again without the window prompt (``get_prompt``'s layout: ``sot_prev``, the prompt, ``sot``...);
-  in the window that ends a recording, a decoding left open (``_split_segments_by_timestamps``
-  would drop its last start timestamp and seek to it) is taken on from that timestamp by one more
-  ``model.generate`` on the same encoding, and its result handed back in a stand-in holding what
-  ``generate_segments`` reads (``sequences_ids``, ``no_speech_prob``);
-- ``WhisperModel.model`` (the CTranslate2 decoder, replaced to restart its threads),
-  ``max_length``, ``time_precision``, ``hf_tokenizer``, ``feature_extractor`` (``time_per_frame``,
-  ``chunk_length``, ``nb_max_frames``), ``Segment.seek`` and ``Segment.tokens``;
-- ``faster_whisper.tokenizer.Tokenizer`` (``sot_prev``, ``sot``, ``sot_sequence``,
-  ``no_timestamps``, ``eot``, ``timestamp_begin``, ``encode``, ``decode``),
-  ``transcribe.get_ctranslate2_storage``, ``transcribe.get_compression_ratio``, ``vad.get_speech_timestamps``,
-  ``utils.download_model``;
+- ``encode`` (overridden): each 30-s window's encoder output goes to the call's ``on_encoded``
+  (the hesitation probe), a second CTranslate2 model can encode (``Hooks.encoder``), a draft's
+  short window is encoded without most of its padding (``Hooks.context_frames``), a later window
+  that holds only a short remainder raises ``Remainder`` instead (the carry), and the first window
+  is encoded once for the language check and the transcription (with ``detect_language``);
+- ``generate_with_fallback`` (overridden, calling faster-whisper's own once per temperature): its
+  result a tuple (result, avg_logprob, temperature, compression_ratio); its prompt laid out as
+  ``get_prompt`` lays it out (``sot_prev``, the window prompt, ``sot``...);
+- ``model`` (the CTranslate2 decoder), ``max_length``, ``time_precision``, ``hf_tokenizer``,
+  ``feature_extractor``, ``Segment.seek`` and ``Segment.tokens``; the ``Tokenizer``'s special tokens;
 - the order of ``generate_segments``: a window is encoded, decoded, its segments yielded, then the
-  next window is encoded. ProbeQueue relies on it: the segments between two encodings are one window.
+  next window is encoded (the probe takes the segments between two encodings as one window).
 
-``tests/test_engine_contract.py`` checks each of these against the installed faster-whisper without
-running a model, and fails when one changes shape; ``load_model`` logs a warning when a version
-other than TESTED_VERSION is installed. This module imports faster-whisper at import time: import it
-only inside the functions that need it (voicecoach.asr.whisper does).
+What is fixed for a model object is one frozen ``Hooks``; what changes per transcription is one
+``Call``. This module imports faster-whisper at import time: import it inside the functions that
+need it.
 """
 
 from __future__ import annotations
@@ -44,24 +34,19 @@ from functools import lru_cache
 from typing import Callable
 
 import ctranslate2
-import faster_whisper
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.feature_extractor import FeatureExtractor
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_compression_ratio, get_ctranslate2_storage
 
-from voicecoach import __version__, numerics
+from voicecoach import numerics
 from voicecoach.asr.loops import loop_start
 from voicecoach.asr.types import Tuning
 from voicecoach.errors import ModelError
 
 log = logging.getLogger("voicecoach")
 
-# The decoders (by id) that fell back to sampling since their threads started: their threads' random
-# sequences moved on, so the next file would not be heard as in a fresh process (replace_decoder).
-_SAMPLED: set[int] = set()
-TESTED_VERSION = "1.2.1"  # the faster-whisper release the contract test and the evaluation ran on
 RANDOM_SEED = 0
 ENCODED_WINDOW_FRAMES = 1500  # a 30-s window's 3000 mel frames, halved by the encoder
 SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
@@ -70,17 +55,10 @@ SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again 
 # goes beyond: docs/live.md, "A window that loops").
 MAX_TOKENS_PER_S = 10
 EXTRA_TOKENS = 16
-# In the window that holds the end of a recording, Whisper can end its decoding with the timestamp
-# that opens a segment and no text after it: "the next segment starts here and goes on past this
-# window". faster-whisper then encodes a new window from that timestamp to read the last sentence
-# (about a second of encoder, after the stop key in practice). Nothing follows the
-# recording's end, so the decoding is taken on from that timestamp on the window's own encoding
-# (``finish_open``), up to ``Tuning.read_on`` times (docs/performance.md, The last window finishes
-# its sentence).
 
 
 class Remainder(Exception):
-    """Raised out of a transcription (from ``CapturingWhisperModel.encode``) instead of encoding a
+    """Raised out of a transcription (from ``HookedWhisperModel.encode``) instead of encoding a
     window that is a short remainder of its input: ``frames`` spectrogram frames were left after the
     last word Whisper wrote. Everything before them is already yielded."""
 
@@ -89,65 +67,97 @@ class Remainder(Exception):
         self.frames = frames
 
 
-class CapturingWhisperModel(WhisperModel):
-    """faster-whisper's WhisperModel, handing each window's encoder output to ``on_encoded`` (the
-    hesitation probe reuses it, so the probe costs a decoder pass and no second encoding),
-    encoding with ``encoder`` when set and ``use_encoder`` (a model with more threads; see
-    ThreadPlan), and encoding the same features only once in a row.
+@dataclass(frozen=True)
+class Hooks:
+    """What is fixed for one model object (``with_hooks``).
 
-    The hook state (``on_encoded``, ``encoder``, ``use_encoder``, the last encoding) belongs to one
-    transcriber: ``load_model`` hands each caller its own object, sharing only the CTranslate2
-    decoder. Whether that decoder has sampled belongs to the decoder (``has_sampled``), so a
-    transcriber whose shared decoder sampled for another one restarts it too."""
+    Attributes:
+        tuning: which of voicecoach's pieces are on (voicecoach.asr.types.Tuning).
+        encoder: a CTranslate2 Whisper that encodes (more threads than the decoder; ThreadPlan), or None.
+        context_frames: the encoder hears only this many spectrogram frames of a window whose audio
+            fits in half of them (the audio, then zero frames); None: all 30 s, as Whisper was
+            trained. For the cue line's drafts (voicecoach.asr.live.drafter).
+    """
 
-    encoder = None
-    use_encoder = True
-    on_encoded = None
-    _last = None  # (features, encoding) of the last call
-    _window_s = None  # seconds of audio in the window encoded last (the rest of its 30 s is padding)
-    # Most frames to leave: a window after the first of a transcription with no more audio than
-    # that raises Remainder rather than being encoded (voicecoach.asr.whisper.PieceRun carries it
-    # into the next piece). None: every window is transcribed. Set with leave().
-    leave_remainder: int | None = None
-    _windows = 0  # windows encoded since leave()
-    # The encoder hears only this many spectrogram frames of a window whose audio fits in them
-    # (the audio, then zero frames); None: all 30 s, as Whisper was trained. For the cue line's
-    # drafts only (voicecoach.live.drafter): a draft of 3 s is otherwise encoded as a whole window.
+    tuning: Tuning = Tuning()
+    encoder: object | None = None
     context_frames: int | None = None
-    # The transcription under way is of a recording's end: no audio will follow its last window
-    # (voicecoach.asr.whisper.PieceRun sets it for the last piece; see Tuning.read_on).
-    finish_open = False
-    tuning = Tuning()  # which of the pieces above are on (load_model sets the transcriber's)
 
-    def leave(self, most_frames: int | None) -> None:
-        """From the next transcription on, leave a later window of at most ``most_frames`` (see
-        ``leave_remainder``); None: transcribe every window."""
-        self.leave_remainder, self._windows = most_frames, 0
+
+@dataclass
+class Call:
+    """One transcription's state (``HookedWhisperModel.run``).
+
+    Attributes:
+        on_encoded: gets each window's encoder output (the hesitation probe), or None.
+        leave_frames: a window after the first with at most this many frames of audio raises
+            Remainder rather than being encoded (the carry into the next piece); None: every window
+            is transcribed.
+        finish_open: no audio follows this transcription's last window (``Tuning.read_on``).
+        windows: windows encoded so far.
+        window_s: seconds of audio in the window encoded last (the rest of its 30 s is padding).
+    """
+
+    on_encoded: Callable | None = None
+    leave_frames: int | None = None
+    finish_open: bool = False
+    windows: int = 0
+    window_s: float | None = None
+
+
+@dataclass
+class _Decoder:
+    """Whether a CTranslate2 decoder fell back to sampling since its threads started (its threads'
+    random sequences moved on, so the next file would not be heard as in a fresh process). Shared
+    by every model object on that decoder."""
+
+    sampled: bool = False
+
+
+class HookedWhisperModel(WhisperModel):
+    """faster-whisper's WhisperModel with voicecoach's hooks (the module docstring lists them).
+
+    ``load_model`` hands each transcriber its own object (the weights shared), ``with_hooks`` sets
+    its ``Hooks``, and ``run`` transcribes with one ``Call``."""
+
+    hooks = Hooks()
+    call = Call()
+    decoder_state = _Decoder()
+    _last = None  # (features, encoding) of the last window encoded (Tuning.encode_once)
+
+    def run(self, samples, call: Call, **options):
+        """faster-whisper's ``transcribe(samples, **options)``, its segments, with ``call``'s hooks."""
+        self.call = call
+        try:
+            segments, _ = self.transcribe(samples, **options)
+            yield from segments
+        finally:
+            self.call = Call()
 
     def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
-        tuning = self.tuning
-        if tuning.short_window_greedy and self._window_s is not None and self._window_s < SHORT_WINDOW_S \
+        tuning, window_s = self.hooks.tuning, self.call.window_s
+        if tuning.short_window_greedy and window_s is not None and window_s < SHORT_WINDOW_S \
                 and len(options.temperatures) > 1:
             # A remainder window (Whisper's last segment ended just before the piece's end; seen:
             # 0.26 s left of a 30-s piece of the lecture) decodes badly at temperature 0 and then
             # samples at every other temperature: 19 s for nothing on 2 cores. It is decoded once.
             options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
-        if tuning.token_cap and self._window_s is not None:
+        if tuning.token_cap and window_s is not None:
             # A window that loops ("you know, you know, ...") is decoded to Whisper's 448 tokens at
             # every temperature: 6.2 s of the lecture's end took 19 s that way. Speech needs far
             # fewer tokens than MAX_TOKENS_PER_S, so a loop is cut where no speech could go on.
-            cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * self._window_s) + EXTRA_TOKENS))
+            cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * window_s) + EXTRA_TOKENS))
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
         if tuning.loop_retry:
             result = self._fallback(encoder_output, prompt, tokenizer, options)
         else:
             result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
-        if self.finish_open and tuning.read_on and result[2] == 0 and self._window_s is not None \
-                and self._window_s < self.feature_extractor.chunk_length:
+        if self.call.finish_open and tuning.read_on and result[2] == 0 and window_s is not None \
+                and window_s < self.feature_extractor.chunk_length:
             result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
-            _SAMPLED.add(id(self.model))
+            self.decoder_state.sampled = True
         return result
 
     def _fallback(self, encoder_output, prompt, tokenizer, options):
@@ -189,15 +199,16 @@ class CapturingWhisperModel(WhisperModel):
         tokens = list(result[0].sequences_ids[0])
         ts = tokenizer.timestamp_begin
         added = False
-        for _ in range(self.tuning.read_on):
+        window_s = self.call.window_s
+        for _ in range(self.hooks.tuning.read_on):
             if len(tokens) < 2 or tokens[-1] < ts or tokens[-2] < ts:
                 break
             opened_s = (tokens[-1] - ts) * self.time_precision
-            if opened_s >= self._window_s - SHORT_WINDOW_S / 2:
+            if opened_s >= window_s - SHORT_WINDOW_S / 2:
                 break
             # (as many tokens as the audio after it could hold: a loop is cut where speech could not go on)
             room = min((options.max_new_tokens or self.max_length) - len(tokens),
-                       int(MAX_TOKENS_PER_S * (self._window_s - opened_s)) + EXTRA_TOKENS)
+                       int(MAX_TOKENS_PER_S * (window_s - opened_s)) + EXTRA_TOKENS)
             if room < 2:
                 break
             # This window's text so far goes before the start of transcript, as the previous text
@@ -233,7 +244,7 @@ class CapturingWhisperModel(WhisperModel):
                 k = next(k for k in range(1, len(new) + 1)
                          if len(tokenizer.decode([t for t in new[:k] if t < tokenizer.eot]).split()) > keep) - 1
                 new = [t for t in new[:k] if t < tokenizer.eot]
-                new.append(ts + min(int(self._window_s / self.time_precision), ENCODED_WINDOW_FRAMES))
+                new.append(ts + min(int(window_s / self.time_precision), ENCODED_WINDOW_FRAMES))
                 text = tokenizer.decode(new[:-1]).strip()
             if not text or (options.compression_ratio_threshold is not None
                             and get_compression_ratio(text) > options.compression_ratio_threshold):
@@ -250,39 +261,41 @@ class CapturingWhisperModel(WhisperModel):
         # the transcription reads (its content_frames leave out the last one). In a piece under
         # 30 s the two first windows then differ, and the window was encoded twice (0.4 s of a
         # 1.2-s clip on 2 cores). Without that frame the check hears what is transcribed.
-        if self.tuning.encode_once and audio is None and features is not None \
+        if self.hooks.tuning.encode_once and audio is None and features is not None \
                 and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
             features = features[..., :-1]
         return super().detect_language(audio=audio, features=features, **kwargs)
 
     def encode(self, features):
+        hooks, call = self.hooks, self.call
         # faster-whisper pads a window's spectrogram with zero frames (pad_or_trim); a real frame,
         # even of digital silence, is never all zero after its log-mel normalisation
         frames = features if features.ndim == 2 else features[0]
         real = np.flatnonzero(np.any(frames != 0, axis=0))
         frames_in = int(real[-1]) + 1 if real.size else 0
-        self._window_s = frames_in * self.feature_extractor.time_per_frame
-        if self.context_frames is not None and frames_in <= self.context_frames // 2:
+        call.window_s = frames_in * self.feature_extractor.time_per_frame
+        if hooks.context_frames is not None and frames_in <= hooks.context_frames // 2:
             # (at least as much padding as audio: with none, base looped on 6 s of the lecture)
-            features = features[..., : self.context_frames]
-        if self.leave_remainder is not None:
+            features = features[..., : hooks.context_frames]
+        if call.leave_frames is not None:
             # a later window starts where the last word Whisper wrote ended; it holds the rest
-            self._windows += 1
-            if self._windows > 1 and frames_in <= self.leave_remainder:
+            call.windows += 1
+            if call.windows > 1 and frames_in <= call.leave_frames:
                 raise Remainder(frames_in)
-        if self.tuning.encode_once and self._last is not None and self._last[0].shape == features.shape \
+        if hooks.tuning.encode_once and self._last is not None and self._last[0].shape == features.shape \
                 and np.array_equal(self._last[0], features):
             # faster-whisper 1.2 encodes the first window twice: to detect the language, then
             # to transcribe it (0.4 s on 2 cores; see detect_language for pieces under 30 s)
             encoding = self._last[1]
-        elif self.encoder is None or not self.use_encoder:
+        elif hooks.encoder is None:
             encoding = super().encode(features)
         else:
             batch = features if features.ndim == 3 else np.expand_dims(features, 0)
-            encoding = self.encoder.encode(get_ctranslate2_storage(batch))
-        self._last = (features, encoding)
-        if self.on_encoded:
-            self.on_encoded(encoding)
+            encoding = hooks.encoder.encode(get_ctranslate2_storage(batch))
+        if hooks.tuning.encode_once:
+            self._last = (features, encoding)
+        if call.on_encoded:
+            call.on_encoded(encoding)
         return encoding
 
 
@@ -339,53 +352,12 @@ def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
     ``replicas`` workers that run calls from different Python threads side by side (they share
     the weights: a second one costs no memory to speak of)."""
     numerics.freeze()
-    model = ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
-                                       inter_threads=replicas)
-    _SAMPLED.discard(id(model))  # (a new model has not sampled; a dead one's id can be reused)
-    return model
-
-
-def decoder_seconds(path: str, compute_type: str, threads: tuple[int, ...], steps: int, rounds: int) -> list[float]:
-    """For each thread count, the best of ``rounds`` timings of ``steps`` beam-search steps (beam 5)
-    of the Whisper in ``path``, alternating between the counts (voicecoach.asr.threads).
-
-    The encoder output is fixed noise of a 30-s window's shape, and the end of text is suppressed,
-    so every timing runs its steps whatever the weights write; a step's work does not depend on
-    the values."""
-    import time
-
-    from tokenizers import Tokenizer as HFTokenizer
-
-    models = [ct2_whisper(path, compute_type, t) for t in threads]
-    probe = models[0].encode(get_ctranslate2_storage(np.zeros((1, models[0].n_mels, 2), np.float32)), to_cpu=True)
-    width = np.asarray(probe).shape[-1]  # the model's width, read from a two-frame encoding
-    shape = (1, ENCODED_WINDOW_FRAMES, width)
-    memory = get_ctranslate2_storage(np.random.default_rng(RANDOM_SEED).standard_normal(shape, dtype=np.float32))
-    vocab = HFTokenizer.from_file(f"{path}/tokenizer.json")
-    start, end = vocab.token_to_id("<|startoftranscript|>"), vocab.token_to_id("<|endoftext|>")
-    best = [float("inf")] * len(models)
-    for _ in range(rounds):
-        for i, model in enumerate(models):
-            t = time.perf_counter()
-            model.generate(memory, [[start]], beam_size=5, max_length=1 + steps, suppress_tokens=[-1, end],
-                           suppress_blank=False)
-            best[i] = min(best[i], time.perf_counter() - t)
-    return best
-
-
-def check_version() -> str | None:
-    """A one-line warning when the installed faster-whisper is not the tested one (else None)."""
-    if faster_whisper.__version__ == TESTED_VERSION:
-        return None
-    return (f"faster-whisper {faster_whisper.__version__} is installed; voicecoach {__version__} was tested with "
-            f"{TESTED_VERSION}, and counts could differ (run pytest tests/test_engine_contract.py)")
+    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
+                                      inter_threads=replicas)
 
 
 @lru_cache(maxsize=2)
-def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) -> CapturingWhisperModel:
-    warning = check_version()
-    if warning:
-        log.warning(warning)
+def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) -> HookedWhisperModel:
     # Whisper falls back to sampling (temperature > 0) when a window decodes badly, as a run of
     # "uh uh uh" often does. CTranslate2 seeds each worker thread's generator from this seed when
     # the thread first samples, so the same file gives the same transcript; after a file that
@@ -396,12 +368,12 @@ def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) ->
         model = None
         if downloads:
             try:
-                model = CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                              local_files_only=True)
+                model = HookedWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
+                                           local_files_only=True)
             except Exception:  # not cached yet: the user named a model that must be downloaded
                 log.warning("downloading model '%s' (needs internet)", path)
         if model is None:
-            model = CapturingWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+            model = HookedWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     except Exception as e:  # CTranslate2 and huggingface_hub raise many types
         how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
                if downloads else "its files are damaged or not a CTranslate2 Whisper model")
@@ -409,43 +381,50 @@ def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) ->
         raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
     if numerics.active() == numerics.REPRODUCIBLE:
         model.feature_extractor = FixedOrderFeatures(model.feature_extractor)
-    _SAMPLED.discard(id(model.model))
+    model.decoder_state = _Decoder()
     return model
 
 
-def load_model(path: str, compute_type: str, threads: int, downloads: bool) -> CapturingWhisperModel:
-    """A model for one transcriber. The weights are loaded once per process and shared; the
-    returned object and its hook state are this caller's own (a shallow copy)."""
-    return copy.copy(_load_shared(path, compute_type, threads, downloads))
+def load_model(path: str, compute_type: str, threads: int, downloads: bool, hooks: Hooks) -> HookedWhisperModel:
+    """A model object for one transcriber, with ``hooks``. The weights are loaded once per process
+    and shared (so is the decoder, and whether it sampled); the object is the caller's own."""
+    return with_hooks(_load_shared(path, compute_type, threads, downloads), hooks)
 
 
-def draft_model(model: CapturingWhisperModel, context_s: float) -> CapturingWhisperModel:
+def with_hooks(model: HookedWhisperModel, hooks: Hooks) -> HookedWhisperModel:
+    """A model object on ``model``'s weights and decoder with ``hooks`` (nothing encoded yet)."""
+    own = copy.copy(model)
+    own.hooks, own.call, own._last = hooks, Call(), None
+    return own
+
+
+def draft_model(model: HookedWhisperModel, context_s: float) -> HookedWhisperModel:
     """A model object for quick drafts on another thread beside ``model``'s transcriptions: the
-    same weights, hook state of its own (no probe hook, no last encoding, no remainder left), the
-    encoder hearing ``context_s`` of a short window (``context_frames``). When ``model`` encodes on a
+    same weights, the encoder hearing ``context_s`` of a short window. When ``model`` encodes on a
     CTranslate2 model of its own (ThreadPlan), the drafts encode and decode on that one, so they
-    never queue behind the decoder; ``model`` only encodes there, which a draft does not change."""
-    quick = copy.copy(model)
-    quick.on_encoded, quick._last, quick.leave_remainder, quick.finish_open = None, None, None, False
-    if quick.encoder is not None:
-        quick.model, quick.encoder = quick.encoder, None
-    quick.context_frames = int(context_s / quick.feature_extractor.time_per_frame)
+    never queue behind the decoder. A draft never samples (greedy), so it never restarts a decoder."""
+    frames = int(context_s / model.feature_extractor.time_per_frame)
+    quick = with_hooks(model, dataclasses.replace(model.hooks, encoder=None, context_frames=frames))
+    if model.hooks.encoder is not None:
+        quick.model = model.hooks.encoder
+    quick.decoder_state = _Decoder()
     return quick
 
 
-def has_sampled(model: CapturingWhisperModel) -> bool:
+def has_sampled(model: HookedWhisperModel) -> bool:
     """Did ``model``'s decoder fall back to sampling since its threads started (for any transcriber)?"""
-    return id(model.model) in _SAMPLED
+    return model.decoder_state.sampled
 
 
-def replace_decoder(model: CapturingWhisperModel, path: str, compute_type: str, threads: int) -> None:
+def replace_decoder(model: HookedWhisperModel, path: str, compute_type: str, threads: int) -> None:
     """Give ``model`` a new decoder on the same weights (new threads, seeded afresh). Other
     transcribers keep the old one (still marked as sampled) until they replace it too."""
     model.model = None  # the old weights go first: two copies at once raised the peak by ~100 MB
     model.model = ct2_whisper(path, compute_type, threads)
+    model.decoder_state = _Decoder()
 
 
-def decoder(model: CapturingWhisperModel):
+def decoder(model: HookedWhisperModel):
     """The CTranslate2 Whisper that decodes for ``model`` now."""
     return model.model
 
@@ -485,7 +464,7 @@ class ProbeText:
     single_token: Callable[[str], int | None]
 
 
-def probe_text(model: CapturingWhisperModel, previous: str, language: str) -> ProbeText:
+def probe_text(model: HookedWhisperModel, previous: str, language: str) -> ProbeText:
     tok = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
     hf = model.hf_tokenizer
 
@@ -497,7 +476,7 @@ def probe_text(model: CapturingWhisperModel, previous: str, language: str) -> Pr
     return ProbeText(head=head, eot=tok.eot, decode=tok.decode, single_token=single)
 
 
-def window_job(model: CapturingWhisperModel, segments: list, encoding, offset_s: float) -> tuple:
+def window_job(model: HookedWhisperModel, segments: list, encoding, offset_s: float) -> tuple:
     """One finished window for the probe: (encoder output, its text tokens, faster-whisper's words,
     (start_s, end_s) of the window, offset_s of the piece)."""
     fe = model.feature_extractor

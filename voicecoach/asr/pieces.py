@@ -2,7 +2,7 @@
 
 Every recording is transcribed in pieces of at most PIECE_S, each cut at the quietest CUT_FRAME_S
 of the last PIECE_SEARCH_S before its limit, so no word is split. A cut depends only on the audio
-before it: a live transcriber that sees the answer as it is spoken (voicecoach.live) finds the
+before it: a live transcriber that sees the answer as it is spoken (voicecoach.asr.live) finds the
 same cuts as `voicecoach score` of the saved file, and so hears the same pieces, and writes the same
 words. Pieces also bound memory: faster-whisper computes the spectrogram of its whole input at
 once (an hour of audio peaked at 3.7 GB RSS).
@@ -11,7 +11,7 @@ The piece length is a trade (docs/live.md has the measurements): the shorter the
 is left to transcribe when the speaker stops, and the more 30-s windows the encoder runs (a piece
 of any length is padded to one window). A piece's remainder (the audio after the last word Whisper
 wrote in it, at most CARRY_S) is carried into the next piece rather than run as a window of its own,
-and the next piece is cut so that the two fit PIECE_S (voicecoach.asr.whisper.PieceRun.next_cut):
+and the next piece is cut so that the two fit PIECE_S (voicecoach.asr.run.PieceRun.next_cut):
 that cut depends on the transcription of the piece before it, which the live transcriber knows
 when it cuts.
 """

@@ -21,8 +21,8 @@ words read fast. ``voicecoach.analysis.recovery`` decides with the audio at that
 from __future__ import annotations
 
 import logging
-
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Callable
 
 from voicecoach.asr.types import HesitationCue
 
@@ -131,3 +131,56 @@ def _cues(logits, text: ProbeText, tokens, words, window_s, offset_s, ids) -> li
         cues.append(HesitationCue(start_s=round(offset_s + float(start), 3), end_s=round(offset_s + float(end), 3),
                                   probability=round(float(prob), 5)))
     return cues
+
+
+class ProbeQueue:
+    """Hands each finished 30-s window to the hesitation probe, which runs in a thread beside the
+    transcription.
+
+    faster-whisper encodes a window, decodes it, yields its segments, then encodes the next one. So
+    when an encoding arrives, the segments added since the previous one are a finished window, and
+    its probe starts right then: it reads window k while the decoder writes window k+1, rather than
+    competing with the encoder for the cores. With ``group`` > 1 the windows are handed over
+    ``group`` at a time (and the rest at the end), for one batched probe call (see ThreadPlan).
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, probe: Callable[[list], list], group: int = 1):
+        self._pool, self._probe, self._group = pool, probe, max(1, group)
+        self._futures: list = []
+        self._ready: list = []  # finished windows not yet handed over: (segments, encoding, offset_s)
+        self._window: list = []
+        self._encoding = None
+        self.offset_s = 0.0  # where the current piece starts in the recording
+
+    def encoded(self, encoding) -> None:
+        self.flush()
+        self._encoding = encoding
+
+    def add(self, segment) -> None:
+        self._window.append(segment)
+
+    def flush(self) -> None:
+        """The window so far is finished: probe it (or keep it for the next group)."""
+        if self._window and self._encoding is not None:
+            self._ready.append((self._window, self._encoding, self.offset_s))
+            if len(self._ready) >= self._group:
+                self._hand_over()
+        self._window = []
+
+    def _hand_over(self) -> None:
+        if self._ready:
+            self._futures.append(self._pool.submit(self._probe, self._ready))
+        self._ready = []
+
+    def cues(self) -> list:
+        self.flush()
+        self._hand_over()
+        return [c for f in self._futures for c in f.result()]
+
+    def take(self, other: "ProbeQueue") -> None:
+        """Probe ``other``'s windows as this queue's, after its own (PieceRun.adopt)."""
+        self.flush()
+        self._hand_over()
+        other.flush()
+        other._hand_over()
+        self._futures.extend(other._futures)

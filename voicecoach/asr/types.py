@@ -164,7 +164,7 @@ class TranscriptionOptions:
             stretch (WER 0.299 with it, 0.222 without; scripts/evaluate.py). Silero still runs
             either way to skip pieces with no speech at all, so silence and noise give no text.
         cpu_threads: threads for CTranslate2 in all (0 = one per core): the decoder gets half,
-            the encoder all, the hesitation probe the other half (voicecoach.asr.whisper.ThreadPlan).
+            the encoder all, the hesitation probe the other half (voicecoach.asr.transcriber.ThreadPlan).
         compute_type: CTranslate2 quantisation; int8 is fastest on CPU.
         language: the language to transcribe; None lets a multilingual model detect it.
         initial_prompt: text to condition the first window on (None = nothing). faster-whisper
@@ -178,7 +178,7 @@ class TranscriptionOptions:
             earlier windows behind it wrote none of minute 3's hesitations (docs/fillers.md).
         refill: transcribe again, on its own, any stretch of at least 2 s where Silero hears speech
             and Whisper wrote no word (it can jump its timestamps past speech: under the verbatim
-            prompt base skipped 14 s of the 203-s lecture; voicecoach.asr.whisper.untranscribed).
+            prompt base skipped 14 s of the 203-s lecture; voicecoach.asr.refill.untranscribed).
         check_language: with a multilingual model, detect the language first and decline to
             transcribe speech where another language ranks above ``language``.
         piece_s: the recording is transcribed in pieces of at most this length, cut at quiet points

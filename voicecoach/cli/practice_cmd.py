@@ -145,7 +145,7 @@ def practice(
         return bar
 
     def cue_line(s, f) -> Text:
-        """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.live)."""
+        """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.asr.live)."""
         t = Text("\n")
         if not f.keeping_up:
             t.append(f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "

@@ -9,7 +9,7 @@ one `voicecoach sessions rescore` writes from the saved file: the same samples, 
 the same order (but see the tries below).
 
 A second thread writes quick drafts of the newest few seconds (greedy, no refill), only for the
-cue line (``LiveFigures``): the pieces are up to 30 s long, and the cues must follow the speech
+cue line (voicecoach.analysis.cues computes its figures from :meth:`LiveTranscriber.heard`): the pieces are up to 30 s long, and the cues must follow the speech
 within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
 are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
@@ -32,15 +32,11 @@ from typing import Callable
 
 import numpy as np
 
-from voicecoach.analysis.fillers import find_fillers
-from voicecoach.analysis.pauses import PauseOptions, is_gap
 from voicecoach.asr.types import Segment, Transcript, Word
 from voicecoach.audio.load import SAMPLE_RATE
 
 log = logging.getLogger("voicecoach")
 
-PACE_WINDOW_S = 30.0  # the cue line's pace is over the last 30 s transcribed
-PACE_AFTER_S = 20.0  # ... once this much speech is transcribed
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
 # A new draft waits for this much new audio (practice hands over 1-s chunks). 2 s since drafts are one
 # window each (below): the cue line at most 2.9-5.2 s behind on the AVX2 host, against 5.4-7.2 s with
@@ -110,25 +106,20 @@ def as_saved(block: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class LiveFigures:
-    """What the cue line shows.
+class Heard:
+    """What the live transcript holds now, for the cue line (voicecoach.analysis.cues).
 
     Attributes:
-        heard_s: how far into the answer the transcript (pieces and drafts) reaches.
-        words: words so far.
-        fillers: fillers so far (as the report counts them).
-        pace_wpm: words per minute over the last PACE_WINDOW_S heard, once PACE_AFTER_S are (else None).
-        behind_s: recorded audio no piece has transcribed yet.
-        keeping_up: False while the pieces are more than BEHIND_S behind (a slow machine or a big
-            model): the cue figures lag, the report is still complete, only later.
+        version: grows whenever the transcript does.
+        segments: the pieces' segments, then the drafts' after them.
+        heard_s: how far into the answer the pieces and drafts reach.
+        committed_s: how far the pieces (what the report will hold) reach.
     """
 
+    version: int
+    segments: tuple[Segment, ...]
     heard_s: float
-    words: int
-    fillers: int
-    pace_wpm: float | None
-    behind_s: float
-    keeping_up: bool
+    committed_s: float
 
 
 @dataclass(frozen=True)
@@ -139,7 +130,7 @@ class Guess:
         start: where the open piece began (samples).
         end: how far the recording reached then (samples).
         speech_end: where Silero's last speech in it ended (samples into the recording).
-        tried: what the try wrote (voicecoach.asr.whisper.LastTry).
+        tried: what the try wrote (voicecoach.asr.run.LastTry).
     """
 
     start: int
@@ -152,7 +143,7 @@ def speech_end(samples: np.ndarray) -> int | None:
     """Where the last speech in ``samples`` ends, when Silero hears at least QUIET_S of quiet after
     it before their end; None while the speech goes on, or where there is none."""
     from voicecoach.asr import engine
-    from voicecoach.asr.whisper import MIN_SPEECH_MS
+    from voicecoach.asr.transcriber import MIN_SPEECH_MS
 
     spans = engine.speech_spans(samples, MIN_SPEECH_MS, min_silence_ms=int(QUIET_S * 1000), pad_ms=0)
     if not spans or spans[-1][1] + QUIET_S * SAMPLE_RATE > len(samples):
@@ -190,8 +181,6 @@ class LiveTranscriber:
         self._draft: list[Segment] = []
         self._drafted_to = 0  # samples drafted
         self._version = 0
-        self._figures: tuple[int, LiveFigures] | None = None
-        self._logged_at = -1.0
         self.error: BaseException | None = None
         self._run = transcriber.begin()
         from voicecoach.audio.features import TrackBuilder
@@ -264,8 +253,6 @@ class LiveTranscriber:
                 t0 = time.monotonic()
                 segs = self._guessed(samples, start) if last else None
                 if segs is None:
-                    if last:  # after the stop no draft begins (one begun before it ends beside this piece)
-                        self.transcriber.decode_alone()
                     with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
                         segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
                     log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
@@ -399,35 +386,12 @@ class LiveTranscriber:
         g = self._guess
         return None if g is None else g.end / SAMPLE_RATE
 
-    def figures(self, elapsed_s: float) -> LiveFigures:
-        """The cue line's figures now (recomputed only when the transcript grew)."""
+    def heard(self) -> Heard:
+        """The transcript so far: the pieces', then the drafts'."""
         with self._lock:
-            version = self._version
-            behind = max(0.0, elapsed_s - self._committed_to / SAMPLE_RATE)
-            cached = self._figures
-            if cached is None or cached[0] != version:
-                segs = tuple(self._committed) + tuple(self._draft)
-                heard = max(self._committed_to, self._drafted_to) / SAMPLE_RATE
-            else:
-                segs = None
-        if segs is None:
-            f = cached[1]
-        else:
-            t = Transcript(segments=segs, duration_s=heard, verbatim=bool(self.transcriber.options.window_prompt))
-            spoken = [w for w in t.words if not is_gap(w, PauseOptions())]
-            pace = None
-            if spoken and heard - spoken[0].start_s >= PACE_AFTER_S:
-                lo = max(spoken[0].start_s, heard - PACE_WINDOW_S)
-                pace = float(sum(lo <= w.start_s < heard for w in spoken) * 60 / max(heard - lo, 1e-6))
-            f = LiveFigures(heard_s=heard, words=len(spoken), fillers=len(find_fillers(t)), pace_wpm=pace,
-                            behind_s=0.0, keeping_up=True)
-            with self._lock:
-                self._figures = (version, f)
-        if elapsed_s - self._logged_at >= 1.0:
-            self._logged_at = elapsed_s
-            log.debug("live: cue at %.1f s recorded: heard to %.1f s, %d fillers, pace %s", elapsed_s, f.heard_s,
-                      f.fillers, "-" if f.pace_wpm is None else f"{f.pace_wpm:.0f}")
-        return replace(f, behind_s=behind, keeping_up=behind <= BEHIND_S)
+            return Heard(version=self._version, segments=tuple(self._committed) + tuple(self._draft),
+                         heard_s=max(self._committed_to, self._drafted_to) / SAMPLE_RATE,
+                         committed_s=self._committed_to / SAMPLE_RATE)
 
     def finish(self, timeout_s: float | None = None) -> Transcript:
         """The whole transcript, once the recorder has stopped (it has handed over its last chunk)."""
@@ -460,37 +424,24 @@ def drafter(transcriber):
     weights and options, but greedy at temperature 0 (it never samples, so the pieces' random
     sequence stays the file path's), without the language check, the probe, the refill, the
     compression test, the hallucination check, or a window for a remainder of up to DRAFT_REMAINDER_S,
-    on a model object of its own (``engine.draft_model``: the pieces' hook state is untouched)."""
-    from copy import copy
-
-    from voicecoach.asr import engine
-
+    on a model object of its own (the pieces' is untouched)."""
     o = transcriber.options
-    quick = copy(transcriber)  # (not a new WhisperTranscriber: that resolves the model again)
-    quick.options = replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False,
-                            carry_s=DRAFT_REMAINDER_S,  # (what a piece would carry, a draft leaves: none follows)
-                            extra={**o.extra, "temperature": 0.0, "compression_ratio_threshold": None,
-                                   "hallucination_silence_threshold": None})
-    quick._model = engine.draft_model(transcriber.model, DRAFT_CONTEXT_S)
-    quick._probe_tools = None
-    return quick
+    return transcriber.drafter(replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False,
+                                       carry_s=DRAFT_REMAINDER_S,  # (what a piece would carry, a draft leaves: none follows)
+                                       extra={**o.extra, "temperature": 0.0, "compression_ratio_threshold": None,
+                                              "hallucination_silence_threshold": None}), DRAFT_CONTEXT_S)
 
 
 def draft(quick, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
     """A quick transcript of ``samples`` for the cue line only, with a ``drafter``: as a piece is
     transcribed (Silero's check), but greedy, without the refill, and cut short at a greedy loop
-    (``before_loop``)."""
-    from voicecoach.asr.whisper import PieceRun
-
-    # (a greedy loop stops at engine.MAX_TOKENS_PER_S, as in every window: 0.4's drafts looped to
-    # Whisper's 448 tokens, 5-6 s for a 3-s draft)
-    run = PieceRun(quick)
-    run._started = True  # (not _start: a shared decoder must not be restarted under the pieces)
-    run.language = language
+    (``before_loop``; a greedy loop also stops at engine.MAX_TOKENS_PER_S, as in every window)."""
+    run = quick.begin()
+    run.state.language, run.state.checked = language, True
     try:
         segs = run.add(samples, offset_s)
     finally:
-        run.aside.shutdown(cancel_futures=True)
+        run.close()
     out = []
     for seg in segs:
         words = before_loop(seg.words)
