@@ -49,7 +49,6 @@ PIECES: dict[str, tuple[dict, dict]] = {
     "carry": ({}, {"carry_s": 0.0}),
     "refill": ({}, {"refill": False}),
     "trailing_refill": ({"trailing_refill": False}, {}),
-    "time_decoder": ({"time_decoder": False}, {}),
     "probe_own_model": ({"probe_own_model": False}, {}),
 }
 

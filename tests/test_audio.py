@@ -244,23 +244,6 @@ def test_alsa_messages_go_to_the_debug_log_not_stderr():
     assert "ALSA " in quiet.stdout and "snd_pcm_open" in quiet.stdout, quiet.stdout
 
 
-def test_a_stalled_piece_logs_where_it_is(monkeypatch, caplog):
-    """StallWatch logs the stack of a block that runs past STALL_S, and nothing for a quick one."""
-    import logging
-    import time
-
-    from voicecoach.asr import live
-
-    caplog.set_level(logging.INFO, "voicecoach")
-    monkeypatch.setattr(live, "STALL_S", 0.1)
-    with live.StallWatch("quick"):
-        pass
-    with live.StallWatch("slow piece"):
-        time.sleep(0.4)
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 1 and "slow piece still running" in lines[0] and "time.sleep(0.4)" in lines[0]
-
-
 def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
     """The worker looks for a piece (none yet), and the stop key sets the end of the recording
     while it looks: the last piece is still transcribed (0.5.1's first version ended without it)."""

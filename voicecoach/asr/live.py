@@ -4,13 +4,12 @@ The recorder hands its chunks to :meth:`LiveTranscriber.on_chunk`. The chunks ar
 saved FLAC holds them (16-bit). A worker thread cuts them into the pieces `voicecoach score` would
 cut the file into (``PieceRun.next_cut``: a cut depends only on the audio before it and on what
 the pieces before it left over) and transcribes each piece once it is cut, so after the stop only
-the last piece is left. The transcript is the
-one `voicecoach sessions rescore` writes from the saved file: the same samples, the same pieces,
-the same order (but see the tries below).
+the last piece is left. The transcript is the one `voicecoach sessions rescore` writes from the
+saved file: the same samples, the same pieces, the same order (but see the tries below).
 
 A second thread writes quick drafts of the newest few seconds (greedy, no refill), only for the
-cue line (voicecoach.analysis.cues computes its figures from :meth:`LiveTranscriber.heard`): the pieces are up to 30 s long, and the cues must follow the speech
-within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
+cue line (voicecoach.analysis.cues computes its figures from :meth:`LiveTranscriber.heard`): the
+pieces are up to 30 s long, and the cues must follow the speech within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
 are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
 keeping up, and the cue line says so).
@@ -38,65 +37,21 @@ from voicecoach.audio.load import SAMPLE_RATE
 log = logging.getLogger("voicecoach")
 
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
-# A new draft waits for this much new audio (practice hands over 1-s chunks). 2 s since drafts are one
-# window each (below): the cue line at most 2.9-5.2 s behind on the AVX2 host, against 5.4-7.2 s with
-# 3-s drafts of up to three windows (docs/performance.md, "Drafts without their second window").
-DRAFT_MIN_S = 2.0
-DRAFT_MAX_S = 6.0  # and reads at most this much
-# A draft's encoder hears 20 s (its 2-6 s of audio, then zero frames), not Whisper's 30: it takes half
-# the time (lecture, 1 thread: 0.30 s against 0.61 at the median, 0.76 against 2.24 at most), and the
-# drafts read as well against the pieces; at 15 s and 10 s they wrote more false fillers
-# (docs/live.md, "A shorter window for the drafts").
+# Drafts (docs/live.md, "Drafts beside the pieces", has the measurements behind each figure):
+DRAFT_MIN_S = 2.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
+DRAFT_MAX_S = 6.0  # ... and reads at most this much
+# A draft's encoder hears 20 s (its audio, then zero frames), not 30: half the time, read as well;
+# at 15 s and 10 s the drafts wrote more false fillers.
 DRAFT_CONTEXT_S = 20.0
-# What Whisper's first window of a draft leaves, when it is at most this much, is not read as a window
-# of its own (it often was: 0.02-0.7 s, encoded and decoded, sometimes twice, 2-3.5 s for a 3-s draft
-# against ~1 s on the AVX2 host, and the cue line fell behind); the next piece reads it. Nor does a draft
-# retry a loop without the prompt (no compression test; ``before_loop`` cuts a loop anyway), or read
-# its window again 1 s in when the first segment looks like a hallucination (faster-whisper's
-# hallucination check; Silero's check before the draft stays).
+# What a draft's first window leaves, up to this much, is not read as a window of its own (the next
+# piece reads it): those windows were mostly false fillers, and doubled a draft's time.
 DRAFT_REMAINDER_S = 1.0
-# A draft never samples, so it cannot fall back where a piece would: it keeps its words up to a loop
-# (voicecoach.asr.loops).
-# Once the speaker has been quiet this long (Silero, on the open piece: spans this close are one,
-# unpadded), the worker, when it has no piece to transcribe, transcribes the open piece as the last piece
-# would be: a stop key pressed in that pause, with no speech after it, takes that transcript. 0.7 s: past
-# the natural 0.5-1.0 s pause's short end, so not every pause between sentences costs a try
-# (docs/live.md, "The last piece ahead, at a pause").
+# Once the speaker has been quiet this long (Silero on the open piece, unpadded), the idle worker
+# transcribes the open piece as the last piece would be; 0.7 s is past a natural pause between
+# sentences (docs/live.md, "The last piece ahead, at a pause").
 QUIET_S = 0.7
-# ... when the open piece holds at least this much: a shorter last piece takes ~1.5 s after the stop anyway.
-GUESS_FROM_S = 5.0
+GUESS_FROM_S = 5.0  # ... if it holds this much: a shorter last piece is quick after the stop anyway
 SPEECH_SAME = int(0.05 * SAMPLE_RATE)  # Silero's last speech ends within this of the guess's: no new speech
-# A piece or draft still running after this long has its thread's stack logged (-v). It found why a
-# 3-s draft "took" 186 s in a 10-minute benchmark: the benchmark left practice's stderr pipe unread,
-# and the log's write blocked (docs/performance.md).
-STALL_S = 30.0
-
-
-class StallWatch:
-    """``with StallWatch(what):`` logs the calling thread's stack once if the block runs longer
-    than STALL_S (to find where a stall happens; it changes nothing else)."""
-
-    def __init__(self, what: str):
-        self.what = what
-        self._ident = threading.get_ident()
-        self._timer = threading.Timer(STALL_S, self._log)
-        self._timer.daemon = True
-
-    def _log(self) -> None:
-        import sys
-        import traceback
-
-        frame = sys._current_frames().get(self._ident)
-        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)"
-        log.info("live: %s still running after %.0f s; its stack:\n%s", self.what, STALL_S, stack)
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._timer.cancel()
-        return False
 
 
 def as_saved(block: np.ndarray) -> np.ndarray:
@@ -253,8 +208,7 @@ class LiveTranscriber:
                 t0 = time.monotonic()
                 segs = self._guessed(samples, start) if last else None
                 if segs is None:
-                    with StallWatch(f"piece {start / SAMPLE_RATE:.1f} s"):
-                        segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
+                    segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
                     log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
                              (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
                 self._guess = None
@@ -292,8 +246,7 @@ class LiveTranscriber:
             return False  # (this pause is read already)
         t0 = time.monotonic()
         try:
-            with StallWatch(f"guess {start / SAMPLE_RATE:.1f} s"):
-                tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
+            tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
         except Exception:  # (the run's state was put back: the last piece is transcribed after the stop)
             log.exception("live: transcribing the open piece at a pause failed; no more tries")
             self._guesses = False
@@ -369,8 +322,7 @@ class LiveTranscriber:
             return False
         b = min(len(samples), a + int(DRAFT_MAX_S * SAMPLE_RATE))
         t0 = time.monotonic()
-        with StallWatch(f"draft {a / SAMPLE_RATE:.1f} s"):
-            segs = draft(quick, samples[a:b], a / SAMPLE_RATE, self._run.language)
+        segs = draft(quick, samples[a:b], a / SAMPLE_RATE, self._run.language)
         log.debug("live: draft %.1f-%.1f s in %.1f s", a / SAMPLE_RATE, b / SAMPLE_RATE, time.monotonic() - t0)
         with self._lock:
             self._draft.extend(s for s in segs if s.start_s * SAMPLE_RATE >= self._committed_to)

@@ -136,7 +136,6 @@ class Tuning:
         read_on: how many times the window that ends a recording is read on from a segment Whisper
             left open (0: as faster-whisper does).
         trailing_refill: at a recording's end a shorter passed-over stretch is transcribed again too.
-        time_decoder: the decoder's threads are chosen by a timing on this machine.
         probe_own_model: the hesitation probe reads on a CTranslate2 model of its own.
     """
 
@@ -147,7 +146,6 @@ class Tuning:
     short_window_greedy: bool = True
     read_on: int = 2
     trailing_refill: bool = True
-    time_decoder: bool = True
     probe_own_model: bool = True
 
 
