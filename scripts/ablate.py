@@ -3,6 +3,7 @@
     .venv/bin/python scripts/ablate.py speed [--rounds 3] [--pieces NAME,...] [--audio FILE | --answer]
     .venv/bin/python scripts/ablate.py accuracy [--pieces NAME,...]
     .venv/bin/python scripts/ablate.py golden [--pieces NAME,...]
+    .venv/bin/python scripts/ablate.py lecture [--pieces NAME,...]
     .venv/bin/python scripts/ablate.py run --off NAME -- voicecoach ARGS...   (one command with a piece off)
 
 speed: `voicecoach score FILE --json` in a fresh process (native numerics, as users run it), each piece
@@ -13,6 +14,9 @@ tests/test_long_answer.py builds from other recordings instead of the lecture.
 
 accuracy: scripts/evaluate.py (reproducible numerics, base) with every piece on and with each off;
 prints WER, WER without hesitations and the hesitation TP/FP/FN of each.
+
+lecture: the lecture (203 s, no human reference) with each piece off, its words against Whisper
+medium's (a proxy reference), reproducible numerics.
 
 golden: tests/golden.py (reproducible) with each piece off: what moved against tests/data/golden.json,
 recording by recording (the 3:13 answer's words and fillers among them), and which fell back to sampling.
@@ -44,11 +48,9 @@ PIECES: dict[str, tuple[dict, dict]] = {
     "encode_once": ({"encode_once": False}, {}),
     "loop_retry": ({"loop_retry": False}, {}),
     "token_cap": ({"token_cap": False}, {}),
-    "short_window_greedy": ({"short_window_greedy": False}, {}),
     "read_on": ({"read_on": 0}, {}),
     "carry": ({}, {"carry_s": 0.0}),
     "refill": ({}, {"refill": False}),
-    "trailing_refill": ({"trailing_refill": False}, {}),
     "probe_own_model": ({"probe_own_model": False}, {}),
 }
 
@@ -163,11 +165,35 @@ def golden(a) -> None:
         print(f"\n## {c} off (exit {out.returncode})\n{out.stdout.strip()}", flush=True)
 
 
+LECTURE_CHECK = r"""
+import json, sys
+from voicecoach.evaluation import edit_distance, wer_words
+medium = [l.split("\t")[2] for l in open(sys.argv[2]).read().splitlines() if l and not l.startswith(("#", "start"))]
+report = json.load(sys.stdin)
+words = [w["text"] for seg in report["transcript"]["segments"] for w in seg["words"]]
+ref, hyp = wer_words(" ".join(medium)), wer_words(" ".join(words))
+print(f"{len(hyp)} words, WER against Whisper medium {edit_distance(ref, hyp) / len(ref):.3f}")
+"""
+
+
+def lecture(a) -> None:
+    """The lecture (no human reference) scored with each piece off, its words against Whisper medium's
+    (a proxy: ../shared/audio/real/physicsworks.whisper_medium_words.tsv), reproducible numerics."""
+    medium = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
+    for c in ["all on", *a.pieces]:
+        cmd, env = command_with([] if c == "all on" else [c], ["voicecoach", "score", str(LECTURE), "--json"])
+        env["VOICECOACH_REPRODUCIBLE"] = "1"
+        report = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([sys.executable, "-c", LECTURE_CHECK, "-", str(medium)], input=report,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        print(f"{c}: {out}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
     names = ",".join(PIECES)
-    for what in ("speed", "accuracy", "golden"):
+    for what in ("speed", "accuracy", "golden", "lecture"):
         p = sub.add_parser(what)
         p.add_argument("--pieces", type=lambda s: s.split(","), default=list(PIECES), help=f"of {names}")
         if what == "speed":
@@ -186,7 +212,7 @@ def main() -> None:
     for n in getattr(a, "pieces", []):
         if n not in PIECES:
             sys.exit(f"ablate: unknown piece {n!r}; use one of {names}")
-    {"speed": speed, "accuracy": accuracy, "golden": golden}[a.what](a)
+    {"speed": speed, "accuracy": accuracy, "golden": golden, "lecture": lecture}[a.what](a)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ def test_espeak_pace_within_ten_percent(scorer, tell_me, tmp_path, wpm):
 # On an AMD EPYC host with AVX2 only, two starts failed until 0.5.6 (docs/evaluation.md, Where the
 # answer starts): at 2.0 s of quiet base ended its window at the timestamp opening "do for your
 # country" and the window after it came back "Great."; at 4.0 s that window added an "And". Since
-# the last window reads on from that timestamp on its own encoding (engine.FINISH_OPEN_TRIES), both
+# the last window reads on from that timestamp on its own encoding (Tuning.read_on), both
 # pass there.
 LEADS_S = [float(x) for x in np.arange(0.0, 4.01, 0.25)]
 
@@ -121,9 +121,9 @@ LEADS_S = [float(x) for x in np.arange(0.0, 4.01, 0.25)]
 def test_the_last_words_are_kept_wherever_the_answer_starts(scorer, data, lead_s):
     """JFK after 0-4 s of quiet (a recording started before the speaker): Whisper base can end its
     first window after "ask what you can" and then drop the short window left with the last words
-    (faster-whisper's hallucination check, silence after them). They are transcribed again on their
-    own (voicecoach.asr.refill.TRAILING_UNTRANSCRIBED_S); before that, 3 or 4 of these 17
-    starts ended at "can". The one word allowed is the "and" the model may write in JFK's pause
+    (faster-whisper's hallucination check, silence after them): 3 or 4 of these 17 starts once ended
+    at "can". Now the last window reads on (Tuning.read_on) and the carry keeps each window where
+    Whisper's words ended, and every start keeps them. The one word allowed is the "and" the model may write in JFK's pause
     (helpers.JFK_MODEL_CHOICE)."""
     from helpers import JFK_MODEL_CHOICE
     from voicecoach.audio import load

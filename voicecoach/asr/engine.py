@@ -49,7 +49,7 @@ log = logging.getLogger("voicecoach")
 
 RANDOM_SEED = 0
 ENCODED_WINDOW_FRAMES = 1500  # a 30-s window's 3000 mel frames, halved by the encoder
-SHORT_WINDOW_S = 1.0  # a window with less audio than this is not decoded again at higher temperatures
+SHORT_WINDOW_S = 1.0  # the read-on stops this close (half of it) to the end of a window's audio
 # Speech runs at ~3 words (~4 tokens) a second; Whisper adds two timestamp tokens a segment. A window
 # may write at most this many tokens a second of its audio, plus EXTRA_TOKENS (a loop, not speech,
 # goes beyond: docs/live.md, "A window that loops").
@@ -136,12 +136,6 @@ class HookedWhisperModel(WhisperModel):
 
     def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
         tuning, window_s = self.hooks.tuning, self.call.window_s
-        if tuning.short_window_greedy and window_s is not None and window_s < SHORT_WINDOW_S \
-                and len(options.temperatures) > 1:
-            # A remainder window (Whisper's last segment ended just before the piece's end; seen:
-            # 0.26 s left of a 30-s piece of the lecture) decodes badly at temperature 0 and then
-            # samples at every other temperature: 19 s for nothing on 2 cores. It is decoded once.
-            options = dataclasses.replace(options, temperatures=list(options.temperatures[:1]))
         if tuning.token_cap and window_s is not None:
             # A window that loops ("you know, you know, ...") is decoded to Whisper's 448 tokens at
             # every temperature: 6.2 s of the lecture's end took 19 s that way. Speech needs far

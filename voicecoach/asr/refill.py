@@ -4,8 +4,8 @@ Whisper can jump its timestamps past speech: under the verbatim prompt, without 
 window's text, base skipped 59.8-73.9 s of the 203-s lecture (bare faster-whisper alike). Each
 stretch of at least UNTRANSCRIBED_S where Silero hears speech and no word lies is decoded on its own
 (a short window Whisper reads through), and the words the first pass does not already have are put
-in place (``new_words``). docs/performance.md, "What each piece of the ASR layer buys", has what it
-buys.
+in place (``new_words``). In the 3:13 answer of tests/test_long_answer.py it restores 12 s of speech
+(docs/performance.md, "What each piece of the ASR layer buys").
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ log = logging.getLogger("voicecoach")
 
 SILENCE_DBFS = -55.0  # a word whose every 30-ms frame is quieter than this was said in silence
 UNTRANSCRIBED_S = 2.0  # speech with no word in it for this long is transcribed again
-# ... and at the end of a recording, speech after the last word that is audible for at least this
-# long: Whisper can end a window early and then drop the short window left (faster-whisper's
-# hallucination check, with silence after it). On JFK after 0-4 s of quiet this lost "do for your
-# country" in 5 of 34 starts, and in none with this (docs/evaluation.md, Where the answer starts).
-TRAILING_UNTRANSCRIBED_S = 1.0
 REFILL_PAD_S = 0.3  # audio either side of a stretch transcribed again
 SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
@@ -84,11 +79,6 @@ class Loudness:
         a = max(int(start_s / self.frame_s), 0)
         return bool(self.loud[a:max(a + 1, int(np.ceil(end_s / self.frame_s)))].any())
 
-    def seconds(self, start_s: float, end_s: float) -> float:
-        """How much of the span is loud."""
-        a, b = (max(int(t / self.frame_s), 0) for t in (start_s, end_s))
-        return float(self.loud[a:b].sum() * self.frame_s)
-
 
 def heard_words(segment, shift_s: float, level: Loudness | None, level_shift_s: float = 0.0) -> tuple[Word, ...]:
     """faster-whisper's words of ``segment``, ``shift_s`` later, without those said into silence
@@ -99,27 +89,19 @@ def heard_words(segment, shift_s: float, level: Loudness | None, level_shift_s: 
                  and (level is None or level.audible(level_shift_s + float(w.start), level_shift_s + float(w.end))))
 
 
-def refill(transcribe, piece, offset_s: float, spans, words, level: Loudness | None, trailing: bool) -> list[Segment]:
+def refill(transcribe, piece, offset_s: float, spans, words, level: Loudness | None) -> list[Segment]:
     """Segments for the stretches of ``piece`` (Silero's ``spans`` in it) that none of ``words``
-    (the first pass's, in the recording's time) covers; ``transcribe(samples, plain)`` is the
-    transcriber's faster-whisper call. ``trailing``: a shorter stretch at the end counts too, if it
-    is audible for TRAILING_UNTRANSCRIBED_S."""
+    (the first pass's, in the recording's time) covers; ``transcribe(samples)`` is the
+    transcriber's faster-whisper call."""
     out = []
     near = [(w.start_s - offset_s, w.end_s - offset_s) for w in words]
-    for a_s, b_s in untranscribed(spans, near, TRAILING_UNTRANSCRIBED_S if trailing else UNTRANSCRIBED_S):
-        short = b_s - a_s < UNTRANSCRIBED_S
-        if short and (any(w0 >= b_s for w0, _ in near) or level is None
-                      or level.seconds(a_s, b_s) < TRAILING_UNTRANSCRIBED_S):
-            continue  # (short and not at the end, or mostly quiet: breaths, a pause, noise)
+    for a_s, b_s in untranscribed(spans, near):
         lo = max(0, int((a_s - REFILL_PAD_S) * SAMPLE_RATE))
         hi = min(len(piece), int((b_s + REFILL_PAD_S) * SAMPLE_RATE))
         shift = lo / SAMPLE_RATE
-        # A short stretch is decoded plainly: under the verbatim prompt a 1-2 s window was written
-        # as "and er do for your country", or "er er er er er er and".
-        for seg in transcribe(piece[lo:hi], short):
-            heard = heard_words(seg, shift, level, shift)
+        for seg in transcribe(piece[lo:hi]):
             ws = tuple(Word(w.text, round(offset_s + w.start_s, 3), round(offset_s + w.end_s, 3), w.probability)
-                       for w in new_words(heard, near))
+                       for w in new_words(heard_words(seg, shift, level, shift), near))
             if ws:
                 out.append(Segment(text=" ".join(w.text for w in ws), start_s=ws[0].start_s, end_s=ws[-1].end_s, words=ws))
         log.info("re-transcribed %.1f-%.1f s, which Whisper had passed over: %d word(s)",

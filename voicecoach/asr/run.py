@@ -204,8 +204,7 @@ class PieceRun:
             end_s = offset_s + left_s
         if speech and o.refill:
             piece_words = [w for seg in st.segments[first:] for w in seg.words]
-            refilled = refill(lambda x, plain: t.segments(x, st.language, plain=plain), done, offset_s, speech,
-                              piece_words, level, o.tuning.trailing_refill)
+            refilled = refill(lambda x: t.segments(x, st.language), done, offset_s, speech, piece_words, level)
             if refilled:
                 st.segments[first:] = sorted(st.segments[first:] + refilled, key=lambda x: x.start_s)
         self._done(end_s)

@@ -116,9 +116,9 @@ class WhisperTranscriber:
 
         return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in engine.speech_spans(samples, MIN_SPEECH_MS)]
 
-    def segments(self, samples, language: str | None, call=None, plain: bool = False):
+    def segments(self, samples, language: str | None, call=None):
         """faster-whisper's segments of ``samples`` with these options and ``call``'s hooks
-        (engine.Call; None: none); ``plain``: without the window prompt."""
+        (engine.Call; None: none)."""
         from voicecoach.asr import engine
 
         o = self.options
@@ -127,7 +127,7 @@ class WhisperTranscriber:
             extra.setdefault("hallucination_silence_threshold", HALLUCINATION_SILENCE_S)
         return self.model.run(samples, call or engine.Call(), language=language, beam_size=o.beam_size,
                               word_timestamps=True, vad_filter=o.vad_filter, initial_prompt=o.initial_prompt,
-                              hotwords=None if plain else o.window_prompt,
+                              hotwords=o.window_prompt,
                               condition_on_previous_text=o.condition_on_previous_text, **extra)
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:

@@ -132,10 +132,8 @@ class Tuning:
         loop_retry: the temperature fallback one temperature at a time, a loop at temperature 0
             decoded once more without the window prompt.
         token_cap: a window writes at most MAX_TOKENS_PER_S tokens a second of its audio.
-        short_window_greedy: a window under SHORT_WINDOW_S is decoded at temperature 0 only.
         read_on: how many times the window that ends a recording is read on from a segment Whisper
             left open (0: as faster-whisper does).
-        trailing_refill: at a recording's end a shorter passed-over stretch is transcribed again too.
         probe_own_model: the hesitation probe reads on a CTranslate2 model of its own.
     """
 
@@ -143,9 +141,7 @@ class Tuning:
     encode_once: bool = True
     loop_retry: bool = True
     token_cap: bool = True
-    short_window_greedy: bool = True
     read_on: int = 2
-    trailing_refill: bool = True
     probe_own_model: bool = True
 
 
