@@ -19,8 +19,7 @@ from voicecoach import numerics
 from voicecoach.asr.pieces import PIECE_SEARCH_S, next_cut
 from voicecoach.asr.probe import ProbeQueue
 from voicecoach.asr.refill import Loudness, heard_words, refill
-from voicecoach.asr.transcriber import ENGLISH, WhisperTranscriber
-from voicecoach.asr.types import Segment, Transcript
+from voicecoach.asr.types import ENGLISH, Segment, Transcript
 from voicecoach.audio.load import SAMPLE_RATE
 
 log = logging.getLogger("voicecoach")
@@ -64,7 +63,8 @@ class LastTry:
 class PieceRun:
     """One recording being transcribed, a piece at a time (see the module)."""
 
-    def __init__(self, transcriber: WhisperTranscriber, on_progress: Callable[[float], None] | None = None):
+    def __init__(self, transcriber, on_progress: Callable[[float], None] | None = None):
+        """``transcriber``: the voicecoach.asr.transcriber.WhisperTranscriber that began the run."""
         self.t = transcriber
         self.on_progress = on_progress
         self.state = RunState(language=transcriber.options.language or ENGLISH)

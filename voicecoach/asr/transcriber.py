@@ -12,12 +12,12 @@ from functools import lru_cache
 from typing import Callable
 
 from voicecoach.asr.models import ResolvedModel, resolve
-from voicecoach.asr.types import Transcript, TranscriptionOptions
+from voicecoach.asr.run import PieceRun
+from voicecoach.asr.types import ENGLISH, Transcript, TranscriptionOptions
 from voicecoach.audio.load import SAMPLE_RATE, Audio
 
 log = logging.getLogger("voicecoach")
 
-ENGLISH = "en"
 MIN_SPEECH_MS = 250  # a piece with no speech this long is skipped (not shown to Whisper)
 HALLUCINATION_SILENCE_S = 2.0  # faster-whisper skips silences this long around suspected hallucinations
 # Workers on the encoder's own CTranslate2 model: the pieces encode on one, the cue line's drafts on
@@ -154,11 +154,9 @@ class WhisperTranscriber:
         finally:
             run.close()
 
-    def begin(self, on_progress: Callable[[float], None] | None = None):
+    def begin(self, on_progress: Callable[[float], None] | None = None) -> PieceRun:
         """Start transcribing one recording piece by piece (voicecoach.asr.run.PieceRun): ``add``
         each piece in order, then ``result``, and ``close`` in any case."""
-        from voicecoach.asr.run import PieceRun
-
         return PieceRun(self, on_progress)
 
     def _local_path(self) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from voicecoach.asr.pieces import CARRY_S, PIECE_S
 
+ENGLISH = "en"  # the language voicecoach scores
+
 
 @dataclass(frozen=True)
 class Word:
