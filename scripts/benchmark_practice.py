@@ -66,7 +66,7 @@ def main() -> None:
                          "default 0: the key comes 0.5 s after the playback, mid-sentence)")
     ap.add_argument("--off", action="append", default=[], metavar="PIECE",
                     help="turn a piece of the ASR layer off in the practice process (scripts/ablate.py's pieces; "
-                         "also: tries, the last piece read ahead at a pause; drafts: the same as --practice-args --no-live)")
+                         "also drafts: the same as --practice-args --no-live)")
     ap.add_argument("--rescore", action="store_true",
                     help="then `voicecoach sessions rescore` the saved answer and compare its words with the live report's")
     ap.add_argument("--keep", type=Path, metavar="DIR",
@@ -92,11 +92,8 @@ def main() -> None:
             sys.path.insert(0, str(ROOT / "scripts"))
             from ablate import command_with
 
-            pieces = [x for x in a.off if x not in ("tries", "drafts")]
-            command, run_env = command_with(pieces, ["voicecoach"])
+            command, run_env = command_with([x for x in a.off if x != "drafts"], ["voicecoach"])
             env = {**run_env, **env}
-            if "tries" in a.off:  # (no open piece is long enough to be read ahead)
-                command[2] = command[2].replace("from voicecoach.cli.app", "import voicecoach.asr.live as L; L.GUESS_FROM_S = 1e9\nfrom voicecoach.cli.app")
             if "drafts" in a.off:
                 a.practice_args += " --no-live"
             p = subprocess.Popen([*command, *verbose, "practice", "-q",
@@ -157,12 +154,6 @@ def main() -> None:
             m = re.search(r"live: the last piece took ([\d.]+) s after the stop, the report ([\d.]+) s", err)
             if m:
                 print(f"after the stop: the last piece {m[1]} s, the report {m[2]} s")
-            tries = len(re.findall(r"live: guessed the last piece", err))
-            taken = "was transcribed in the pause before the stop" in err
-            print(f"the last piece read ahead in pauses: {tries} tries; the last piece " + ("taken from a try" if taken else "transcribed after the stop"))
-            for line in [x for x in err.splitlines() if "live: guessed the last piece" in x][-2:] + \
-                    [x for x in err.splitlines() if "live: speech after the guess" in x or "live: the last piece" in x]:
-                print("   ", line.strip())
             if a.rescore:
                 import json
 

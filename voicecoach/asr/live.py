@@ -13,12 +13,6 @@ pieces are up to 30 s long, and the cues must follow the speech within seconds. 
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
 are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
 keeping up, and the cue line says so).
-
-In each pause of QUIET_S, when it has no piece to transcribe, the worker also transcribes the open
-piece as the last piece would be (``PieceRun.try_last``). A stop key pressed in that pause, with no
-speech after it, takes that try as the last piece (``PieceRun.adopt``), so the report follows at
-once; the quiet after it is not read, the one place where the live transcript can differ from
-`sessions rescore` (docs/live.md, "The last piece ahead, at a pause").
 """
 
 from __future__ import annotations
@@ -46,12 +40,6 @@ DRAFT_CONTEXT_S = 20.0
 # What a draft's first window leaves, up to this much, is not read as a window of its own (the next
 # piece reads it): those windows were mostly false fillers, and doubled a draft's time.
 DRAFT_REMAINDER_S = 1.0
-# Once the speaker has been quiet this long (Silero on the open piece, unpadded), the idle worker
-# transcribes the open piece as the last piece would be; 0.7 s is past a natural pause between
-# sentences (docs/live.md, "The last piece ahead, at a pause").
-QUIET_S = 0.7
-GUESS_FROM_S = 5.0  # ... if it holds this much: a shorter last piece is quick after the stop anyway
-SPEECH_SAME = int(0.05 * SAMPLE_RATE)  # Silero's last speech ends within this of the guess's: no new speech
 
 
 def as_saved(block: np.ndarray) -> np.ndarray:
@@ -77,35 +65,6 @@ class Heard:
     committed_s: float
 
 
-@dataclass(frozen=True)
-class Guess:
-    """The open piece transcribed at a pause, as the last piece (PieceRun.try_last).
-
-    Attributes:
-        start: where the open piece began (samples).
-        end: how far the recording reached then (samples).
-        speech_end: where Silero's last speech in it ended (samples into the recording).
-        tried: what the try wrote (voicecoach.asr.run.LastTry).
-    """
-
-    start: int
-    end: int
-    speech_end: int
-    tried: object
-
-
-def speech_end(samples: np.ndarray) -> int | None:
-    """Where the last speech in ``samples`` ends, when Silero hears at least QUIET_S of quiet after
-    it before their end; None while the speech goes on, or where there is none."""
-    from voicecoach.asr import engine
-    from voicecoach.asr.transcriber import MIN_SPEECH_MS
-
-    spans = engine.speech_spans(samples, MIN_SPEECH_MS, min_silence_ms=int(QUIET_S * 1000), pad_ms=0)
-    if not spans or spans[-1][1] + QUIET_S * SAMPLE_RATE > len(samples):
-        return None
-    return spans[-1][1]
-
-
 class LiveTranscriber:
     """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
 
@@ -115,10 +74,6 @@ class LiveTranscriber:
         ``on_piece(words)``: called on the worker with the words transcribed so far, after each
         piece (the report's work that can be done ahead: embedding finished sentences)."""
         self.transcriber = transcriber
-        self._guesses = True  # (False after a try failed: the pieces go on)
-        self._guess: Guess | None = None
-        self.adopted: Guess | None = None  # the guess the last piece was, if it was one
-        self._looked_to = 0  # the recording's length when the worker last looked for a pause (samples)
         self._after = after
         self._on_piece = on_piece
         self._drafts = drafts
@@ -197,21 +152,17 @@ class LiveTranscriber:
                 if job is None:
                     if final:
                         return
-                    if not self._guess_now():
-                        self._wake.wait(0.1)
-                        self._wake.clear()
+                    self._wake.wait(0.1)
+                    self._wake.clear()
                     continue
                 samples, start, last = job
                 if not len(samples):
                     return
                 self._track(samples)
                 t0 = time.monotonic()
-                segs = self._guessed(samples, start) if last else None
-                if segs is None:
-                    segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
-                    log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
-                             (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
-                self._guess = None
+                segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
+                log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
+                         (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
                 with self._lock:
                     self._committed.extend(segs)
                     self._committed_to = int(round(self._run.done_s * SAMPLE_RATE))  # (a short remainder waits for the next piece)
@@ -227,50 +178,6 @@ class LiveTranscriber:
         except BaseException as e:  # kept for finish(), which raises it in the caller's thread
             self.error = e
             log.exception("live transcription failed")
-
-    def _guess_now(self) -> bool:
-        """At a pause of QUIET_S after new speech, transcribe the open piece as the last piece would
-        be (PieceRun.try_last), for a stop key pressed in the pause; False if there was none."""
-        if not self._guesses or self._run.declined:
-            return False
-        samples = self.samples
-        start = self._start
-        if len(samples) - start < GUESS_FROM_S * SAMPLE_RATE or len(samples) == self._looked_to:
-            return False
-        self._looked_to = len(samples)  # (Silero once per chunk, not at every wake of the worker)
-        end = speech_end(samples[start:])
-        if end is None:
-            return False
-        end += start
-        if self._guess is not None and self._guess.start == start and self._guess.speech_end >= end - SPEECH_SAME:
-            return False  # (this pause is read already)
-        t0 = time.monotonic()
-        try:
-            tried = self._run.try_last(samples[start:], start / SAMPLE_RATE)
-        except Exception:  # (the run's state was put back: the last piece is transcribed after the stop)
-            log.exception("live: transcribing the open piece at a pause failed; no more tries")
-            self._guesses = False
-            return False
-        self._guess = Guess(start=start, end=len(samples), speech_end=end, tried=tried)
-        log.info("live: guessed the last piece %.1f-%.1f s at a pause (speech to %.1f s) in %.1f s (%.1f s recorded by then)",
-                 start / SAMPLE_RATE, len(samples) / SAMPLE_RATE, end / SAMPLE_RATE, time.monotonic() - t0,
-                 len(self.samples) / SAMPLE_RATE)
-        return True
-
-    def _guessed(self, samples: np.ndarray, start: int) -> list[Segment] | None:
-        """The last piece's segments from the guess made in the pause before the stop, if Silero
-        hears no speech after that pause in the whole last piece; None otherwise."""
-        g = self._guess
-        if g is None or g.start != start:
-            return None
-        end = speech_end(samples)
-        if end is None or abs(start + end - g.speech_end) > SPEECH_SAME:
-            log.info("live: speech after the guess at %.1f s: the last piece is transcribed after the stop", g.end / SAMPLE_RATE)
-            return None
-        self.adopted = g
-        log.info("live: the last piece %.1f-%.1f s was transcribed in the pause before the stop (%.1f s of quiet after it "
-                 "not read): taken", start / SAMPLE_RATE, g.end / SAMPLE_RATE, (start + len(samples) - g.end) / SAMPLE_RATE)
-        return self._run.adopt(g.tried)
 
     def _track(self, samples: np.ndarray) -> None:
         if self._tracker is None:
@@ -331,13 +238,6 @@ class LiveTranscriber:
         return True
 
     # -- the caller's thread --
-    @property
-    def guessed_to_s(self) -> float | None:
-        """How far the recording reached when the open piece was last transcribed at a pause (the
-        try a stop key in that pause would take), if it was since the last piece; else None."""
-        g = self._guess
-        return None if g is None else g.end / SAMPLE_RATE
-
     def heard(self) -> Heard:
         """The transcript so far: the pieces', then the drafts'."""
         with self._lock:

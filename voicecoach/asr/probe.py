@@ -176,11 +176,3 @@ class ProbeQueue:
         self.flush()
         self._hand_over()
         return [c for f in self._futures for c in f.result()]
-
-    def take(self, other: "ProbeQueue") -> None:
-        """Probe ``other``'s windows as this queue's, after its own (PieceRun.adopt)."""
-        self.flush()
-        self._hand_over()
-        other.flush()
-        other._hand_over()
-        self._futures.extend(other._futures)

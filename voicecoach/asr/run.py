@@ -2,15 +2,14 @@
 
 ``score`` hands over every piece of a file at once; voicecoach.asr.live hands them over as the answer
 is recorded. Both go through here in the same order with the same samples, so they write the same
-words. What the run has written and carries is one ``RunState``; the live worker's try at a pause
-(``try_last``) works on a copy of it and ``adopt`` takes the copy.
+words. What the run has written and carries is one ``RunState``.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -48,16 +47,6 @@ class RunState:
     segments: list[Segment] = field(default_factory=list)
     carry: tuple | None = None
     done_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class LastTry:
-    """A last piece transcribed ahead by PieceRun.try_last: the run's state after it, the probe's
-    queue of its windows, and the segments it wrote."""
-
-    state: RunState
-    probes: ProbeQueue
-    segments: tuple
 
 
 class PieceRun:
@@ -214,26 +203,6 @@ class PieceRun:
         self.state.done_s = end_s
         if self.on_progress:
             self.on_progress(end_s)
-
-    def try_last(self, piece, offset_s: float) -> LastTry:
-        """Transcribe ``piece`` as :meth:`add` with ``last`` would, on a copy of this run's state:
-        what it wrote is kept in the returned LastTry, which :meth:`adopt` makes this run's. For the
-        live worker, which reads the open piece at a pause before the stop key (voicecoach.asr.live).
-        A try that falls back to sampling draws from the decoder's random sequence as the pieces do."""
-        saved, probes = self.state, self._probes
-        self.state, self._probes = replace(saved, segments=list(saved.segments)), self._queue()
-        try:
-            written = self.add(piece, offset_s, last=True)
-            return LastTry(state=self.state, probes=self._probes, segments=tuple(written))
-        finally:
-            self.state, self._probes = saved, probes
-
-    def adopt(self, tried: LastTry) -> list[Segment]:
-        """Make ``tried`` (from :meth:`try_last` on this run, no piece added since) what this run
-        wrote for its last piece; returns those segments."""
-        self.state = tried.state
-        self._probes.take(tried.probes)
-        return list(tried.segments)
 
     def flush(self) -> list[Segment]:
         """Transcribe the remainder carried from the last piece, if any: when no piece came with
