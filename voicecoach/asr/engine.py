@@ -253,8 +253,8 @@ class HookedWhisperModel(WhisperModel):
     def detect_language(self, audio=None, features=None, **kwargs):
         # faster-whisper 1.2 hands the language check the spectrogram with one frame more than
         # the transcription reads (its content_frames leave out the last one). In a piece under
-        # 30 s the two first windows then differ, and the window was encoded twice (0.4 s of a
-        # 1.2-s clip on 2 cores). Without that frame the check hears what is transcribed.
+        # 30 s the two first windows then differ, and the window was encoded twice (JFK's 11 s scored
+        # in 1.33 x the time; docs/performance.md). Without that frame the check hears what is transcribed.
         if self.hooks.tuning.encode_once and audio is None and features is not None \
                 and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
             features = features[..., :-1]

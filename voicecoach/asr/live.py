@@ -222,8 +222,8 @@ class LiveTranscriber:
         with self._lock:
             a = max(self._committed_to, self._drafted_to)
         # Held back only while more than BEHIND_S of audio waits for a piece to begin (the worker moves
-        # _start on as it takes a piece): until 0.5.6 a draft waited whenever one piece was due, and a
-        # piece that carried 27 s to the next left the cue line 6.8-7.0 s behind (docs/live.md).
+        # _start on as it takes a piece): waiting whenever one piece was due left the cue line 7 s
+        # behind after a piece that carried 27 s to the next (docs/live.md, Drafts while a piece waits).
         untaken = len(samples) - self._start
         if len(samples) - a < DRAFT_MIN_S * SAMPLE_RATE or self._run.declined or untaken > BEHIND_S * SAMPLE_RATE:
             return False
