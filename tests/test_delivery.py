@@ -188,7 +188,7 @@ def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
     import subprocess
 
     src = tmp_path / "original.wav"
-    subprocess.run(["sox", str(data / "mfa_acoustic_corpus.flac"), "-r", "16000", "-c", "1", "-b", "16", str(src)], check=True)
+    subprocess.run(["sox", "-D", str(data / "mfa_acoustic_corpus.flac"), "-r", "16000", "-c", "1", "-b", "16", str(src)], check=True)
     original = score_json(src)
     assert not [x for x in original["delivery"]["findings"] if x["kind"] == "trailing-off"]
     from voicecoach.analysis.delivery import sentences
@@ -203,14 +203,15 @@ def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
         parts.append((tmp_path / f"b{i}.wav", w.start_s, w.end_s, -20))
         t = w.end_s
     for path, a, b, gain in parts:
-        subprocess.run(["sox", str(src), str(path), "trim", f"{a:.3f}", f"={b:.3f}", "gain", str(gain)], check=True)
+        subprocess.run(["sox", "-D", str(src), str(path), "trim", f"{a:.3f}", f"={b:.3f}", "gain", str(gain)], check=True)
     rest = tmp_path / "rest.wav"
-    subprocess.run(["sox", str(src), str(rest), "trim", f"{t:.3f}"], check=True)
+    subprocess.run(["sox", "-D", str(src), str(rest), "trim", f"{t:.3f}"], check=True)
     altered = tmp_path / "trailing.wav"
-    subprocess.run(["sox", *[str(p[0]) for p in parts], str(rest), str(altered)], check=True)
+    subprocess.run(["sox", "-D", *[str(p[0]) for p in parts], str(rest), str(altered)], check=True)
     found = [x for x in score_json(altered)["delivery"]["findings"] if x["kind"] == "trailing-off"]
-    # every finding is a turned-down ending (precision first), and most endings are found. Measured:
-    # 6 of 8; Whisper re-transcribes the altered file, and its sentences and word edges move a little.
+    # every finding is a turned-down ending (precision first), and half the endings are found. Measured:
+    # 5 of 9. Whisper re-transcribes the altered file, and its word edges move a little; sox's default
+    # dither (random) moved them enough to give 4 to 6 from run to run, hence -D everywhere here.
     assert all(any(abs(x["start_s"] - w.start_s) < 0.5 for w in ends) for x in found), found
     assert len(found) >= len(ends) / 2, (found, [w.text for w in ends])
 

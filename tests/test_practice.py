@@ -28,7 +28,7 @@ EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voic
 
 def wav16(src: Path, dst: Path) -> Path:
     """16 kHz mono WAV of a test recording (paplay plays WAV in real time)."""
-    subprocess.run(["sox", str(src), "-r", "16000", "-c", "1", "-b", "16", str(dst)], check=True)
+    subprocess.run(["sox", "-D", str(src), "-r", "16000", "-c", "1", "-b", "16", str(dst)], check=True)
     return dst
 
 
