@@ -46,7 +46,6 @@ LECTURE = DATA / "physicsworks_16k_mono.flac"
 PIECES: dict[str, tuple[dict, dict]] = {
     "own_encoder": ({"own_encoder": False}, {}),
     "encode_once": ({"encode_once": False}, {}),
-    "loop_retry": ({"loop_retry": False}, {}),
     "token_cap": ({"token_cap": False}, {}),
     "read_on": ({"read_on": 0}, {}),
     "carry": ({}, {"carry_s": 0.0}),

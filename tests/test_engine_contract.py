@@ -126,59 +126,6 @@ def test_two_transcribers_share_weights_not_hooks(caplog):
     assert not caplog.records
 
 
-def test_a_loop_at_temperature_zero_is_decoded_again_without_the_window_prompt(hf_tokenizer, monkeypatch):
-    """HookedWhisperModel runs Whisper's fallback one temperature at a time through
-    faster-whisper's own decoding. After a temperature-0 decoding that fails the compression test
-    (a loop), it decodes once more at 0 with the prompt from start-of-transcript on (no window
-    prompt): kept if it passes Whisper's tests; otherwise the temperatures go on, prompt and all,
-    and the best of them is chosen as faster-whisper chooses it. Whisper's stand-in here decodes a
-    loop whenever the window prompt is there, so every path is seen without a model."""
-    tok = tokenizer.Tokenizer(hf_tokenizer, False, task="transcribe", language="en")
-    bare = object.__new__(WhisperModel)
-    bare.max_length = 448
-    prompted = bare.get_prompt(tok, [], without_timestamps=False, hotwords=VERBATIM_PROMPT)
-    plain = bare.get_prompt(tok, [], without_timestamps=False)
-    options = transcribe.TranscriptionOptions(
-        beam_size=5, best_of=5, patience=1, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
-        log_prob_threshold=-1.0, no_speech_threshold=0.6, compression_ratio_threshold=2.4,
-        condition_on_previous_text=False, prompt_reset_on_temperature=0.5, temperatures=[0.0, 0.2, 0.4],
-        initial_prompt=None, prefix=None, suppress_blank=True, suppress_tokens=[-1], without_timestamps=False,
-        max_initial_timestamp=1.0, word_timestamps=True, prepend_punctuations="", append_punctuations="",
-        multilingual=False, max_new_tokens=None, clip_timestamps="0", hallucination_silence_threshold=None,
-        hotwords=VERBATIM_PROMPT)
-    calls = []
-    plain_passes = [True]
-
-    def whisper(self, encoder_output, prompt, tokenizer_, opts):
-        (temperature,) = opts.temperatures
-        calls.append((prompt == prompted, temperature))
-        result = SimpleNamespace(no_speech_prob=0.01, sequences_ids=[[]])
-        if prompt == prompted:  # (result, avg_logprob, temperature, compression ratio): a loop
-            return (result, -0.2 - temperature, temperature, 9.0)
-        return (result, -0.3 if plain_passes[0] else -1.5, temperature, 1.3)
-
-    monkeypatch.setattr(WhisperModel, "generate_with_fallback", whisper)
-    model = object.__new__(engine.HookedWhisperModel)
-    model.decoder_state = engine._Decoder()  # (marked as sampled when a result's temperature is > 0)
-    got = model.generate_with_fallback("ENC", prompted, tok, options)
-    assert calls == [(True, 0.0), (False, 0.0)] and got[1:] == (-0.3, 0.0, 1.3)
-
-    calls.clear()
-    plain_passes[0] = False  # the retry decodes badly too: the fallback goes on as Whisper's
-    got = model.generate_with_fallback("ENC", prompted, tok, options)
-    assert calls == [(True, 0.0), (False, 0.0), (True, 0.2), (True, 0.4)]
-    assert got[1:] == (-0.2, 0.4, 9.0)  # all too repetitive: the likeliest, at the last temperature
-
-    calls.clear()
-    got = model.generate_with_fallback("ENC", plain, tok, options)  # no window prompt: nothing to drop
-    assert calls == [(False, 0.0), (False, 0.2), (False, 0.4)] and got[1:] == (-1.5, 0.4, 1.3)
-
-    calls.clear()  # a plain transcript's previous text (--fillers written) is not a window prompt
-    got = model.generate_with_fallback("ENC", prompted, tok, dataclasses.replace(options, hotwords=None))
-    assert calls == [(True, 0.0), (True, 0.2), (True, 0.4)] and got[1:] == (-0.2, 0.4, 9.0)
-    assert model.decoder_state.sampled
-
-
 def test_an_open_last_segment_is_read_on_from_its_timestamp(hf_tokenizer, monkeypatch):
     """In the window that ends a recording (``Call.finish_open``, audio shorter than the window), a
     decoding that ends with two timestamps (the last segment's end, the next one's start) is taken

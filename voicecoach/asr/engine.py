@@ -11,9 +11,9 @@ and returns), so an upgrade that changes one fails there:
   short window is encoded without most of its padding (``Hooks.context_frames``), a later window
   that holds only a short remainder raises ``Remainder`` instead (the carry), and the first window
   is encoded once for the language check and the transcription (with ``detect_language``);
-- ``generate_with_fallback`` (overridden, calling faster-whisper's own once per temperature): its
-  result a tuple (result, avg_logprob, temperature, compression_ratio); its prompt laid out as
-  ``get_prompt`` lays it out (``sot_prev``, the window prompt, ``sot``...);
+- ``generate_with_fallback`` (overridden, calling faster-whisper's own): its result a tuple
+  (result, avg_logprob, temperature, compression_ratio); its prompt laid out as ``get_prompt``
+  lays it out (``sot_prev``, the window prompt, ``sot``...);
 - ``model`` (the CTranslate2 decoder), ``max_length``, ``time_precision``, ``hf_tokenizer``,
   ``feature_extractor``, ``Segment.seek`` and ``Segment.tokens``; the ``Tokenizer``'s special tokens;
 - the order of ``generate_segments``: a window is encoded, decoded, its segments yielded, then the
@@ -143,45 +143,13 @@ class HookedWhisperModel(WhisperModel):
             cap = max(1, min(self.max_length - len(prompt), int(MAX_TOKENS_PER_S * window_s) + EXTRA_TOKENS))
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
-        if tuning.loop_retry:
-            result = self._fallback(encoder_output, prompt, tokenizer, options)
-        else:
-            result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
         if self.call.finish_open and tuning.read_on and result[2] == 0 and window_s is not None \
                 and window_s < self.feature_extractor.chunk_length:
             result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             self.decoder_state.sampled = True
         return result
-
-    def _fallback(self, encoder_output, prompt, tokenizer, options):
-        """Whisper's temperature fallback, one temperature at a time through faster-whisper's own
-        decoding, choosing as it chooses; but a loop at temperature 0 (too repetitive: the
-        compression test) is decoded once more at temperature 0 without the window prompt
-        (``hotwords``; with it goes any previous text), and that is kept if it passes. The
-        prompt's own words can lock the decoder into a loop ("I mean, I mean, ...", docs/live.md,
-        "A loop of the prompt's own words"), which sampling at 0.2 and 0.4 repeated: 12-23 s for
-        one window on 2 cores."""
-        tried = []
-        for temperature in options.temperatures:
-            one = dataclasses.replace(options, temperatures=[temperature])
-            result = super().generate_with_fallback(encoder_output, prompt, tokenizer, one)
-            if not _needs_fallback(result, options):
-                return result
-            tried.append(result)
-            if len(tried) == 1 and _too_repetitive(result, options) and options.hotwords \
-                    and prompt[0] == tokenizer.sot_prev:
-                # (faster-whisper's get_prompt: sot_prev, the window prompt, [previous text,] then
-                # the start of transcript; beam search, so no random sequence moves)
-                retry = super().generate_with_fallback(encoder_output, prompt[prompt.index(tokenizer.sot):],
-                                                       tokenizer, one)
-                log.debug("a loop at temperature 0 (compression ratio %.1f); without the window prompt %.1f",
-                          result[3], retry[3])
-                if not _needs_fallback(retry, options):
-                    return retry
-        # all failed: the likeliest of those not too repetitive (else of all), at the last temperature
-        best = max([r for r in tried if not _too_repetitive(r, options)] or tried, key=lambda r: r[1])
-        return (best[0], best[1], options.temperatures[-1], best[3])
 
     def _finish(self, encoder_output, prompt, tokenizer, options, result):
         """``result`` (a decoding at temperature 0 of the window that ends the recording) with its
@@ -299,18 +267,6 @@ class _Decoded:
 
     sequences_ids: list
     no_speech_prob: float
-
-
-def _too_repetitive(result, options) -> bool:
-    return options.compression_ratio_threshold is not None and result[3] > options.compression_ratio_threshold
-
-
-def _needs_fallback(result, options) -> bool:
-    """faster-whisper's test of one decoding ``(result, avg_logprob, temperature, compression_ratio)``."""
-    low = options.log_prob_threshold is not None and result[1] < options.log_prob_threshold
-    if low and options.no_speech_threshold is not None and result[0].no_speech_prob > options.no_speech_threshold:
-        return False  # silence
-    return _too_repetitive(result, options) or low
 
 
 class FixedOrderFeatures(FeatureExtractor):

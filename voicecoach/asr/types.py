@@ -131,8 +131,6 @@ class Tuning:
             decoder keeps its share; the cue line's drafts run there too).
         encode_once: the first window's encoding is reused between the language check and the
             transcription (faster-whisper 1.2 encodes it twice).
-        loop_retry: the temperature fallback one temperature at a time, a loop at temperature 0
-            decoded once more without the window prompt.
         token_cap: a window writes at most MAX_TOKENS_PER_S tokens a second of its audio.
         read_on: how many times the window that ends a recording is read on from a segment Whisper
             left open (0: as faster-whisper does).
@@ -141,7 +139,6 @@ class Tuning:
 
     own_encoder: bool = True
     encode_once: bool = True
-    loop_retry: bool = True
     token_cap: bool = True
     read_on: int = 2
     probe_own_model: bool = True
