@@ -6,7 +6,8 @@ from helpers import timed, transcript, words_from_text
 from voicecoach.analysis.length import analyse_length
 from voicecoach.analysis.pace import PaceOptions, analyse_pace
 from voicecoach.analysis.pauses import analyse_pauses
-from voicecoach.analysis.score import WEIGHTS, build_report, overall_score
+from voicecoach.analysis.report import WEIGHTS
+from voicecoach.analysis.score import build_report, overall_score
 from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question, RubricItem
 

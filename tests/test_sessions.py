@@ -133,7 +133,7 @@ def test_score_save_keeps_a_session(home, data):
 
 
 def test_filler_method_of_old_and_new_reports():
-    from voicecoach.schema.report import filler_method
+    from voicecoach.schema.read import filler_method
 
     assert filler_method({"fillers": {"method": "written+heard", "occurrences": []}}) == "written+heard"
     assert filler_method({"fillers": {"occurrences": [{"text": "um", "source": "heard"}]}}) == "written+heard"

@@ -35,3 +35,12 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and a rename: never half-written."""
+    path = check_target(path)
+    try:
+        write_text(path, text)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from e

@@ -11,7 +11,8 @@ from voicecoach import numerics
 from voicecoach.analysis.fillers import VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD
 from voicecoach.analysis.pace import PaceOptions
 from voicecoach.analysis.recovery import RecoveryOptions
-from voicecoach.analysis.score import NOT_ENGLISH, AnalysisOptions, Notice, Report, build_report
+from voicecoach.analysis.report import NOT_ENGLISH, Notice, Report
+from voicecoach.analysis.score import AnalysisOptions, build_report
 from voicecoach.asr.types import VERBATIM_PROMPT, TranscriptionOptions
 from voicecoach.audio.load import DEFAULT_MAX_DURATION_S, load
 from voicecoach.questions import Question

@@ -1,14 +1,15 @@
 """Combine the analysers into a Report: the overall score, its parts, and tips in priority order.
 
-Overall score (0-100) = weighted mean of five part scores (weights in ``WEIGHTS``):
-- coverage (35): 100 x (covered + half of partly) / rubric items.
-- fillers (20): 100 at <= 2 fillers/min, falling linearly to 0 at 12/min (listeners show no penalty
+Overall score (0-100) = weighted mean of five part scores (weights in
+voicecoach.analysis.report.WEIGHTS):
+- coverage: 100 x (covered + half of partly) / rubric items.
+- fillers: 100 at <= 2 fillers/min, falling linearly to 0 at 12/min (listeners show no penalty
   up to ~5/min; harm concentrates near 12/min).
-- length (15): 100 inside the target window, falling linearly to 0 at half the minimum or at 1.5x
+- length: 100 inside the target window, falling linearly to 0 at half the minimum or at 1.5x
   the maximum.
-- pace (15): 100 inside the comfortable range, falling linearly to 0 at 50 wpm outside it (70%
+- pace: 100 inside the comfortable range, falling linearly to 0 at 50 wpm outside it (70%
   of the part), plus the share of timeline windows inside the range (30%).
-- pauses (15): 100 minus 25 for every long pause (>= 2 s) per minute of answer.
+- pauses: 100 minus 25 for every long pause (>= 2 s) per minute of answer.
 A recording with no speech, or not in English, gets no score (None) and a notice saying why.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach import __version__
+from voicecoach.analysis.report import NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP, WEIGHTS, Notice, Report, Tip
 from voicecoach.analysis.delivery import (CLIPPED, MONOTONE, TOO_LOUD, TOO_QUIET, TRAILING_OFF, DeliveryOptions,
                                           DeliveryResult, analyse_delivery)
 from voicecoach.analysis.fillers import (VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD, FillerOptions,
@@ -30,10 +31,8 @@ from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses
 from voicecoach.analysis.rubric import COVERED, MISSED, PARTLY, Encoder, RubricOptions, RubricResult, analyse_rubric
 from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question
-from voicecoach.schema.report import SCHEMA_VERSION
 from voicecoach.timefmt import clock
 
-WEIGHTS = {"coverage": 35, "fillers": 20, "length": 15, "pace": 15, "pauses": 15}
 FILLERS_FREE_PER_MIN = 2.0
 FILLERS_ZERO_PER_MIN = 12.0
 PACE_ZERO_OUTSIDE_WPM = 50.0
@@ -55,84 +54,6 @@ class AnalysisOptions:
     rubric: RubricOptions = RubricOptions()
     delivery: DeliveryOptions = DeliveryOptions()
     wording: LanguageOptions = LanguageOptions()
-
-
-@dataclass(frozen=True)
-class Tip:
-    """One piece of advice. ``priority`` is the points it could win back (higher first)."""
-
-    text: str
-    area: str
-    priority: float
-    at_s: float | None = None
-
-
-NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP = "no-speech", "not-english", "transcription-gap"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A plain statement about the input. ``code`` (NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP) lets
-    a caller add its own hint (the CLI names the option or command that helps); ``text`` is the
-    statement itself and names no command."""
-
-    code: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything voicecoach says about one answer (its stored form: voicecoach.schema.report).
-
-    Attributes:
-        question: the question answered.
-        transcript: the transcription with word timings.
-        length / pace / fillers / pauses / rubric: the analysers' results (None when not scored).
-        parts: the part scores 0-100 by name (see WEIGHTS); empty when not scored.
-        score: overall 0-100, or None when the recording could not be scored.
-        tips: 3-5 tips, most valuable first.
-        notices: statements about the input (``Notice``: "No speech was detected ...").
-        audio_path / model: provenance.
-        numerics: how the numbers were computed, "reproducible" or "native" (voicecoach.numerics).
-        live: transcribed while the answer was recorded (voicecoach.asr.live), piece by piece as
-            `voicecoach score` transcribes the saved file.
-        delivery: how it sounded (pitch, level, trailing off); None without the audio's tracks.
-        wording: hedges, repetitions, weak opening and ending, numbers, STAR, "I" and "we"
-            (analysis.language; not ``transcript.language``, the language it was transcribed in).
-    """
-
-    question: Question
-    transcript: Transcript
-    length: LengthResult
-    pace: PaceResult | None
-    fillers: FillerResult | None
-    pauses: PauseResult | None
-    rubric: RubricResult | None
-    parts: dict[str, float]
-    score: float | None
-    tips: tuple[Tip, ...]
-    notices: tuple[Notice, ...] = ()
-    audio_path: str | None = None
-    model: str = ""
-    numerics: str = "native"
-    live: bool = False
-    delivery: DeliveryResult | None = None
-    wording: LanguageResult | None = None
-    schema_version: str = SCHEMA_VERSION
-    voicecoach_version: str = __version__
-
-    @property
-    def not_scored_because(self) -> Notice | None:
-        """Why the recording was not scored (None when it was scored)."""
-        if self.score is not None:
-            return None
-        return self.notices[0] if self.notices else Notice(NO_SPEECH, "no speech")
-
-    @property
-    def why_not_scored(self) -> str | None:
-        """Why the recording was not scored, on one line (None when it was scored)."""
-        n = self.not_scored_because
-        return None if n is None else " ".join(n.text.split())
 
 
 def _lin(x: float, good: float, zero: float) -> float:

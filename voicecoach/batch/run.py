@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 from voicecoach.batch.jobs import BatchInputError, Job
 from voicecoach.batch.results import Row, row_failed, row_from_report
@@ -17,6 +17,8 @@ from voicecoach.errors import VoicecoachError
 log = logging.getLogger("voicecoach")
 
 MAX_ATTEMPTS = 3  # a file whose worker died this many times is reported as failed
+# (job, report) -> None: writes a scored file's page (voicecoach.render.html.batch_page)
+PageWriter = Callable[[Job, object], None]
 _scorers: dict = {}
 _lock = threading.Lock()
 
@@ -31,10 +33,11 @@ def page_name(path: str, key: str) -> str:
     return f"{stem}-{key[:12]}.html"
 
 
-def score_job(job: Job, question, options, html_dir: str | None = None, back: str | None = None) -> Row:
+def score_job(job: Job, question, options, write_page: PageWriter | None = None) -> Row:
     """Score one file in this process, with this process's cached Scorer. Never raises: a file's
     problem becomes a failed row. One file at a time per process (the engine is not re-entrant).
-    ``html_dir``: also write the file's HTML page there (``back``: the link to the summary)."""
+    ``write_page(job, report)``: also write the file's page (a picklable callable: it runs where the
+    file is scored, on a worker too)."""
     from voicecoach.pipeline import Scorer
 
     with _lock:
@@ -50,8 +53,8 @@ def score_job(job: Job, question, options, html_dir: str | None = None, back: st
             report = scorer.score(job.path, question)
             if report.numerics != options.numerics:  # (a worker started another way: checked, not assumed)
                 return row_failed(job, f"the worker computed in {report.numerics} mode, not {options.numerics} as asked")
-            if html_dir is not None:
-                _write_page(job, report, html_dir, back)
+            if write_page is not None:
+                _write_page(write_page, job, report)
             return row_from_report(job, report)
         except VoicecoachError as e:
             return row_failed(job, str(e))
@@ -60,28 +63,22 @@ def score_job(job: Job, question, options, html_dir: str | None = None, back: st
             return row_failed(job, f"internal error: {type(e).__name__}: {e}")
 
 
-def _write_page(job: Job, report, html_dir: str, back: str | None) -> None:
+def _write_page(write_page: PageWriter, job: Job, report) -> None:
     """The page is extra: a file whose page cannot be written keeps its row (the summary then has
     no link for it, and a rerun with --html tries again)."""
-    from pathlib import Path
-
-    from voicecoach.render import html
-    from voicecoach.schema.report import to_dict
-
     try:
-        html.write_answer(Path(html_dir) / page_name(job.path, job.key), to_dict(report), job.path, back=back)
+        write_page(job, report)
     except (VoicecoachError, OSError) as e:
         log.warning("batch: %s: no page written (%s)", job.path, e)
 
 
-def run_inline(jobs: list[Job], questions: dict, options, html_dir: str | None = None,
-               back: str | None = None) -> Iterator[Row]:
+def run_inline(jobs: list[Job], questions: dict, options, write_page: PageWriter | None = None) -> Iterator[Row]:
     for j in jobs:
-        yield score_job(j, questions[j.question], options, html_dir, back)
+        yield score_job(j, questions[j.question], options, write_page)
 
 
-def run_processes(jobs: list[Job], questions: dict, options, workers: int, html_dir: str | None = None,
-                  back: str | None = None) -> Iterator[Row]:
+def run_processes(jobs: list[Job], questions: dict, options, workers: int,
+                  write_page: PageWriter | None = None) -> Iterator[Row]:
     """Local worker processes (spawned, so no model state is forked). A worker that dies (killed,
     out of memory) breaks the pool: the files not finished go to a new pool, up to MAX_ATTEMPTS."""
     import multiprocessing
@@ -94,7 +91,7 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int, html_
     while pending:
         ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
         try:
-            futures = {ex.submit(score_job, j, questions[j.question], options, html_dir, back): i for i, j in pending.items()}
+            futures = {ex.submit(score_job, j, questions[j.question], options, write_page): i for i, j in pending.items()}
             for f in as_completed(futures):
                 i = futures[f]
                 row = f.result()
@@ -114,13 +111,13 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int, html_
             ex.shutdown(wait=not pending, cancel_futures=True)
 
 
-def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int, html_dir: str | None = None,
-             back: str | None = None) -> Iterator[Row]:
+def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int,
+             write_page: PageWriter | None = None) -> Iterator[Row]:
     """On a Dask cluster: ``scheduler`` is "local" (a LocalCluster of ``workers`` processes, one
     thread each) or the address of a running scheduler ("tcp://host:8786"). The cluster reruns a
     task whose worker died on another worker; results come back as they finish, each once.
-    Workers write the HTML pages themselves: on a remote cluster ``html_dir`` must be a folder they
-    share, as the recordings are."""
+    Workers write the HTML pages themselves: on a remote cluster ``write_page``'s folder must be one
+    they share, as the recordings are."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -133,7 +130,7 @@ def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers:
     except OSError as e:
         raise BatchInputError(f"cannot reach the Dask scheduler at {scheduler} ({' '.join(str(e).split())[:120]})") from e
     try:
-        futures = {client.submit(score_job, j, questions[j.question], options, html_dir, back, pure=False): j for j in jobs}
+        futures = {client.submit(score_job, j, questions[j.question], options, write_page, pure=False): j for j in jobs}
         for f in as_completed(futures):
             j = futures[f]
             try:

@@ -148,14 +148,19 @@ def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, sum
     if local_pool:  # share this machine's cores among the workers (the settings key ignores threads)
         threads = max(1, (os.cpu_count() or 1) // workers)
         options = replace(options, transcription=replace(options.transcription, cpu_threads=threads))
-    html_dir = str(pages.resolve()) if pages is not None else None
-    back = f"../{summary.name}" if summary is not None else None
+    write_page = None
+    if pages is not None:
+        from functools import partial
+
+        from voicecoach.render.html import batch_page
+
+        write_page = partial(batch_page, str(pages.resolve()), f"../{summary.name}" if summary is not None else None)
     if scheduler:
-        stream = run_dask(jobs, asked, options, scheduler, workers, html_dir, back)
+        stream = run_dask(jobs, asked, options, scheduler, workers, write_page)
     elif local_pool:
-        stream = run_processes(jobs, asked, options, workers, html_dir, back)
+        stream = run_processes(jobs, asked, options, workers, write_page)
     else:
-        stream = run_inline(jobs, asked, options, html_dir, back)
+        stream = run_inline(jobs, asked, options, write_page)
     written = []
     failed = 0
     with Progress(TextColumn("Scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),

@@ -10,7 +10,7 @@ import typer
 
 from voicecoach.atomic import check_target
 from voicecoach.errors import AudioError
-from voicecoach.schema.report import SCHEMA_VERSION
+from voicecoach.analysis.report import SCHEMA_VERSION
 
 
 def skip_language_option(what: str = "it"):
@@ -94,6 +94,7 @@ def score(
     from voicecoach.audio.load import check_path
     from voicecoach.pipeline import Scorer
     from voicecoach.render import terminal
+    from voicecoach.atomic import write_atomic
     from voicecoach.schema import report as json_report
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
@@ -131,7 +132,7 @@ def score(
         info = keep_recording(file, q, json_report.to_dict(report), report.transcript.duration_s)
         Console(stderr=True).print(f"[dim]saved as session {info.id}[/dim]")
     if out is not None:
-        json_report.write_atomic(out, json_report.dumps(report) + "\n")
+        write_atomic(out, json_report.dumps(report) + "\n")
     if as_json:
         sys.stdout.write(json_report.dumps(report) + "\n")
     elif report.score is not None:
@@ -160,7 +161,7 @@ def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, wh
 def why_not_scored(report, session_id: str | None = None) -> str:
     """The report's reason for not scoring, on one line, with what the user can do about it: the
     library's notice names no command, the CLI adds the one that helps here (by the notice's code)."""
-    from voicecoach.analysis.score import NOT_ENGLISH
+    from voicecoach.analysis.report import NOT_ENGLISH
 
     why = report.why_not_scored
     if report.not_scored_because.code == NOT_ENGLISH:

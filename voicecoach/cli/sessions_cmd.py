@@ -239,7 +239,7 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
     from voicecoach import questions
     from voicecoach.pipeline import Scorer, score_options
     from voicecoach.sessions.rescore import rescore as run
-    from voicecoach.schema.report import filler_method
+    from voicecoach.schema.read import filler_method
     from voicecoach.sessions.store import PAGE, RECORDING
 
     method = checked_filler_method(fillers)

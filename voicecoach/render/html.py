@@ -55,9 +55,10 @@ def _env():
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = lambda t: "" if t is None else clock(t)
     env.filters["t"] = lambda t: f"{float(t):.3f}"
-    from voicecoach.schema.report import language_summary
+    from voicecoach.render.text import EDGES, LISTED_PHRASES, language_summary
 
     env.globals["language_summary"] = language_summary
+    env.globals["listed_phrases"], env.globals["edges"] = list(LISTED_PHRASES), list(EDGES)
     return env
 
 
@@ -228,7 +229,17 @@ def open_in_browser(path: Path) -> bool:
 
 def write(path: str | Path, page: str) -> Path:
     """Write the page atomically (private, like every report voicecoach keeps)."""
-    from voicecoach.schema.report import write_atomic
+    from voicecoach.atomic import write_atomic
 
     write_atomic(path, page)
     return Path(path)
+
+
+def batch_page(html_dir: str, back: str | None, job, report) -> None:
+    """Write a batch file's page into ``html_dir`` (``back``: the link to the summary). Bound with
+    functools.partial, it is the batch's page writer (voicecoach.batch.run.PageWriter), picklable
+    for worker processes."""
+    from voicecoach.batch.run import page_name
+    from voicecoach.schema.report import to_dict
+
+    write_answer(Path(html_dir) / page_name(job.path, job.key), to_dict(report), job.path, back=back)

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.analysis.fillers import HEARD
-from voicecoach.schema.report import language_summary
+from voicecoach.render.text import EDGES, REPEATS, language_summary
 from voicecoach.timefmt import clock
 
 STATUS_STYLE = {"covered": ("✔ covered", "green"), "partly": ("◐ partly", "yellow"), "missed": ("✘ missed", "red")}
@@ -136,8 +136,8 @@ def render_delivery(dv: dict, console: Console) -> None:
 
 def render_language(lg: dict, console: Console) -> None:
     console.print(Text.assemble(("Words   ", "bold"), language_summary(lg), ("  advisory", "dim")))
-    edges = [x for x in lg["phrases"] if x["kind"] in ("weak-opening", "weak-ending")]
-    listed = [x for x in lg["phrases"] if x["kind"] in ("hedge", "repetition")]
+    edges = [x for x in lg["phrases"] if x["kind"] in EDGES]
+    listed = [x for x in lg["phrases"] if x["kind"] in REPEATS]
     for x in edges:
         console.print(Text(f"        {clock(x['start_s'])}  {x['kind'].replace('-', ' ')}: “{x['text']}”", style="yellow"))
     if listed:

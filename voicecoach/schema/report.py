@@ -1,7 +1,7 @@
 """The report's stored form: JSON with a documented, versioned schema (voicecoach/schema/report-1.6.json).
 
 A ``Report`` becomes a dict here (``to_dict``) once; `--json`, `--out`, the session folders and the
-terminal view all use that dict, and the readers below read it back, whichever version wrote it.
+views all use that dict, and voicecoach.schema.read reads it back, whichever version wrote it.
 Times are seconds (floats, 3 decimals); rates are per minute; scores are 0-100.
 Version policy: a new optional field bumps the minor version; a removed or changed field bumps
 the major version.
@@ -10,25 +10,15 @@ the major version.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from voicecoach import atomic
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from voicecoach.analysis.score import Report
-
-SCHEMA_VERSION = "1.6"  # voicecoach/schema/report-<SCHEMA_VERSION>.json describes it
-from voicecoach.errors import OutputError
+from voicecoach.analysis.report import SCHEMA_VERSION, WEIGHTS, Report
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def to_dict(r: "Report") -> dict:
-    from voicecoach.analysis.score import WEIGHTS
-
+def to_dict(r: Report) -> dict:
     q = r.question
     d: dict = {
         "schema_version": r.schema_version,
@@ -111,17 +101,8 @@ def to_dict(r: "Report") -> dict:
     return d
 
 
-def dumps(r: "Report") -> str:
+def dumps(r: Report) -> str:
     return json.dumps(to_dict(r), indent=2, ensure_ascii=False)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and a rename: never half-written."""
-    path = atomic.check_target(path)
-    try:
-        atomic.write_text(path, text)
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from e
 
 
 def schema() -> dict:
@@ -129,44 +110,3 @@ def schema() -> dict:
     from importlib import resources
 
     return json.loads(resources.files("voicecoach.schema").joinpath(f"report-{SCHEMA_VERSION}.json").read_text())
-
-
-def transcript_text(report: dict) -> str:
-    """``[m:ss] text`` per segment, from a report dict."""
-    from voicecoach.timefmt import clock
-
-    segs = (report.get("transcript") or {}).get("segments") or []
-    return "".join(f"[{clock(s['start_s'])}] {s['text']}\n" for s in segs)
-
-
-def filler_method(report: dict | None) -> str | None:
-    """How a stored report counted fillers (FillerResult.method); None if it has no filler figures.
-    Reports older than schema 1.1 do not say: every occurrence carries a "source" ("transcript"
-    since the first version), and one "heard" means hesitations were being recovered; otherwise
-    the report counts as "written"."""
-    from voicecoach.analysis.fillers import HEARD, WRITTEN, WRITTEN_AND_HEARD
-
-    f = (report or {}).get("fillers")
-    if not f:
-        return None
-    if f.get("method"):
-        return f["method"]
-    return WRITTEN_AND_HEARD if any(x.get("source") == HEARD for x in f.get("occurrences") or ()) else WRITTEN
-
-
-def language_summary(lg: dict) -> str:
-    """One line from a report's ``wording`` section: hedges, repetitions, numbers, STAR where the
-    question asks for it, "I" and "we" (the terminal and the page both show it)."""
-    def n(count: int, one: str, many: str) -> str:
-        return f"{count} {one if count == 1 else many}"
-
-    kinds = [x["kind"] for x in lg["phrases"]]
-    bits = [n(kinds.count("hedge"), "hedge", "hedges"), n(kinds.count("repetition"), "repetition or restart",
-                                                           "repetitions or restarts"),
-            n(len(lg["numbers"]), "number", "numbers")]
-    if lg["star_asked"]:
-        got = [k[0].upper() for k, t in lg["star"].items() if t is not None]
-        bits.append("STAR " + ("in order" if lg["star_in_order"] else f"{'/'.join(got) or 'none'} heard, not in order"))
-    if lg["i_count"] + lg["we_count"]:
-        bits.append(f'"I" {lg["i_count"]} / "we" {lg["we_count"]}')
-    return ", ".join(bits)

@@ -81,7 +81,7 @@ def progress(store: SessionStore, question: str | None = None, last: int = 20, *
              version: str, numerics: str = "native") -> Progress:
     """The last ``last`` scored sessions (of ``question``), compared; ``method``, ``version`` and
     ``numerics``: the filler method, voicecoach version and numerics mode that count as current."""
-    from voicecoach.schema.report import filler_method
+    from voicecoach.schema.read import filler_method
 
     sessions = tuple(s for s in store.list(question) if s.status == SCORED)[-last:]
     trends = []

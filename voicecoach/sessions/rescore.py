@@ -19,7 +19,7 @@ class RescoreResult:
     """One session scored again: its new report (None if it could not be), or why not."""
 
     session: SessionInfo
-    report: object | None  # voicecoach.analysis.score.Report
+    report: object | None  # voicecoach.analysis.report.Report
     error: str | None = None
 
 

@@ -227,7 +227,7 @@ class SessionStore:
         """Write the report (if given) and session.json atomically, then update the index."""
         folder = self.folder(info.id)
         if report is not None:
-            from voicecoach.schema.report import transcript_text
+            from voicecoach.schema.read import transcript_text
 
             write_json_atomic(folder / REPORT, report)
             write_text_atomic(folder / TRANSCRIPT, transcript_text(report))
