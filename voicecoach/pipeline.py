@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from voicecoach import numerics
-from voicecoach.analysis.fillers import VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD
+from voicecoach.analysis.fillers import FillerMethod
 from voicecoach.analysis.pace import PaceOptions
 from voicecoach.analysis.recovery import RecoveryOptions
 from voicecoach.analysis.report import NOT_ENGLISH, Notice, Report
@@ -60,22 +60,16 @@ class ScoreOptions:
     numerics: str = field(default_factory=numerics.requested)
 
 
-# How fillers are counted (the report's fillers.method; docs/fillers.md has the measurements):
-# verbatim        Whisper writes them, prompted on every 30-s window with a verbatim prompt (default)
-# verbatim+heard  ... plus the um/uh the hesitation probe hears in gaps where nothing was written
-# written+heard   a plain transcript plus the probe (voicecoach 0.2)
-# written         the fillers of a plain transcript only (voicecoach 0.1; misses most um/uh)
-FILLER_METHODS = (VERBATIM, VERBATIM_AND_HEARD, WRITTEN_AND_HEARD, WRITTEN)
-DEFAULT_FILLER_METHOD = VERBATIM
+FILLER_METHODS = tuple(FillerMethod)
+DEFAULT_FILLER_METHOD = FillerMethod.VERBATIM
 
 
-def score_options(method: str = DEFAULT_FILLER_METHOD, *, pace: PaceOptions | None = None,
+def score_options(method: str | FillerMethod = DEFAULT_FILLER_METHOD, *, pace: PaceOptions | None = None,
                   max_duration_s: float = DEFAULT_MAX_DURATION_S, **transcription) -> ScoreOptions:
-    """The ScoreOptions that count fillers by ``method`` (one of FILLER_METHODS); ``transcription``
+    """The ScoreOptions that count fillers by ``method`` (a FillerMethod or its name); ``transcription``
     sets the other TranscriptionOptions fields (model, beam_size, check_language...)."""
-    if method not in FILLER_METHODS:
-        raise ValueError(f"unknown filler method {method!r}: use one of {', '.join(FILLER_METHODS)}")
-    verbatim, heard = method.startswith(VERBATIM), method.endswith("+heard")
+    method = FillerMethod.parse(method)
+    verbatim, heard = method.verbatim, method.heard
     t = TranscriptionOptions(window_prompt=VERBATIM_PROMPT if verbatim else None,
                              # a plain transcript keeps Whisper's conditioning on the text before; a
                              # verbatim one drops it, or a clean earlier window talks it out of the fillers

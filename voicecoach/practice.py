@@ -16,6 +16,7 @@ from typing import Callable
 
 from voicecoach import paths
 from voicecoach.audio import load
+from voicecoach.audio.load import SAMPLE_RATE
 from voicecoach.audio.recorder import Recorder, RecorderOptions, RecorderStatus, Recording
 from voicecoach.errors import AudioError
 from voicecoach.pipeline import Scorer
@@ -185,9 +186,9 @@ def finish_live(live, recording: Recording, store: SessionStore, info: SessionIn
         transcript = live.finish()
         t1 = time.monotonic()
         samples = live.samples
-        if len(samples) != round(recording.duration_s * 16000):
+        if len(samples) != round(recording.duration_s * SAMPLE_RATE):
             log.warning("live transcription heard %d samples, the file holds %.0f: scoring the file",
-                        len(samples), recording.duration_s * 16000)
+                        len(samples), recording.duration_s * SAMPLE_RATE)
             return None
         report = scorer.report(question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True,
                                tracks=live.tracks())
@@ -216,7 +217,7 @@ def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],
                 audio = load(answer, tolerant=True)
                 # rewrite the FLAC so its header is complete (a killed writer never finished it)
                 tmp = paths.private_file(answer.with_name(".answer.recovered.flac"))
-                sf.write(tmp, audio.samples, 16000, format="FLAC", subtype="PCM_16")
+                sf.write(tmp, audio.samples, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
                 tmp.replace(answer)
                 duration = audio.duration_s
             except (AudioError, OSError, RuntimeError) as e:

@@ -10,15 +10,52 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 from voicecoach.analysis.tokens import Token, tokenize
 from voicecoach.asr.types import Transcript
 
 HESITATION = "hesitation"
 DISCOURSE = "discourse"
-# how a FillerResult was counted (see FillerResult.method)
-WRITTEN, WRITTEN_AND_HEARD = "written", "written+heard"
-VERBATIM, VERBATIM_AND_HEARD = "verbatim", "verbatim+heard"  # written under a verbatim prompt (0.3.0)
+
+
+class FillerMethod(str, Enum):
+    """How fillers are counted: `--fillers`, and the report's fillers.method (docs/fillers.md has
+    the measurements). A str, so it compares, prints and serialises as its value."""
+
+    VERBATIM = "verbatim"  # Whisper writes them, under a verbatim prompt on every 30-s window (default)
+    VERBATIM_AND_HEARD = "verbatim+heard"  # ... plus the um/uh the hesitation probe hears where none is written
+    WRITTEN_AND_HEARD = "written+heard"  # a plain transcript plus the probe
+    WRITTEN = "written"  # a plain transcript's fillers only (misses most um/uh)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def verbatim(self) -> bool:
+        """Whisper is prompted to write fillers."""
+        return self in (FillerMethod.VERBATIM, FillerMethod.VERBATIM_AND_HEARD)
+
+    @property
+    def heard(self) -> bool:
+        """The hesitation probe adds the um/uh it hears where nothing was written."""
+        return self in (FillerMethod.VERBATIM_AND_HEARD, FillerMethod.WRITTEN_AND_HEARD)
+
+    @classmethod
+    def of(cls, verbatim: bool, heard: bool) -> "FillerMethod":
+        return next(m for m in cls if m.verbatim == verbatim and m.heard == heard)
+
+    @classmethod
+    def parse(cls, text: str) -> "FillerMethod":
+        """The method named ``text``; ValueError naming the choices otherwise."""
+        try:
+            return cls(text)
+        except ValueError:
+            raise ValueError(f"unknown filler method {text!r}: use one of {', '.join(m.value for m in cls)}") from None
+
+
+VERBATIM, VERBATIM_AND_HEARD = FillerMethod.VERBATIM, FillerMethod.VERBATIM_AND_HEARD
+WRITTEN, WRITTEN_AND_HEARD = FillerMethod.WRITTEN, FillerMethod.WRITTEN_AND_HEARD
 # where a Filler came from (see Filler.source)
 TRANSCRIPT, HEARD = "transcript", "heard"
 

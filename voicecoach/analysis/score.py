@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from voicecoach.analysis.report import NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP, WEIGHTS, Notice, Report, Tip
 from voicecoach.analysis.delivery import (CLIPPED, MONOTONE, TOO_LOUD, TOO_QUIET, TRAILING_OFF, DeliveryOptions,
                                           DeliveryResult, analyse_delivery)
-from voicecoach.analysis.fillers import (VERBATIM, VERBATIM_AND_HEARD, WRITTEN, WRITTEN_AND_HEARD, FillerOptions,
+from voicecoach.analysis.fillers import (FillerMethod, FillerOptions,
                                          FillerResult, find_fillers, summarise)
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
 from voicecoach.analysis.language import (HEDGE, NO_NUMBERS, REPETITION, STAR_ORDER, WE_NOT_I, WEAK_ENDING,
@@ -49,7 +49,7 @@ class AnalysisOptions:
     pauses: PauseOptions = PauseOptions()
     fillers: FillerOptions = FillerOptions()
     # off by default since 0.3.0: Whisper writes the fillers under a verbatim prompt instead
-    # (voicecoach.pipeline.FILLER_METHODS); the transcript then has no cues to recover from
+    # (voicecoach.analysis.fillers.FillerMethod); the transcript then has no cues to recover from
     recovery: RecoveryOptions = RecoveryOptions(enabled=False)
     rubric: RubricOptions = RubricOptions()
     delivery: DeliveryOptions = DeliveryOptions()
@@ -270,10 +270,10 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
     length = analyse_length(answer_s, transcript.duration_s, question.target_min_s, question.target_max_s)
     found = find_fillers(transcript, options.fillers)
-    method = VERBATIM if transcript.verbatim else WRITTEN
-    if samples is not None and options.recovery.enabled:
+    heard = samples is not None and options.recovery.enabled
+    if heard:
         found += recover_hesitations(transcript, samples, options.recovery)
-        method = VERBATIM_AND_HEARD if transcript.verbatim else WRITTEN_AND_HEARD
+    method = FillerMethod.of(transcript.verbatim, heard)
     fillers = summarise(found, pace.words, max(answer_s - pauses.gap_total_s, 0.0), method)
     rubric = analyse_rubric(transcript, question, encoder, options.rubric)
     parts = part_scores(length, pace, fillers, pauses, rubric)

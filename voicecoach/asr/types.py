@@ -185,7 +185,7 @@ class TranscriptionOptions:
         probe_hesitations: re-read each window's transcript to find where the model expected an
             "um" or "uh" it did not write (``Transcript.cues``); one forced decoder pass per window,
             after a disfluent previous text, run beside the transcription of the next window. Off
-            by default (the verbatim prompt finds more; voicecoach.pipeline.FILLER_METHODS).
+            by default (the verbatim prompt finds more; voicecoach.analysis.fillers.FillerMethod).
         extra: further keyword arguments for faster-whisper's ``WhisperModel.transcribe``.
         tuning: the pieces voicecoach adds to faster-whisper's transcription (``Tuning``).
     """

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.audio.load import SAMPLE_RATE
+
 HOP_S = 0.01  # one frame every 10 ms, as Praat's default for a 75-Hz floor (0.75 / floor)
 
 
@@ -97,7 +99,7 @@ class TrackBuilder:
     recorded): each frame is computed once its samples are all there, exactly as ``tracks``
     computes it from the whole file. ``finish`` decides voicing, which needs the loudest sample."""
 
-    def __init__(self, rate: int = 16000, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S,
+    def __init__(self, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S,
                  block: int = 2000):
         self.rate, self.options, self.hop_s, self.block = rate, options, hop_s, block
         self.length = int(round(options.frame_s * rate))
@@ -162,7 +164,7 @@ class TrackBuilder:
         return Tracks(self.hop_s, np.where(voiced, f0, np.nan), level, tuple(self._clipped))
 
 
-def tracks(samples: np.ndarray, rate: int = 16000, options: PitchOptions = PitchOptions(),
+def tracks(samples: np.ndarray, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(),
            hop_s: float = HOP_S) -> Tracks:
     """Pitch, level and clipping of a mono recording (float samples in [-1, 1])."""
     b = TrackBuilder(rate, options, hop_s)
@@ -170,7 +172,7 @@ def tracks(samples: np.ndarray, rate: int = 16000, options: PitchOptions = Pitch
     return b.finish()
 
 
-def clipping(x: np.ndarray, rate: int = 16000, run: int = 3, full: float = 32767 / 32768) -> tuple[float, ...]:
+def clipping(x: np.ndarray, rate: int = SAMPLE_RATE, run: int = 3, full: float = 32767 / 32768) -> tuple[float, ...]:
     """Start times of runs of ``run`` or more consecutive samples at full scale (Audacity's "Find
     Clipping" flags 3 in a row by default), at most one per 0.5 s."""
     out: list[float] = []

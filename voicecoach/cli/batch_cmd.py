@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import (check_wpm, checked_filler_method, filler_method_option, make_options,
-                                      reproducible_option, skip_language_option, written_only_option)
+from voicecoach.cli.options import bank_option, beam_size_option, check_wpm, checked_filler_method, filler_method_option, make_options, max_wpm_option, min_wpm_option, model_option, reproducible_option, skip_language_option, written_only_option
+
+
 from voicecoach.errors import ExitCode
 
 
@@ -38,11 +39,11 @@ def batch(
                                         help="Also write an HTML summary (distributions, one row per file) linking to a page "
                                              "per file, kept in FILE's folder under <name>_files/."),
     force: bool = typer.Option(False, "--force", help="Rescore everything (the old results file is kept as FILE.bak)."),
-    model: str = typer.Option("base", "--model", help="Whisper model: base or tiny.en (offline), or a CTranslate2 model folder."),
-    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
-    beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width."),
-    min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace."),
-    max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace."),
+    model: str = model_option(),
+    bank: list[Path] = bank_option(),
+    beam_size: int = beam_size_option(),
+    min_wpm: float = min_wpm_option(),
+    max_wpm: float = max_wpm_option(),
     skip_language_check: bool = skip_language_option("every file"),
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),

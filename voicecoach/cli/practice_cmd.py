@@ -11,9 +11,10 @@ from typing import Optional
 
 import typer
 
+from voicecoach.cli.options import bank_option, checked_filler_method, filler_method_option, model_option, reproducible_option, skip_language_option
+
 from voicecoach.atomic import check_target
-from voicecoach.cli.score_cmd import (checked_filler_method, filler_method_option, reproducible_option, skip_language_option, why_not_scored,
-                                      write_page)
+from voicecoach.cli.score_cmd import why_not_scored, write_page
 from voicecoach.errors import ExitCode
 
 
@@ -59,7 +60,7 @@ def practice(
     device: Optional[str] = typer.Option(None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."),
     output_device: Optional[str] = typer.Option(None, "--output-device", metavar="DEV", help="Speaker for the question."),
     margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
-    model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model (see `voicecoach score --help`)."),
+    model: str = model_option(),
     skip_language_check: bool = skip_language_option("the answer"),
     fillers: str = filler_method_option(),
     reproducible: bool = reproducible_option(),
@@ -70,7 +71,7 @@ def practice(
                                    "band or the target's end is 30 s away."),
     open_page: bool = typer.Option(False, "--open", help="Open the report's HTML page in your browser when scoring ends "
                                    "(written to --html, or into the session folder)."),
-    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML)."),
+    bank: list[Path] = bank_option(),
 ) -> None:
     """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
 

@@ -7,13 +7,15 @@ from typing import Optional
 
 import typer
 
+from voicecoach.cli.options import bank_option
+
 app = typer.Typer(help="The question banks: list them, or show one question with its rubric.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_(
     category: Optional[str] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (general, motivation, technical, design, behavioral)."),
-    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
+    bank: list[Path] = bank_option(),
 ) -> None:
     """List every question: id, category, target length."""
     from rich.console import Console
@@ -41,7 +43,7 @@ def list_(
 @app.command("show")
 def show(
     question_id: str = typer.Argument(..., metavar="ID", help="The question id."),
-    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
+    bank: list[Path] = bank_option(),
 ) -> None:
     """Show one question: its text, target length, guidance and rubric."""
     from rich.console import Console

@@ -8,58 +8,11 @@ from typing import Optional
 
 import typer
 
+from voicecoach.cli.options import bank_option, beam_size_option, check_wpm, checked_filler_method, filler_method_option, make_options, max_wpm_option, min_wpm_option, reproducible_option, skip_language_option, written_only_option
+
 from voicecoach.atomic import check_target
 from voicecoach.errors import AudioError
 from voicecoach.analysis.report import SCHEMA_VERSION
-
-
-def skip_language_option(what: str = "it"):
-    """--skip-language-check, as every command that transcribes takes it."""
-    return typer.Option(False, "--skip-language-check",
-                        help=f"Transcribe {what} as English even if language detection ranks another language first.")
-
-
-FILLER_METHOD_HELP = ("How fillers are counted: verbatim (Whisper writes them, prompted on every 30-s window; the default), "
-                     "verbatim+heard (plus um/uh heard in gaps), written+heard (a plain transcript plus um/uh heard; "
-                     "voicecoach 0.2), written (a plain transcript's fillers only).")
-
-
-def filler_method_option():
-    """--fillers METHOD, as every command that scores takes it."""
-    return typer.Option("verbatim", "--fillers", metavar="METHOD", help=FILLER_METHOD_HELP)
-
-
-def _numerics(value: bool) -> bool:
-    """Choose the numerics mode now, while parsing: before any library that computes starts."""
-    from voicecoach import numerics
-
-    for note in numerics.use(numerics.requested(value)):
-        print(f"voicecoach: note: {note}", file=sys.stderr)
-    return value
-
-
-def reproducible_option():
-    """--reproducible, as every command that transcribes takes it (voicecoach.numerics)."""
-    return typer.Option(False, "--reproducible", is_eager=True, callback=_numerics,
-                        help="Compute with the same kernels on any x86-64 CPU with AVX2, so a recording gives the "
-                             "same report on every machine (also VOICECOACH_REPRODUCIBLE=1).")
-
-
-def written_only_option():
-    return typer.Option(False, "--written-fillers-only", help="Same as --fillers written.")
-
-
-def checked_filler_method(method: str, written_only: bool = False) -> str:
-    """The --fillers value checked (before any model loads); --written-fillers-only means 'written'."""
-    from voicecoach.pipeline import FILLER_METHODS
-
-    if method not in FILLER_METHODS:
-        raise typer.BadParameter(f"--fillers must be one of {', '.join(FILLER_METHODS)}, not {method!r}")
-    if written_only:
-        if method not in ("verbatim", "written"):
-            raise typer.BadParameter(f"--fillers {method} contradicts --written-fillers-only (--fillers written)")
-        return "written"
-    return method
 
 
 def score(
@@ -76,10 +29,10 @@ def score(
                                         help="Also write the report as one HTML page, with the answer's audio, to play and read (works offline)."),
     open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser when done."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
-    bank: list[Path] = typer.Option([], "--bank", metavar="FILE", help="Extra question bank (TOML); may be repeated."),
-    beam_size: int = typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."),
-    min_wpm: float = typer.Option(100.0, "--min-wpm", metavar="WPM", min=1, help="Slowest comfortable pace (words per minute)."),
-    max_wpm: float = typer.Option(165.0, "--max-wpm", metavar="WPM", min=1, help="Fastest comfortable pace (words per minute)."),
+    bank: list[Path] = bank_option(),
+    beam_size: int = beam_size_option(),
+    min_wpm: float = min_wpm_option(),
+    max_wpm: float = max_wpm_option(),
     skip_language_check: bool = skip_language_option(),
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
@@ -171,17 +124,3 @@ def why_not_scored(report, session_id: str | None = None) -> str:
     return why
 
 
-def check_wpm(min_wpm: float, max_wpm: float) -> None:
-    if min_wpm >= max_wpm:
-        raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
-
-
-def make_options(model: str, beam_size: int, min_wpm: float, max_wpm: float, skip_language_check: bool,
-                 method: str, max_minutes: float, cpu_threads: int = 0):
-    """The ScoreOptions the score and batch commands build from their shared flags."""
-    from voicecoach.analysis.pace import PaceOptions
-    from voicecoach.pipeline import score_options
-
-    return score_options(method, pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm), max_duration_s=max_minutes * 60,
-                         model=model, beam_size=beam_size, cpu_threads=cpu_threads,
-                         check_language=not skip_language_check)

@@ -8,7 +8,9 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.score_cmd import checked_filler_method, filler_method_option, reproducible_option, skip_language_option
+from voicecoach.cli.options import checked_filler_method, filler_method_option, model_option, reproducible_option, skip_language_option
+
+
 from voicecoach.atomic import check_target
 from voicecoach.errors import ExitCode
 
@@ -207,7 +209,7 @@ def export(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
 
 
 @app.command("recover")
-def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model.")) -> None:
+def recover(model: str = model_option()) -> None:
     """Find recordings interrupted by a crash or kill, score them and keep them as sessions."""
     from voicecoach import questions
     from voicecoach.pipeline import Scorer, score_options
@@ -228,7 +230,7 @@ def recover(model: str = typer.Option("base", "--model", "-m", metavar="NAME", h
 def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Sessions to score again (id, prefix, number, or last)."),
             all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
             question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
-            model: str = typer.Option("base", "--model", "-m", metavar="NAME", help="Whisper model."),
+            model: str = model_option(),
             skip_language_check: bool = skip_language_option("the answers"),
             fillers: str = filler_method_option(),
             reproducible: bool = reproducible_option()) -> None:

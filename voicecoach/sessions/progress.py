@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from voicecoach.analysis.fillers import FillerMethod
 from voicecoach.sessions.store import SCORED, SessionInfo, SessionStore
 
 # How a stored report counted its fillers (FillerResult.method), for the note on mixed sessions.
 HOW_COUNTED = {
-    "written": "counted only the fillers Whisper wrote in a plain transcript (before 0.2; reads low)",
-    "written+heard": "counted a plain transcript's fillers plus the um/uh heard in gaps (0.2)",
-    "verbatim+heard": "counted the verbatim transcript's fillers plus the um/uh heard in gaps",
-    "verbatim": "counted the fillers of a verbatim transcript",
+    FillerMethod.WRITTEN: "counted only the fillers Whisper wrote in a plain transcript (before 0.2; reads low)",
+    FillerMethod.WRITTEN_AND_HEARD: "counted a plain transcript's fillers plus the um/uh heard in gaps (0.2)",
+    FillerMethod.VERBATIM_AND_HEARD: "counted the verbatim transcript's fillers plus the um/uh heard in gaps",
+    FillerMethod.VERBATIM: "counted the fillers of a verbatim transcript",
 }
 # (label, SessionInfo field, higher is better: True / False / None for neither)
 METRICS = (("score", "score", True), ("coverage", "coverage", True), ("fillers per minute", "fillers_per_min", False),

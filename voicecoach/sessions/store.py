@@ -378,12 +378,13 @@ def keep_recording(path: Path, question, report: dict, duration_s: float, store:
     import soundfile as sf
 
     from voicecoach.audio import load
+    from voicecoach.audio.load import SAMPLE_RATE
 
     store = store or SessionStore()
     info = store.create(question.id, question.text, source="score --save")
     try:
         target = paths.private_file(store.folder(info.id) / ANSWER)
-        sf.write(target, load(path).samples, 16000, format="FLAC", subtype="PCM_16")
+        sf.write(target, load(path).samples, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     except (OSError, RuntimeError) as e:
         store.delete(info)
         raise SessionError(f"cannot save the recording as a session: {e}") from e
