@@ -101,8 +101,12 @@ def bare_seconds(audio: Path, verbatim: bool, threads: int) -> float:
     sys.path.insert(0, str(ROOT / "scripts"))
     from benchmark import BARE
 
-    out = subprocess.run([sys.executable, "-c", BARE, str(audio), "base", str(threads),
-                          "verbatim" if verbatim else "plain"], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", BARE, str(audio), "base", str(threads), "verbatim" if verbatim else "plain"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
 
 
@@ -123,13 +127,17 @@ def speed(a) -> None:
         for piece in a.pieces:
             on, off = [], []
             for r in range(a.rounds):
-                for which in (("on", "off") if r % 2 == 0 else ("off", "on")):
+                for which in ("on", "off") if r % 2 == 0 else ("off", "on"):
                     cmd, env = command_with([] if which == "on" else [piece], score)
                     (on if which == "on" else off).append(timed(cmd, env))
             every_on += on
             m = lambda runs, i: statistics.median(x[i] for x in runs)  # noqa: E731
             rows.append((piece, m(on, 0), m(off, 0), m(on, 1), m(off, 1)))
-            print(f"{piece}: on {[f'{x[0]:.1f}' for x in on]}, off {[f'{x[0]:.1f}' for x in off]}", file=sys.stderr, flush=True)
+            print(
+                f"{piece}: on {[f'{x[0]:.1f}' for x in on]}, off {[f'{x[0]:.1f}' for x in off]}",
+                file=sys.stderr,
+                flush=True,
+            )
         cores = os.cpu_count() or 1
         bare, plain = [], []
         for _ in range(a.rounds):
@@ -140,16 +148,22 @@ def speed(a) -> None:
         print(f"\n{audio.name} {a.args}, {a.rounds} pairs a piece, medians\n")
         print("| piece off | wall s, on → off | × | CPU s, on → off | × |\n|---|---|---|---|---|")
         for piece, won, woff, con, coff in rows:
-            print(f"| {piece} | {won:.2f} → {woff:.2f} | {woff / won:.2f} | {con:.1f} → {coff:.1f} | {coff / con:.2f} |")
-        e2e = statistics.median(x[0] for x in every_on[-a.rounds:])
-        print(f"\nbare faster-whisper (same prompt) {statistics.median(bare):.2f} s, plain faster-whisper "
-              f"{statistics.median(plain):.2f} s, voicecoach score (all on, the same rounds) {e2e:.2f} s: "
-              f"{e2e / statistics.median(bare):.2f} × bare, {e2e / statistics.median(plain):.2f} × plain")
+            print(
+                f"| {piece} | {won:.2f} → {woff:.2f} | {woff / won:.2f} | {con:.1f} → {coff:.1f} | {coff / con:.2f} |"
+            )
+        e2e = statistics.median(x[0] for x in every_on[-a.rounds :])
+        print(
+            f"\nbare faster-whisper (same prompt) {statistics.median(bare):.2f} s, plain faster-whisper "
+            f"{statistics.median(plain):.2f} s, voicecoach score (all on, the same rounds) {e2e:.2f} s: "
+            f"{e2e / statistics.median(bare):.2f} × bare, {e2e / statistics.median(plain):.2f} × plain"
+        )
 
 
 def accuracy(a) -> None:
     for c in ["all on", *a.pieces]:
-        cmd, env = command_with([] if c == "all on" else [c], [str(ROOT / "scripts" / "evaluate.py"), "--models", "base"])
+        cmd, env = command_with(
+            [] if c == "all on" else [c], [str(ROOT / "scripts" / "evaluate.py"), "--models", "base"]
+        )
         env["VOICECOACH_REPRODUCIBLE"] = "1"
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         print(f"\n## {c} (exit {out.returncode})\n{out.stdout.strip()}", flush=True)
@@ -183,8 +197,13 @@ def lecture(a) -> None:
         cmd, env = command_with([] if c == "all on" else [c], ["voicecoach", "score", str(LECTURE), "--json"])
         env["VOICECOACH_REPRODUCIBLE"] = "1"
         report = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-        out = subprocess.run([sys.executable, "-c", LECTURE_CHECK, "-", str(medium)], input=report,
-                             capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", LECTURE_CHECK, "-", str(medium)],
+            input=report,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         print(f"{c}: {out}", flush=True)
 
 
@@ -199,7 +218,9 @@ def main() -> None:
             p.add_argument("--rounds", type=int, default=3)
             p.add_argument("--audio", type=Path, default=LECTURE)
             p.add_argument("--answer", action="store_true", help="score the 3:13 built answer instead")
-            p.add_argument("--args", default="", help="more arguments for `voicecoach score` (e.g. '--fillers verbatim+heard')")
+            p.add_argument(
+                "--args", default="", help="more arguments for `voicecoach score` (e.g. '--fillers verbatim+heard')"
+            )
     p = sub.add_parser("run")
     p.add_argument("--off", action="append", default=[], choices=list(PIECES))
     p.add_argument("argv", nargs=argparse.REMAINDER)

@@ -8,7 +8,8 @@
    same file with the same settings (the verbatim prompt on every window, no conditioning; model
    already loaded, audio already decoded), interleaved. The bare transcription runs with half the
    cores (voicecoach's decoder when the probe runs beside it) and with one thread per core (its
-   decoder by default, and faster-whisper's usual setting); the ratio is taken against the faster. A plain bare transcription
+   decoder by default, and faster-whisper's usual setting); the ratio is taken against the faster. A plain bare
+   transcription
    (no prompt, faster-whisper's defaults) shows what the prompt itself costs.
 3. voicecoach 0.2's way of counting (`--fillers written+heard`: a plain transcript and the
    hesitation probe beside it), interleaved in the same loop.
@@ -99,15 +100,21 @@ def main() -> None:
         s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json", "--fillers", "written+heard"])
         old.append(s)
         old_hes = json.loads(p.stdout)["fillers"]["hesitation_count"]
-        print(f"  run {i + 1}: bare transcription {bare_half[-1]:.2f} s ({half} thread(s)) / {bare_all[-1]:.2f} s "
-              f"({cores} threads), plain bare {bare_plain[-1]:.2f} s; end to end {e2e[-1]:.2f} s ({words} words, "
-              f"{hes} hesitations), --fillers written+heard {old[-1]:.2f} s ({old_hes} hesitations)")
+        print(
+            f"  run {i + 1}: bare transcription {bare_half[-1]:.2f} s ({half} thread(s)) / {bare_all[-1]:.2f} s "
+            f"({cores} threads), plain bare {bare_plain[-1]:.2f} s; end to end {e2e[-1]:.2f} s ({words} words, "
+            f"{hes} hesitations), --fillers written+heard {old[-1]:.2f} s ({old_hes} hesitations)"
+        )
     bh, ba, bp = statistics.median(bare_half), statistics.median(bare_all), statistics.median(bare_plain)
     b, e, w = min(bh, ba), statistics.median(e2e), statistics.median(old)
-    print(f"{a.audio.name}: bare faster-whisper {bh:.2f} s ({half} thread(s)) / {ba:.2f} s ({cores} threads), "
-          f"voicecoach score end to end {e:.2f} s, ratio {e / b:.2f} against the faster (target <= 1.20)")
-    print(f"the verbatim prompt: bare {ba:.2f} s against {bp:.2f} s plain ({ba / bp - 1:+.0%}); end to end against "
-          f"plain bare {e / bp:.2f}")
+    print(
+        f"{a.audio.name}: bare faster-whisper {bh:.2f} s ({half} thread(s)) / {ba:.2f} s ({cores} threads), "
+        f"voicecoach score end to end {e:.2f} s, ratio {e / b:.2f} against the faster (target <= 1.20)"
+    )
+    print(
+        f"the verbatim prompt: bare {ba:.2f} s against {bp:.2f} s plain ({ba / bp - 1:+.0%}); end to end against "
+        f"plain bare {e / bp:.2f}"
+    )
     print(f"voicecoach 0.2's way (--fillers written+heard): {w:.2f} s end to end, {w / b:.2f} x the bare time")
 
     if a.long:

@@ -50,7 +50,8 @@ for p in sys.argv[1:]:
                            hallucination_silence_threshold=2.0)
     sampled = any(s.temperature > 0 for s in list(segs))  # list(): the whole file is decoded
     total += time.perf_counter() - t
-    if sampled:  # as voicecoach does, untimed: the next file starts from the seed (see WhisperTranscriber.fresh_decoder)
+    # as voicecoach does, untimed: the next file starts from the seed (see WhisperTranscriber.fresh_decoder)
+    if sampled:
         m.model = None
         m.model = ctranslate2.models.Whisper(resolve("base").path, device="cpu", compute_type="int8",
                                              intra_threads=threads)
@@ -68,7 +69,7 @@ def watched(cmd: list[str]) -> tuple[float, dict[int, float]]:
         try:
             for p in [proc] + proc.children(recursive=True):
                 try:
-                    peak[p.pid] = max(peak.get(p.pid, 0.0), p.memory_info().rss / 2 ** 20)
+                    peak[p.pid] = max(peak.get(p.pid, 0.0), p.memory_info().rss / 2**20)
                 except psutil.Error:
                     pass
         except psutil.Error:
@@ -86,28 +87,37 @@ def main() -> None:
     a = ap.parse_args()
     files = sorted(str(p) for p in a.folder.iterdir() if p.suffix in (".flac", ".wav"))
     subprocess.run([VC, "models", "verify"], check=True, capture_output=True)
-    bare = json.loads(subprocess.run([sys.executable, "-c", BARE, *files], capture_output=True, text=True,
-                                     check=True).stdout)
+    bare = json.loads(
+        subprocess.run([sys.executable, "-c", BARE, *files], capture_output=True, text=True, check=True).stdout
+    )
     minutes = bare["audio_s"] / 60
-    print(f"{len(files)} files, {bare['audio_s']:.0f} s of audio; bare transcription {bare['seconds']:.1f} s "
-          f"({minutes / (bare['seconds'] / 60):.1f} audio min per min)")
+    print(
+        f"{len(files)} files, {bare['audio_s']:.0f} s of audio; bare transcription {bare['seconds']:.1f} s "
+        f"({minutes / (bare['seconds'] / 60):.1f} audio min per min)"
+    )
     print("\n| run | wall time | audio min / wall min | peak RSS per worker |\n|---|---|---|---|")
     walls = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, extra in [("--jobs 1", ["--jobs", "1"]),
-                             ("--jobs 1 --written-fillers-only", ["--jobs", "1", "--written-fillers-only"]),
-                             ("--jobs 2", ["--jobs", "2"]),
-                             ("--scheduler local --jobs 2", ["--scheduler", "local", "--jobs", "2"])]:
+        for label, extra in [
+            ("--jobs 1", ["--jobs", "1"]),
+            ("--jobs 1 --written-fillers-only", ["--jobs", "1", "--written-fillers-only"]),
+            ("--jobs 2", ["--jobs", "2"]),
+            ("--scheduler local --jobs 2", ["--scheduler", "local", "--jobs", "2"]),
+        ]:
             out = Path(tmp) / f"{len(walls)}.csv"
             wall, peaks = watched([VC, "batch", *files, "-q", "tell-me-about-yourself", "-o", str(out), *extra])
             walls[label] = wall
             workers = sorted(peaks.values(), reverse=True)[: 1 if label.startswith("--jobs 1") else 2]
-            print(f"| {label} | {wall:.1f} s | {minutes / (wall / 60):.1f} | "
-                  f"{', '.join(f'{mb:.0f} MB' for mb in workers)} |")
+            print(
+                f"| {label} | {wall:.1f} s | {minutes / (wall / 60):.1f} | "
+                f"{', '.join(f'{mb:.0f} MB' for mb in workers)} |"
+            )
     over = (walls["--jobs 1"] - bare["seconds"]) / len(files)
     plain = (walls["--jobs 1 --written-fillers-only"] - bare["seconds"]) / len(files)
-    print(f"\nper-file overhead beyond transcription (--jobs 1): {over:.2f} s (target <= 0.3 s); "
-          f"{plain:.2f} s without the hesitation probe (--written-fillers-only), so the probe adds {over - plain:.2f} s")
+    print(
+        f"\nper-file overhead beyond transcription (--jobs 1): {over:.2f} s (target <= 0.3 s); "
+        f"{plain:.2f} s without the hesitation probe (--written-fillers-only), so the probe adds {over - plain:.2f} s"
+    )
 
 
 if __name__ == "__main__":

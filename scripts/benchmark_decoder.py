@@ -48,14 +48,16 @@ def main() -> None:
     patience = [float(p) for p in a.patience.split(",")]
     patience = patience * len(configs) if len(patience) == 1 else patience
     settings = list(zip(configs, patience))
-    loaded = {c: ctranslate2.models.Whisper(path, device="cpu", compute_type=c[0], intra_threads=int(c[1])) for c in configs}
+    loaded = {
+        c: ctranslate2.models.Whisper(path, device="cpu", compute_type=c[0], intra_threads=int(c[1])) for c in configs
+    }
     seconds = [0.0] * len(settings)
     tokens = [0] * len(settings)
     same = [0] * len(settings)
     windows = 0
     start = 0.0
     while start + 1 < len(audio) / 16000:
-        piece = audio[int(start * 16000): int((start + 30) * 16000)]
+        piece = audio[int(start * 16000) : int((start + 30) * 16000)]
         mel = np.ascontiguousarray(features(piece, padding=480000 - len(piece))[:, :3000][None])
         written = []
         for i, (c, p) in enumerate(settings):
@@ -63,8 +65,17 @@ def main() -> None:
             encoded = model.encode(ctranslate2.StorageView.from_array(mel), to_cpu=False)
             for timed in (False, True):
                 t = time.perf_counter()
-                r = model.generate(encoded, [prompt], beam_size=int(c[2]), patience=p, max_length=448, return_scores=True,
-                                   return_no_speech_prob=True, suppress_tokens=[-1], max_initial_timestamp_index=50)
+                r = model.generate(
+                    encoded,
+                    [prompt],
+                    beam_size=int(c[2]),
+                    patience=p,
+                    max_length=448,
+                    return_scores=True,
+                    return_no_speech_prob=True,
+                    suppress_tokens=[-1],
+                    max_initial_timestamp_index=50,
+                )
                 if timed:
                     seconds[i] += time.perf_counter() - t
             written.append(r[0].sequences_ids[0])
@@ -73,8 +84,10 @@ def main() -> None:
         windows += 1
         start += a.step
     for i, (c, p) in enumerate(settings):
-        print(f"{':'.join(c)} patience {p}: {1000 * seconds[i] / max(tokens[i], 1):.1f} ms per token "
-              f"({tokens[i]} tokens, {seconds[i]:.2f} s); the first setting's tokens in {same[i]} of {windows} windows")
+        print(
+            f"{':'.join(c)} patience {p}: {1000 * seconds[i] / max(tokens[i], 1):.1f} ms per token "
+            f"({tokens[i]} tokens, {seconds[i]:.2f} s); the first setting's tokens in {same[i]} of {windows} windows"
+        )
 
 
 if __name__ == "__main__":

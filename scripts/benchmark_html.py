@@ -27,6 +27,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from test_html import report_of
+
     from voicecoach.audio.encode import opus_bytes
     from voicecoach.audio.load import load
     from voicecoach.render import html
@@ -36,7 +37,9 @@ def main() -> None:
     for minutes in (1, 4, 10):
         n = minutes * 60 * 16000
         samples = np.tile(speech, int(np.ceil(n / len(speech))))[:n]
-        report = report_of(" ".join(["we", "shipped", "the", "pipeline", "in", "March,", "um,", "and"] * (minutes * 150 // 8)))
+        report = report_of(
+            " ".join(["we", "shipped", "the", "pipeline", "in", "March,", "um,", "and"] * (minutes * 150 // 8))
+        )
         enc, total = [], []
         for _ in range(args.repeats):
             t = time.perf_counter()
@@ -45,8 +48,10 @@ def main() -> None:
             t = time.perf_counter()
             page = html.answer_page(report, samples)
             total.append(time.perf_counter() - t)
-        print(f"{minutes:>5} m {statistics.median(enc):>9.2f} {statistics.median(total):>7.2f} "
-              f"{len(page.encode()) / 1e6:>8.2f} {len(audio) * 8 / (minutes * 60) / 1000:>13.1f}")
+        print(
+            f"{minutes:>5} m {statistics.median(enc):>9.2f} {statistics.median(total):>7.2f} "
+            f"{len(page.encode()) / 1e6:>8.2f} {len(audio) * 8 / (minutes * 60) / 1000:>13.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """How long the last piece of a live answer takes after the stop key.
 
-    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows [--step 20]] [--against TSV]
+    .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows
+    [--step 20]] [--against TSV]
         [--ab MODULE.NAME=VALUE]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
@@ -123,8 +124,9 @@ def stop_at(t, samples, states, stop: int) -> tuple[float, float, list]:
     return begin_s, dt, words
 
 
-def after_sentences(t, samples, pause_s: float, at: list[float] | None = None,
-                    builds: tuple[str | None, ...] = (None,)) -> list[list[tuple[float, float, float, list]]]:
+def after_sentences(
+    t, samples, pause_s: float, at: list[float] | None = None, builds: tuple[str | None, ...] = (None,)
+) -> list[list[tuple[float, float, float, list]]]:
     """For each build (``setting``'s assignment; None: as is), (stop time, where the last piece
     begins (s), seconds to transcribe it, its words) for a stop ``pause_s`` after each sentence
     that ends after the first 30 s in the first build's pieces (or at each time in ``at``). With two
@@ -141,14 +143,16 @@ def after_sentences(t, samples, pause_s: float, at: list[float] | None = None,
     for n, stop_s in enumerate(s for s in stops if s * SAMPLE_RATE <= len(samples)):
         stop = int(stop_s * SAMPLE_RATE)
         line = []
-        for i in (range(len(builds)) if n % 2 == 0 else reversed(range(len(builds)))):
+        for i in range(len(builds)) if n % 2 == 0 else reversed(range(len(builds))):
             with setting(builds[i]):
                 begin_s, dt, words = stop_at(t, samples, states[i][0], stop)
             out[i].append((stop / SAMPLE_RATE, begin_s, dt, words))
-        for i, build in enumerate(builds):
+        for i, _build in enumerate(builds):
             _, begin_s, dt, words = out[i][-1]
-            line.append(f"{'B ' if i else 'A ' if len(builds) > 1 else ''}last piece {stop / SAMPLE_RATE - begin_s:4.1f} s "
-                        f"of audio, {dt:.2f} s, {len(words)} words")
+            line.append(
+                f"{'B ' if i else 'A ' if len(builds) > 1 else ''}last piece {stop / SAMPLE_RATE - begin_s:4.1f} s "
+                f"of audio, {dt:.2f} s, {len(words)} words"
+            )
         print(f"stop at {stop / SAMPLE_RATE:6.1f} s: " + "; ".join(line), flush=True)
     return out
 
@@ -180,17 +184,32 @@ def pooled_wer(pieces: list[tuple[float, float, list]], reference: list[tuple[fl
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--audio", type=Path, default=LECTURE)
-    ap.add_argument("--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)")
-    ap.add_argument("--at", type=lambda v: [float(x) for x in v.split(",")],
-                    help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops")
-    ap.add_argument("--ab", metavar="MODULE.NAME=VALUE", type=assignment,
-                    help="also run every stop with this module constant set (a Python literal), both builds "
-                         "on one warmed model in alternating order; e.g. "
-                         "voicecoach.asr.transcriber.HALLUCINATION_SILENCE_S=None")
+    ap.add_argument(
+        "--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)"
+    )
+    ap.add_argument(
+        "--at",
+        type=lambda v: [float(x) for x in v.split(",")],
+        help="stop at these times (s, comma-separated) instead: to compare two builds on the same stops",
+    )
+    ap.add_argument(
+        "--ab",
+        metavar="MODULE.NAME=VALUE",
+        type=assignment,
+        help="also run every stop with this module constant set (a Python literal), both builds "
+        "on one warmed model in alternating order; e.g. "
+        "voicecoach.asr.transcriber.HALLUCINATION_SILENCE_S=None",
+    )
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
-    ap.add_argument("--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts")
-    ap.add_argument("--against", type=Path, help="timed words (TSV: start, end, word) to compare the last pieces' "
-                    "words with (default: Whisper medium's, for the lecture)")
+    ap.add_argument(
+        "--step", type=float, default=20.0, help="with --whole-windows: seconds between the stretches' starts"
+    )
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="timed words (TSV: start, end, word) to compare the last pieces' "
+        "words with (default: Whisper medium's, for the lecture)",
+    )
     a = ap.parse_args()
 
     import numpy as np
@@ -214,12 +233,16 @@ def main() -> None:
         for build, stops in zip(builds, after_sentences(t, samples, a.pause, a.at, builds)):
             times = [dt for *_, dt, _ in stops]
             name = "" if not a.ab else f"{'B (' + build + ')' if build else 'A (as is)'}: "
-            print(f"{name}{what} ({len(times)} in {a.audio.name}): last piece median "
-                  f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
-                  f"over 3 s: {sum(dt > 3 for dt in times)}")
+            print(
+                f"{name}{what} ({len(times)} in {a.audio.name}): last piece median "
+                f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "
+                f"over 3 s: {sum(dt > 3 for dt in times)}"
+            )
             if reference:
-                print(f"{name}the last pieces' words against {against.name}: "
-                      f"WER {pooled_wer([(b, s, w) for s, b, _, w in stops], reference):.3f}")
+                print(
+                    f"{name}the last pieces' words against {against.name}: "
+                    f"WER {pooled_wer([(b, s, w) for s, b, _, w in stops], reference):.3f}"
+                )
         return
     times, pieces = [], []
     start = 0.0
@@ -230,8 +253,10 @@ def main() -> None:
         pieces.append((start, start + WINDOW_S, words))
         print(f"{start:6.1f}-{start + WINDOW_S:.1f} s: {dt:.2f} s, {len(words)} words", flush=True)
         start += a.step
-    print(f"a whole window as the last piece: median {np.median(times):.2f} s, most {max(times):.2f} s "
-          f"({len(times)} stretches of {a.audio.name})")
+    print(
+        f"a whole window as the last piece: median {np.median(times):.2f} s, most {max(times):.2f} s "
+        f"({len(times)} stretches of {a.audio.name})"
+    )
     if reference:
         print(f"their words against {against.name}: WER {pooled_wer(pieces, reference):.3f}")
 

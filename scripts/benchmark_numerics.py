@@ -64,8 +64,10 @@ def main() -> int:
     print("| mode | runs (s) | median (s) |\n|---|---|---|")
     for m, t in times.items():
         print(f"| {m} | {', '.join(f'{x:.1f}' for x in t)} | {med[m]:.1f} |")
-    print(f"reproducible / native: {med['reproducible'] / med['native']:.3f}; "
-          f"the same words: {words['native'] == words['reproducible']}")
+    print(
+        f"reproducible / native: {med['reproducible'] / med['native']:.3f}; "
+        f"the same words: {words['native'] == words['reproducible']}"
+    )
     return 0
 
 

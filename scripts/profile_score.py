@@ -91,8 +91,10 @@ def main() -> None:
     text = schema.dumps(rep)
     spent["JSON"] = time.perf_counter() - t
     words = sum(len(seg.words) for seg in rep.transcript.segments)
-    print(f"{a.audio.name}: Scorer.score {total_score:.2f} s, process {time.perf_counter() - T0:.2f} s, "
-          f"{words} words, {len(text)} JSON chars")
+    print(
+        f"{a.audio.name}: Scorer.score {total_score:.2f} s, process {time.perf_counter() - T0:.2f} s, "
+        f"{words} words, {len(text)} JSON chars"
+    )
     for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
         n = count.get(label)
         print(f"  {s:7.2f} s  {label}" + (f"  ({n} calls)" if n else ""))

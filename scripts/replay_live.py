@@ -34,9 +34,9 @@ def main() -> None:
     a = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if a.v else logging.WARNING, format="%(name)s: %(message)s")
 
-    from voicecoach.audio.load import SAMPLE_RATE, load
     from voicecoach.analysis.cues import CueLine
     from voicecoach.asr.live import LiveTranscriber
+    from voicecoach.audio.load import SAMPLE_RATE, load
     from voicecoach.pipeline import Scorer, score_options
 
     samples = load(a.answer).samples
@@ -60,15 +60,17 @@ def main() -> None:
                 if lag > 5 and (not over or int(now) != over[-1][0]):
                     over.append((int(now), round(lag, 1)))
             time.sleep(1 / READS_PER_S)
-        live.on_chunk(at / SAMPLE_RATE, samples[at:at + step])
+        live.on_chunk(at / SAMPLE_RATE, samples[at : at + step])
     stop = time.monotonic()
     transcript = live.finish()
     after = time.monotonic() - stop
     lags.sort()
     print(f"{a.answer}: {len(samples) / SAMPLE_RATE:.0f} s, {len(transcript.words)} words")
     if lags:
-        print(f"cue line behind the answer (from 35 s on, {len(lags)} reads): median {lags[len(lags) // 2]:.1f} s, "
-              f"90th percentile {lags[int(len(lags) * 0.9)]:.1f} s, most {lags[-1]:.1f} s")
+        print(
+            f"cue line behind the answer (from 35 s on, {len(lags)} reads): median {lags[len(lags) // 2]:.1f} s, "
+            f"90th percentile {lags[int(len(lags) * 0.9)]:.1f} s, most {lags[-1]:.1f} s"
+        )
     print("over 5 s behind at: " + (", ".join(f"{s} s ({lag} s)" for s, lag in over) or "never"))
     print(f"after the last chunk: the transcript in {after:.1f} s")
     if a.words:

@@ -30,6 +30,7 @@ def main() -> None:
 
     from browser import driver
     from helpers import write_audio
+
     from voicecoach.audio.load import load
 
     data = ROOT / "tests" / "data"
@@ -37,7 +38,7 @@ def main() -> None:
         answer = Path(tmp) / "answer.flac"
         speech = load(data / "mfa_cold_corpus.flac").samples
         frames = speech[: len(speech) // 4000 * 4000].reshape(-1, 4000)
-        room = frames[np.argmin((frames ** 2).mean(axis=1))]  # its quietest quarter second
+        room = frames[np.argmin((frames**2).mean(axis=1))]  # its quietest quarter second
         cut = int(8.9 * 16000)  # after "... than the acoustic corpus."
         write_audio(answer, np.concatenate([speech[:cut], np.tile(room, 10), speech[cut:]]))
         page = Path(tmp) / "report.html"

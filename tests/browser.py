@@ -25,8 +25,15 @@ def driver(width: int = 1100, height: int = 900):
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--mute-audio",
-                f"--window-size={width},{height}", "--autoplay-policy=no-user-gesture-required"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--mute-audio",
+        f"--window-size={width},{height}",
+        "--autoplay-policy=no-user-gesture-required",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -56,8 +63,11 @@ def answer(d, page: Path) -> dict:
 
     d.get(page.resolve().as_uri())
     out: dict = {}
-    out["duration_s"] = wait_for(d, "const a = document.getElementById('answer');"
-                                    "return a.readyState >= 1 && isFinite(a.duration) ? a.duration : null")
+    out["duration_s"] = wait_for(
+        d,
+        "const a = document.getElementById('answer');"
+        "return a.readyState >= 1 && isFinite(a.duration) ? a.duration : null",
+    )
     words = d.find_elements(By.CSS_SELECTOR, "#transcript .w")
     out["words"] = len(words)
     picks = sorted({0, len(words) // 3, len(words) // 2, 2 * len(words) // 3, len(words) - 1})
@@ -70,16 +80,25 @@ def answer(d, page: Path) -> dict:
         at = d.execute_script("const a = document.getElementById('answer'); return a.currentTime")
         now = d.execute_script("const n = document.querySelector('#transcript .w.now'); return n ? n.dataset.s : null")
         d.execute_script("document.getElementById('answer').pause()")
-        clicks.append({"text": w.text, "start_s": float(w.get_attribute("data-s")), "current_s": at,
-                       "highlighted_s": float(now) if now else None})
+        clicks.append(
+            {
+                "text": w.text,
+                "start_s": float(w.get_attribute("data-s")),
+                "current_s": at,
+                "highlighted_s": float(now) if now else None,
+            }
+        )
     out["clicks"] = clicks
-    out["markers"] = {k: len(d.find_elements(By.CSS_SELECTOR, f"#timeline .marker.{k}"))
-                      for k in ("written", "heard", "pause", "gap")}
+    out["markers"] = {
+        k: len(d.find_elements(By.CSS_SELECTOR, f"#timeline .marker.{k}")) for k in ("written", "heard", "pause", "gap")
+    }
     marker = d.find_elements(By.CSS_SELECTOR, "#timeline .marker")
     if marker:
         d.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", marker[-1])
-        out["marker_click"] = {"t": float(marker[-1].get_attribute("data-t")),
-                               "current_s": d.execute_script("return document.getElementById('answer').currentTime")}
+        out["marker_click"] = {
+            "t": float(marker[-1].get_attribute("data-t")),
+            "current_s": d.execute_script("return document.getElementById('answer').currentTime"),
+        }
         d.execute_script("document.getElementById('answer').pause()")
     # keyboard: from 0, → steps 5 s; space plays, space again pauses
     d.execute_script("document.getElementById('answer').currentTime = 0; document.activeElement.blur()")
@@ -95,7 +114,9 @@ def answer(d, page: Path) -> dict:
     # printed: the player and the key help go, the numbers and the transcript stay
     d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     shown = "return getComputedStyle(document.querySelector(arguments[0])).display !== 'none'"
-    out["printed"] = {sel: d.execute_script(shown, sel) for sel in (".player", "footer .keys", "#summary", "#transcript")}
+    out["printed"] = {
+        sel: d.execute_script(shown, sel) for sel in (".player", "footer .keys", "#summary", "#transcript")
+    }
     out["printed_pdf_bytes"] = len(d.execute_cdp_cmd("Page.printToPDF", {})["data"])
     return out
 
@@ -105,13 +126,20 @@ def charts(d, page: Path) -> dict:
 
     d.get(page.resolve().as_uri())
     figs = d.find_elements(By.CSS_SELECTOR, "figure.chart")
-    out = {"charts": {f.get_attribute("data-metric"): {
-        "points": len(f.find_elements(By.CSS_SELECTOR, "circle.pt")),
-        "best": len(f.find_elements(By.CSS_SELECTOR, "circle.pt.best")),
-        "bands": len(f.find_elements(By.CSS_SELECTOR, "rect.band")),
-        "bars": len(f.find_elements(By.CSS_SELECTOR, "rect.hist")),
-        "height_px": f.find_element(By.TAG_NAME, "svg").size["height"] if f.find_elements(By.TAG_NAME, "svg") else 0,
-    } for f in figs}}
+    out = {
+        "charts": {
+            f.get_attribute("data-metric"): {
+                "points": len(f.find_elements(By.CSS_SELECTOR, "circle.pt")),
+                "best": len(f.find_elements(By.CSS_SELECTOR, "circle.pt.best")),
+                "bands": len(f.find_elements(By.CSS_SELECTOR, "rect.band")),
+                "bars": len(f.find_elements(By.CSS_SELECTOR, "rect.hist")),
+                "height_px": f.find_element(By.TAG_NAME, "svg").size["height"]
+                if f.find_elements(By.TAG_NAME, "svg")
+                else 0,
+            }
+            for f in figs
+        }
+    }
     out["links"] = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "table a")]
     out.update(common(d))
     return out

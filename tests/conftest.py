@@ -74,9 +74,10 @@ def pulse(tmp_path_factory):
         os.environ["PULSE_SERVER"] = old
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch, _session_home):
-    """A fresh voicecoach home for one test (sessions land here); the model cache is shared."""
+    """A fresh voicecoach home for every test (its sessions land here, so no test sees another's);
+    the model cache is shared."""
     h = tmp_path / "home"
     h.mkdir()
     monkeypatch.setenv("VOICECOACH_HOME", str(h))
@@ -98,6 +99,7 @@ def _tiers(request, monkeypatch):
     def refuse(what):
         def loader(*args, **kwargs):
             raise AssertionError(f"this test loads {what}: mark it @pytest.mark.model")
+
         return loader
 
     import ctranslate2

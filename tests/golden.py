@@ -21,9 +21,16 @@ HERE = Path(__file__).parent
 DATA = HERE / "data"
 GOLDEN = DATA / "golden.json"
 # The recordings: every reference in tests/data (PROVENANCE.md) and the 3:13 long answer built from them.
-FILES = ["whisper_jfk.flac", "librispeech_61-70968-0000.flac", "mfa_english_slow.wav", "mfa_english_fast.wav",
-         "mfa_acoustic_corpus.flac", "mfa_cold_corpus.flac", "physicsworks_42-66s.flac",
-         *(f"mfa/mfa_{n}.flac" for n in ("um", "uh", "uhum", "uhuh", "youknow", "crossword", "reallylong"))]
+FILES = [
+    "whisper_jfk.flac",
+    "librispeech_61-70968-0000.flac",
+    "mfa_english_slow.wav",
+    "mfa_english_fast.wav",
+    "mfa_acoustic_corpus.flac",
+    "mfa_cold_corpus.flac",
+    "physicsworks_42-66s.flac",
+    *(f"mfa/mfa_{n}.flac" for n in ("um", "uh", "uhum", "uhuh", "youknow", "crossword", "reallylong")),
+]
 LONG_ANSWER = "long_answer (tests/test_long_answer.py)"
 QUESTION = "tell-me-about-yourself"
 # The libraries whose versions decide the numbers; the file records them.
@@ -33,13 +40,15 @@ DECIDING = ("voicecoach", "faster-whisper", "ctranslate2", "numpy", "av", "onnxr
 def fingerprint(report: dict) -> dict:
     """What must not move: every word with its times (to 10 ms), the filler, pause and rubric
     figures, the scores, and the numerics mode."""
-    cs = (lambda t: round(t * 100))
-    words = [f"{w['text']} {cs(w['start_s'])} {cs(w['end_s'])}"
-             for s in report["transcript"]["segments"] for w in s["words"]]
+    cs = lambda t: round(t * 100)
+    words = [
+        f"{w['text']} {cs(w['start_s'])} {cs(w['end_s'])}" for s in report["transcript"]["segments"] for w in s["words"]
+    ]
     f, p, r = report.get("fillers") or {}, report.get("pauses") or {}, report.get("rubric") or {}
     return {
         "numerics": (report.get("asr") or {}).get("numerics"),
-        "score": report["score"], "parts": report["parts"],
+        "score": report["score"],
+        "parts": report["parts"],
         "fillers": [f.get("count"), f.get("hesitation_count"), f.get("discourse_count")],
         "filler_times": [f"{x['text']} {cs(x['start_s'])}" for x in f.get("occurrences") or ()],
         "pauses": [p.get("count"), p.get("longest_s")],
@@ -94,7 +103,11 @@ def differences(want: dict, got: dict) -> list[str]:
             if a.get(key) == b.get(key):
                 continue
             if key == "words":
-                diff = [d for d in difflib.unified_diff(a[key], b[key], lineterm="", n=0) if d[:1] in "+-" and d[:3] not in ("+++", "---")]
+                diff = [
+                    d
+                    for d in difflib.unified_diff(a[key], b[key], lineterm="", n=0)
+                    if d[:1] in "+-" and d[:3] not in ("+++", "---")
+                ]
                 lines.append(f"{name}: words moved: {' | '.join(diff[:12])}{' ...' if len(diff) > 12 else ''}")
             else:
                 lines.append(f"{name}: {key} {a.get(key)} -> {b.get(key)}")

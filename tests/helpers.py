@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +33,21 @@ def timed(*spec: tuple[str, float, float]) -> Transcript:
     return Transcript.from_words([Word(t, s, e) for t, s, e in spec])
 
 
-def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, channels: int = 1,
-                codec: str | None = None) -> Path:
+def write_audio(
+    path: Path, samples: np.ndarray, rate: int = 16000, channels: int = 1, codec: str | None = None
+) -> Path:
     """Encode float samples in [-1, 1] with PyAV; the codec follows the file's extension."""
     import av
 
-    codecs = {".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".m4a": "aac", ".ogg": "libopus",
-              ".opus": "libopus", ".webm": "libopus"}
+    codecs = {
+        ".wav": "pcm_s16le",
+        ".flac": "flac",
+        ".mp3": "libmp3lame",
+        ".m4a": "aac",
+        ".ogg": "libopus",
+        ".opus": "libopus",
+        ".webm": "libopus",
+    }
     codec = codec or codecs[path.suffix]
     if codec == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
         raise ValueError("opus needs 8/12/16/24/48 kHz")
@@ -51,7 +58,7 @@ def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, channels: in
         stream = out.add_stream(codec, rate=rate, layout=layout)
         block = 4096
         for i in range(0, len(data), block):
-            chunk = interleaved[i * channels:(i + block) * channels]
+            chunk = interleaved[i * channels : (i + block) * channels]
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk[None, :]), format="flt", layout=layout)
             frame.sample_rate = rate
             for packet in stream.encode(frame):  # PyAV resamples and re-frames for the codec
@@ -63,8 +70,9 @@ def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, channels: in
 
 def espeak(text: str, path: Path, wpm: int = 160, voice: str = "en-us") -> Path:
     """Speak ``text`` to a WAV with espeak-ng at ``wpm`` words per minute."""
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True, capture_output=True, timeout=60
+    )
     return path
 
 
@@ -89,7 +97,7 @@ def digital_gaps(path: Path, min_s: float = 0.02) -> list[tuple[float, float]]:
         return []
     from voicecoach.audio.features import runs
 
-    inner = x[nonzero[0]:nonzero[-1] + 1] == 0
+    inner = x[nonzero[0] : nonzero[-1] + 1] == 0
     return [((nonzero[0] + s) / rate, (e - s) / rate) for s, e in runs(inner) if e - s >= min_s * rate]
 
 

@@ -33,7 +33,7 @@ class PulseServer:
     def env(self) -> dict:
         return {**os.environ, "PULSE_SERVER": self.server}
 
-    def start(self, timeout_s: float = 10.0) -> "PulseServer":
+    def start(self, timeout_s: float = 10.0) -> PulseServer:
         if not shutil.which("pulseaudio"):
             raise RuntimeError("pulseaudio is not installed: run scripts/setup.sh")
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +43,10 @@ class PulseServer:
         env.pop("PULSE_SERVER", None)
         self.proc = subprocess.Popen(
             ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "-n", "-F", str(conf)],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(self.dir / "pulse.log", "w"))
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.dir / "pulse.log", "w"),
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if subprocess.run(["pactl", "info"], env=self.env, capture_output=True, timeout=5).returncode == 0:
@@ -71,5 +74,6 @@ class PulseServer:
 
     def capture_speaker(self, wav: Path) -> subprocess.Popen:
         """Start recording what is played to the default speaker into ``wav``."""
-        return subprocess.Popen(["parec", "-d", "spk.monitor", "--file-format=wav", "--channels=1",
-                                 "--rate=16000", str(wav)], env=self.env)
+        return subprocess.Popen(
+            ["parec", "-d", "spk.monitor", "--file-format=wav", "--channels=1", "--rate=16000", str(wav)], env=self.env
+        )

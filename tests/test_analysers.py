@@ -1,8 +1,8 @@
 """Length, pace, pauses and the overall score on hand-built transcripts, edges included."""
 
 import pytest
-
 from helpers import timed, transcript, words_from_text
+
 from voicecoach.analysis.length import analyse_length
 from voicecoach.analysis.pace import PaceOptions, analyse_pace
 from voicecoach.analysis.pauses import analyse_pauses
@@ -11,21 +11,41 @@ from voicecoach.analysis.score import build_report, overall_score
 from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question, RubricItem
 
-Q = Question(id="q", text="Q?", category="general", target_min_s=180, target_max_s=240,
-             rubric=(RubricItem("a", "academic background"),))
+Q = Question(
+    id="q",
+    text="Q?",
+    category="general",
+    target_min_s=180,
+    target_max_s=240,
+    rubric=(RubricItem("a", "academic background"),),
+)
 
 
-@pytest.mark.parametrize("answer_s,verdict,off", [
-    (179.9, "short", 0.1), (180.0, "on target", 0.0), (240.0, "on target", 0.0), (240.1, "long", 0.1), (0.0, "short", 180.0),
-])
+@pytest.mark.parametrize(
+    "answer_s,verdict,off",
+    [
+        (179.9, "short", 0.1),
+        (180.0, "on target", 0.0),
+        (240.0, "on target", 0.0),
+        (240.1, "long", 0.1),
+        (0.0, "short", 180.0),
+    ],
+)
 def test_length_limits_are_inclusive(answer_s, verdict, off):
     r = analyse_length(answer_s, answer_s + 2, 180, 240)
     assert r.verdict == verdict and r.off_by_s == pytest.approx(off)
 
 
 def test_pauses_and_gaps():
-    t = timed(("I", 0.0, 0.2), ("built", 0.3, 0.6), ("it.", 1.2, 1.5), ("Then", 4.5, 4.8),
-              ("wow", 5.0, 9.0), ("and", 12.0, 12.2), ("done.", 12.3, 12.6))
+    t = timed(
+        ("I", 0.0, 0.2),
+        ("built", 0.3, 0.6),
+        ("it.", 1.2, 1.5),
+        ("Then", 4.5, 4.8),
+        ("wow", 5.0, 9.0),
+        ("and", 12.0, 12.2),
+        ("done.", 12.3, 12.6),
+    )
     r = analyse_pauses(t.words)
     # 0.6 s and 3.0 s pauses count; the 4-second "wow" is a transcription gap: no pause around it.
     assert [round(p.duration_s, 2) for p in r.pauses] == [0.6, 3.0]
@@ -52,7 +72,7 @@ def test_pace_known_rate():
 
 
 def test_pace_timeline_flags_rushed_window():
-    slow = words_from_text(" ".join(["a"] * 40), word_s=0.3, gap_s=0.45)   # 80 wpm for 30 s
+    slow = words_from_text(" ".join(["a"] * 40), word_s=0.3, gap_s=0.45)  # 80 wpm for 30 s
     fast = words_from_text(" ".join(["b"] * 100), start_s=30.0, word_s=0.2, gap_s=0.1)  # 200 wpm
     words = slow + fast
     p = analyse_pace(words, analyse_pauses(words), PaceOptions())
@@ -68,7 +88,12 @@ def test_pace_excludes_gap_time():
 
 def test_no_words_one_word_zero_length():
     empty = build_report(Q, Transcript(segments=(), duration_s=30.0), encoder=None)
-    assert empty.score is None and empty.length.verdict == "no speech" and "No speech" in empty.notices[0].text and empty.notices[0].code == "no-speech"
+    assert (
+        empty.score is None
+        and empty.length.verdict == "no speech"
+        and "No speech" in empty.notices[0].text
+        and empty.notices[0].code == "no-speech"
+    )
     zero = build_report(Q, Transcript(segments=(), duration_s=0.0), encoder=None)
     assert zero.score is None
     one = build_report(Q, transcript("Hello."), encoder=None)
@@ -118,10 +143,9 @@ def test_parse_clock():
 def test_a_refill_adds_only_words_the_first_pass_lacks():
     """A refill's window is padded and Whisper reads on past it: words lying on first-pass words are
     the same words again (seen at a 30-s window's edge: "did not say. I'm not saying" twice)."""
-    from voicecoach.asr.types import Word
     from voicecoach.asr.refill import new_words
+    from voicecoach.asr.types import Word
 
     first = [(30.0, 30.08), (30.08, 30.38)]  # "I'm", "saying"
-    refill = [Word("did", 29.85, 29.93), Word("not", 29.93, 30.11), Word("say.", 30.11, 30.27),
-              Word("Uh,", 21.5, 21.7)]
+    refill = [Word("did", 29.85, 29.93), Word("not", 29.93, 30.11), Word("say.", 30.11, 30.27), Word("Uh,", 21.5, 21.7)]
     assert [w.text for w in new_words(refill, first)] == ["did", "Uh,"]  # "not" centres on "I'm"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import write_audio
+
 from voicecoach.audio import SAMPLE_RATE, load
 from voicecoach.errors import AudioError
 
@@ -16,10 +16,19 @@ def tone(seconds: float, rate: int) -> np.ndarray:
     return (0.4 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
 
 
-@pytest.mark.parametrize("ext,rate,channels", [
-    (".wav", 44100, 2), (".wav", 8000, 1), (".flac", 22050, 1), (".mp3", 44100, 2), (".m4a", 48000, 1),
-    (".ogg", 48000, 2), (".opus", 24000, 1), (".webm", 48000, 1),
-])
+@pytest.mark.parametrize(
+    "ext,rate,channels",
+    [
+        (".wav", 44100, 2),
+        (".wav", 8000, 1),
+        (".flac", 22050, 1),
+        (".mp3", 44100, 2),
+        (".m4a", 48000, 1),
+        (".ogg", 48000, 2),
+        (".opus", 24000, 1),
+        (".webm", 48000, 1),
+    ],
+)
 def test_formats_rates_channels(tmp_path, ext, rate, channels):
     path = write_audio(tmp_path / f"a{ext}", tone(3.0, rate), rate=rate, channels=channels)
     a = load(path)
@@ -49,14 +58,17 @@ def test_stereo_channels_are_averaged(tmp_path):
     assert np.abs(load(tmp_path / "one.wav").samples).max() == pytest.approx(0.2, abs=0.005)
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda p: p, "no such file"),
-    (lambda p: (p.mkdir(), p)[1], "is a folder"),
-    (lambda p: (p.write_bytes(b""), p)[1], "file is empty"),
-    (lambda p: (os.mkfifo(p), p)[1], "not a regular file"),  # (opening it would wait for a writer)
-    (lambda p: Path("/dev/urandom"), "not a regular file"),  # (was "file is empty (0 bytes)")
-    (lambda p: (p.write_text("this is not audio\n" * 50), p)[1], "not a readable audio file"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda p: p, "no such file"),
+        (lambda p: (p.mkdir(), p)[1], "is a folder"),
+        (lambda p: (p.write_bytes(b""), p)[1], "file is empty"),
+        (lambda p: (os.mkfifo(p), p)[1], "not a regular file"),  # (opening it would wait for a writer)
+        (lambda p: Path("/dev/urandom"), "not a regular file"),  # (was "file is empty (0 bytes)")
+        (lambda p: (p.write_text("this is not audio\n" * 50), p)[1], "not a readable audio file"),
+    ],
+)
 def test_bad_paths(tmp_path, make, match):
     path = make(tmp_path / "answer.wav")
     with pytest.raises(AudioError, match=match):
@@ -85,7 +97,7 @@ def test_long_audio_is_cut_at_the_quietest_point():
 
     rate, limit = SAMPLE_RATE, int(PIECE_S)
     x = tone(5 * limit + 7, rate)
-    x[(limit - 3) * rate:(limit - 2) * rate] = 0  # a silence 3 s before the first limit
+    x[(limit - 3) * rate : (limit - 2) * rate] = 0  # a silence 3 s before the first limit
     b = piece_bounds(x)
     assert b[0][0] == 0 and b[-1][1] == len(x)
     assert all(e - s <= limit * rate for s, e in b) and all(b[i][1] == b[i + 1][0] for i in range(len(b) - 1))
@@ -101,7 +113,9 @@ def test_pieces_cut_while_recording_are_the_pieces_of_the_file():
     from voicecoach.asr.pieces import next_cut, piece_bounds
 
     rng = np.random.default_rng(7)
-    x = (rng.standard_normal(200 * SAMPLE_RATE) * np.repeat(rng.uniform(0.01, 0.5, 2000), SAMPLE_RATE // 10)).astype(np.float32)
+    x = (rng.standard_normal(200 * SAMPLE_RATE) * np.repeat(rng.uniform(0.01, 0.5, 2000), SAMPLE_RATE // 10)).astype(
+        np.float32
+    )
     live, start = [], 0
     for n in range(SAMPLE_RATE, len(x) + 1, SAMPLE_RATE):
         while (cut := next_cut(x[:n], start)) is not None:
@@ -121,7 +135,9 @@ def test_live_chunks_are_kept_as_the_flac_holds_them(tmp_path):
     rng = np.random.default_rng(0)
     x = (rng.standard_normal(3 * SAMPLE_RATE) * 0.3).astype(np.float32)
     x[:8] = [1.0, -1.0, 1.3, -1.3, 0.5 / 32768, 1.5 / 32768, -0.5 / 32768, 2.5 / 32768]  # clipping, ties to even
-    with sf.SoundFile(tmp_path / "a.flac", "w", samplerate=SAMPLE_RATE, channels=1, format="FLAC", subtype="PCM_16") as f:
+    with sf.SoundFile(
+        tmp_path / "a.flac", "w", samplerate=SAMPLE_RATE, channels=1, format="FLAC", subtype="PCM_16"
+    ) as f:
         f.write(x[:20000])
         f.write(x[20000:])
     assert np.array_equal(np.concatenate([as_saved(x[:20000]), as_saved(x[20000:])]), load(tmp_path / "a.flac").samples)
@@ -131,8 +147,8 @@ def test_words_in_silence_are_not_audible():
     from voicecoach.asr.refill import Loudness
 
     x = np.zeros(10 * SAMPLE_RATE, np.float32)
-    x[2 * SAMPLE_RATE:3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE)
-    x[6 * SAMPLE_RATE:7 * SAMPLE_RATE] = 0.001 * tone(1.0, SAMPLE_RATE)  # -63 dBFS: a whisper of noise
+    x[2 * SAMPLE_RATE : 3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE)
+    x[6 * SAMPLE_RATE : 7 * SAMPLE_RATE] = 0.001 * tone(1.0, SAMPLE_RATE)  # -63 dBFS: a whisper of noise
     audible = Loudness(x).audible
     assert audible(2.2, 2.5) and audible(1.9, 2.05)
     assert not audible(4.0, 5.0) and not audible(6.1, 6.9)
@@ -156,8 +172,8 @@ def test_input_overflows_are_counted(tmp_path):
 
 
 def test_a_draft_keeps_its_words_up_to_a_greedy_loop():
-    from voicecoach.asr.types import Word
     from voicecoach.asr.live import before_loop
+    from voicecoach.asr.types import Word
 
     def ws(text):
         return tuple(Word(t, i * 0.3, i * 0.3 + 0.2, 0.9) for i, t in enumerate(text.split()))
@@ -177,10 +193,10 @@ def test_live_transcriber_says_when_it_falls_behind_and_still_finishes():
 
     import numpy as np
 
-    from voicecoach.asr.types import Segment, Transcript, Word
-    from voicecoach.asr.pieces import next_cut
     from voicecoach.analysis.cues import CueLine
     from voicecoach.asr.live import BEHIND_S, LiveTranscriber
+    from voicecoach.asr.pieces import next_cut
+    from voicecoach.asr.types import Segment, Transcript, Word
 
     release, added = threading.Event(), []
 
@@ -253,8 +269,8 @@ def test_the_last_piece_is_transcribed_when_the_stop_comes_mid_look():
 
     import numpy as np
 
-    from voicecoach.asr.types import Transcript
     from voicecoach.asr.live import LiveTranscriber
+    from voicecoach.asr.types import Transcript
 
     looking, added = threading.Event(), []
 

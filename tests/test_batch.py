@@ -26,8 +26,14 @@ CLEAN = ["whisper_jfk.flac", "librispeech_61-70968-0000.flac", "mfa_english_slow
 
 
 def run(*args, timeout=600, cwd=None, env=None):
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "120", **(env or {})})
+    return subprocess.run(
+        [EXE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
 
 
 def rows_of(path: Path) -> list[dict]:
@@ -57,6 +63,7 @@ def answers(tmp_path, data) -> Path:
 
 
 # ---- inputs and the results file (no model) ---------------------------------------------------
+
 
 def test_expand_folders_globs_and_excludes(answers, tmp_path):
     out = answers / "results.csv"
@@ -110,16 +117,28 @@ def test_results_file_drops_a_cut_off_line_and_reads_rows_back(tmp_path):
 def test_settings_key_is_the_same_in_every_process():
     """Sets inside the options print in a different order per process (hash randomisation): the key
     must not depend on that, or a rerun would rescore everything."""
-    code = ("from voicecoach.batch.jobs import settings_key; from voicecoach.pipeline import ScoreOptions; "
-            "from voicecoach import questions; print(settings_key(ScoreOptions(), questions.get('tell-me-about-yourself')))")
-    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
+    code = (
+        "from voicecoach.batch.jobs import settings_key; from voicecoach.pipeline import ScoreOptions; "
+        "from voicecoach import questions; print(settings_key(ScoreOptions(), questions.get('tell-me-about-yourself')))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
     assert len(keys) == 1
 
 
 def test_summary_counts_and_percentiles():
-    rows = [Row(file=f"{i}.wav", question=Q, score=s, wpm=w, status="scored") for i, (s, w) in
-            enumerate([(40, 100.0), (60, 140.0), (80, 180.0)])]
+    rows = [
+        Row(file=f"{i}.wav", question=Q, score=s, wpm=w, status="scored")
+        for i, (s, w) in enumerate([(40, 100.0), (60, 140.0), (80, 180.0)])
+    ]
     rows.append(Row(file="x.wav", question=Q, status="failed", error="file is empty (0 bytes)"))
     s = summarise(rows)
     assert (s.total, s.scored, s.failed) == (4, 3, 1)
@@ -139,10 +158,14 @@ def test_bad_invocations_are_one_line_errors(tmp_path):
         (tmp_path / "a.wav").write_bytes(b"x")
         p = run("batch", *args)
         assert p.returncode not in (0, 1), (args, p.stderr)
-        assert p.stderr.strip().splitlines()[-1].startswith("voicecoach: error:") and needle in p.stderr, (args, p.stderr)
+        assert p.stderr.strip().splitlines()[-1].startswith("voicecoach: error:") and needle in p.stderr, (
+            args,
+            p.stderr,
+        )
 
 
 # ---- real recordings, the real model -------------------------------------------------------------
+
 
 @pytest.mark.model
 def test_bad_files_get_error_rows_good_ones_are_scored_and_a_rerun_skips(answers, tmp_path):
@@ -181,8 +204,12 @@ def test_sigkill_halfway_then_resume_gives_the_uninterrupted_results(tmp_path, d
     whole = tmp_path / "whole.csv"
     assert run("batch", d, "-q", Q, "-o", whole, "--jobs", "1").returncode == 0
     cut = tmp_path / "cut.csv"
-    proc = subprocess.Popen([EXE, "batch", str(d), "-q", Q, "-o", str(cut), "--jobs", "1"], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [EXE, "batch", str(d), "-q", Q, "-o", str(cut), "--jobs", "1"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     while time.time() < deadline and (not cut.exists() or len(cut.read_text().splitlines()) < 3):
         time.sleep(0.1)
@@ -201,7 +228,9 @@ def test_sigkill_halfway_then_resume_gives_the_uninterrupted_results(tmp_path, d
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("how", [("--jobs", "2"), ("--scheduler", "local", "--jobs", "2")], ids=["processes", "LocalCluster"])
+@pytest.mark.parametrize(
+    "how", [("--jobs", "2"), ("--scheduler", "local", "--jobs", "2")], ids=["processes", "LocalCluster"]
+)
 def test_parallel_runs_match_the_serial_run(tmp_path, data, how):
     d = tmp_path / "four"
     d.mkdir()
@@ -229,22 +258,50 @@ def test_dask_scheduler_and_workers_on_loopback_survive_a_dead_worker(tmp_path, 
     dask = str(Path(sys.executable).parent / "dask")
     port = _free_port()
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)]
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    ]
     try:
         time.sleep(2)
         for name in ("w1", "w2"):
-            procs.append(subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--nworkers", "1",
-                                           "--name", name, "--no-dashboard"], stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, env=env, start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        dask,
+                        "worker",
+                        f"tcp://127.0.0.1:{port}",
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--name",
+                        name,
+                        "--no-dashboard",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                    start_new_session=True,
+                )
+            )
         d = tmp_path / "eight"
         d.mkdir()
         for i in range(2):
             for name in CLEAN:
                 shutil.copy(data / name, d / f"{i}-{name}")
         out = tmp_path / "r.csv"
-        batch = subprocess.Popen([EXE, "batch", str(d), "-q", Q, "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        batch = subprocess.Popen(
+            [EXE, "batch", str(d), "-q", Q, "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 300
         while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 2):
             time.sleep(0.1)
@@ -287,18 +344,35 @@ def test_every_dask_worker_computes_in_the_mode_the_batch_asked_for(tmp_path, da
     golden = json.loads((data / "golden.json").read_text())["recordings"]["whisper_jfk.flac"]
 
     def cluster(worker_env):
-        procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=native_env(),
-                                  start_new_session=True)]
+        procs = [
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=native_env(),
+                start_new_session=True,
+            )
+        ]
         time.sleep(2)
-        procs.append(subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=worker_env,
-                                      start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=worker_env,
+                start_new_session=True,
+            )
+        )
         return procs
 
     def batch(out, *more, env=None):
-        p = subprocess.run([EXE, "batch", str(d), "-q", Q, "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}", *more],
-                           capture_output=True, text=True, timeout=600, env=env or native_env())
+        p = subprocess.run(
+            [EXE, "batch", str(d), "-q", Q, "-o", str(out), "--scheduler", f"tcp://127.0.0.1:{port}", *more],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env or native_env(),
+        )
         return p, rows_of(out)
 
     for worker_env, expect in ((native_env(), "refused"), (native_env(NPY_ENABLE_CPU_FEATURES="X86_V3"), "scored")):

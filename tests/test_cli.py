@@ -10,17 +10,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import write_audio
 
 from voicecoach.schema.report import schema as report_schema
-
-from helpers import write_audio
 
 EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
 
 
 def run(*args, timeout=300, cwd=None):
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "100"})
+    return subprocess.run(
+        [EXE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "100"},
+    )
 
 
 def assert_one_line_error(p, *needles):
@@ -54,8 +59,20 @@ def test_score_json_matches_schema_and_out_file(data, tmp_path):
 def test_score_terminal_report(data):
     p = run("score", data / "mfa_acoustic_corpus.flac", "-q", "tell-me-about-yourself", "--transcript")
     assert p.returncode == 0, p.stderr
-    for needle in ["Overall score", "Length", "short by", "Pace", "wpm", "Fillers", "Pauses", "Rubric coverage",
-                   "Tips", "1.", "Transcript", "acoustic"]:
+    for needle in [
+        "Overall score",
+        "Length",
+        "short by",
+        "Pace",
+        "wpm",
+        "Fillers",
+        "Pauses",
+        "Rubric coverage",
+        "Tips",
+        "1.",
+        "Transcript",
+        "acoustic",
+    ]:
         assert needle in p.stdout, needle
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers import words_from_text
-from voicecoach.analysis.delivery import (CLIPPED, MONOTONE, TOO_QUIET, TRAILING_OFF, DeliveryOptions,
-                                          analyse_delivery, spread_st)
+
+from voicecoach.analysis.delivery import (
+    CLIPPED,
+    MONOTONE,
+    TOO_QUIET,
+    TRAILING_OFF,
+    DeliveryOptions,
+    analyse_delivery,
+    spread_st,
+)
 from voicecoach.asr.types import Word
 from voicecoach.audio.features import HOP_S, Tracks, clipping, tracks
 
@@ -24,8 +31,9 @@ def voice(f0_hz: np.ndarray, amp: float = 0.3) -> np.ndarray:
 def test_yin_follows_a_known_pitch_and_calls_noise_and_silence_unvoiced():
     t = np.arange(3 * RATE) / RATE
     f0 = 110 * 2 ** (2 * np.sin(2 * np.pi * 0.5 * t) / 12)  # 110 Hz, swinging two semitones either way
-    x = np.concatenate([voice(f0), np.zeros(RATE, np.float32),
-                        np.random.default_rng(0).normal(0, 0.1, RATE).astype(np.float32)])
+    x = np.concatenate(
+        [voice(f0), np.zeros(RATE, np.float32), np.random.default_rng(0).normal(0, 0.1, RATE).astype(np.float32)]
+    )
     tr = tracks(x)
     frames = np.arange(len(tr.f0_hz)) * HOP_S
     inside = (frames > 0.1) & (frames < 2.9)
@@ -78,7 +86,7 @@ def sentence_words() -> list[Word]:
 def level_for(words: list[Word], quiet: dict[int, float], n: int, base: float = -25.0) -> np.ndarray:
     lv = np.full(n, -70.0)
     for i, w in enumerate(words):
-        lv[int(w.start_s / HOP_S):int(w.end_s / HOP_S)] = base - quiet.get(i, 0.0)
+        lv[int(w.start_s / HOP_S) : int(w.end_s / HOP_S)] = base - quiet.get(i, 0.0)
     return lv
 
 
@@ -95,7 +103,9 @@ def test_a_last_word_ten_db_under_its_sentence_trails_off():
     # a sentence of three words is not judged
     short = words_from_text("It cut costs.", word_s=0.4, gap_s=0.1)
     n2 = int(short[-1].end_s / HOP_S) + 10
-    assert not analyse_delivery(Tracks(HOP_S, np.full(n2, 120.0), level_for(short, {2: 20.0}, n2)), short).of(TRAILING_OFF)
+    assert not analyse_delivery(Tracks(HOP_S, np.full(n2, 120.0), level_for(short, {2: 20.0}, n2)), short).of(
+        TRAILING_OFF
+    )
 
 
 def test_level_findings():
@@ -104,12 +114,17 @@ def test_level_findings():
     quiet = analyse_delivery(Tracks(HOP_S, np.full(n, 120.0), np.full(n, -52.0)), words)
     assert [f.kind for f in quiet.findings] == [TOO_QUIET] and quiet.level_dbfs == pytest.approx(-52.0)
     ok = analyse_delivery(Tracks(HOP_S, np.full(n, 120.0), np.full(n, -26.0), clipped_s=(1.5, 2.0)), words)
-    assert [f.kind for f in ok.findings] == [CLIPPED] and ok.findings[0].start_s == 1.5 and "2 times" in ok.findings[0].text
+    assert (
+        [f.kind for f in ok.findings] == [CLIPPED]
+        and ok.findings[0].start_s == 1.5
+        and "2 times" in ok.findings[0].text
+    )
     assert DeliveryOptions().quiet_dbfs < -26.0 < DeliveryOptions().loud_dbfs
 
 
 def test_delivery_tips_rank_among_the_others_with_their_time():
     from helpers import transcript
+
     from voicecoach.analysis.score import build_report
     from voicecoach.questions import get
 
@@ -118,13 +133,21 @@ def test_delivery_tips_rank_among_the_others_with_their_time():
     n = int(tr.words[-1].end_s / HOP_S) + 10
     report = build_report(q, tr, None, tracks=flat_tracks(n * HOP_S))
     tip = [t for t in report.tips if t.area == "delivery"]
-    assert tip and tip[0].text.startswith("Your pitch hardly moved") and tip[0].at_s == pytest.approx(tr.words[0].start_s)
+    assert (
+        tip and tip[0].text.startswith("Your pitch hardly moved") and tip[0].at_s == pytest.approx(tr.words[0].start_s)
+    )
     assert report.delivery.of(MONOTONE) and "delivery" not in report.parts  # advisory: no points
     assert build_report(q, tr, None).delivery is None
 
 
-REAL = ["mfa_acoustic_corpus.flac", "mfa_cold_corpus.flac", "mfa_english_fast.wav", "mfa_english_slow.wav",
-        "whisper_jfk.flac", "librispeech_61-70968-0000.flac"]
+REAL = [
+    "mfa_acoustic_corpus.flac",
+    "mfa_cold_corpus.flac",
+    "mfa_english_fast.wav",
+    "mfa_english_slow.wav",
+    "whisper_jfk.flac",
+    "librispeech_61-70968-0000.flac",
+]
 
 
 @pytest.mark.parametrize("name", REAL)
@@ -137,7 +160,8 @@ def test_pitch_agrees_with_praat_on_real_speech(data, name):
 
     x = load(data / name).samples
     pitch = parselmouth.Sound(x.astype(np.float64), sampling_frequency=RATE).to_pitch(
-        time_step=0.01, pitch_floor=60, pitch_ceiling=500)
+        time_step=0.01, pitch_floor=60, pitch_ceiling=500
+    )
     ref = pitch.selected_array["frequency"]
     ours = tracks(x).f0_hz[np.clip(np.round(pitch.xs() / HOP_S).astype(int), 0, None)]
     both = (ref > 0) & ~np.isnan(ours)
@@ -146,12 +170,14 @@ def test_pitch_agrees_with_praat_on_real_speech(data, name):
     assert np.median(np.abs(12 * np.log2(ours[both] / ref[both]))) <= 1.0
 
 
-ANSWER = ("I studied computer science at a small university, and after graduating I joined a logistics company "
-          "as a junior developer. Over four years I moved from fixing bugs to leading a team of five engineers. "
-          "We rebuilt the routing service, which cut delivery delays by a third and saved the company about two "
-          "million dollars a year. Last spring I started mentoring new hires, and I found that I enjoy helping "
-          "people grow as much as I enjoy writing code. Now I am looking for a role where I can combine both, and "
-          "your team seems like the right place for that.")
+ANSWER = (
+    "I studied computer science at a small university, and after graduating I joined a logistics company "
+    "as a junior developer. Over four years I moved from fixing bugs to leading a team of five engineers. "
+    "We rebuilt the routing service, which cut delivery delays by a third and saved the company about two "
+    "million dollars a year. Last spring I started mentoring new hires, and I found that I enjoy helping "
+    "people grow as much as I enjoy writing code. Now I am looking for a role where I can combine both, and "
+    "your team seems like the right place for that."
+)
 
 
 def score_json(path) -> dict:
@@ -172,8 +198,11 @@ def test_flat_espeak_is_monotone_and_its_normal_voice_is_not(tmp_path):
     import subprocess
 
     flat, normal = tmp_path / "flat.wav", tmp_path / "normal.wav"
-    subprocess.run(["espeak-ng", "-m", "-w", str(flat), f'<speak><prosody range="x-low">{ANSWER}</prosody></speak>'],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["espeak-ng", "-m", "-w", str(flat), f'<speak><prosody range="x-low">{ANSWER}</prosody></speak>'],
+        check=True,
+        timeout=60,
+    )
     subprocess.run(["espeak-ng", "-w", str(normal), ANSWER], check=True, timeout=60)
     f, n = score_json(flat)["delivery"], score_json(normal)["delivery"]
     assert [x["kind"] for x in f["findings"]] == ["monotone"] and f["windows"][0]["monotone"]
@@ -188,7 +217,10 @@ def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
     import subprocess
 
     src = tmp_path / "original.wav"
-    subprocess.run(["sox", "-D", str(data / "mfa_acoustic_corpus.flac"), "-r", "16000", "-c", "1", "-b", "16", str(src)], check=True)
+    subprocess.run(
+        ["sox", "-D", str(data / "mfa_acoustic_corpus.flac"), "-r", "16000", "-c", "1", "-b", "16", str(src)],
+        check=True,
+    )
     original = score_json(src)
     assert not [x for x in original["delivery"]["findings"] if x["kind"] == "trailing-off"]
     from voicecoach.analysis.delivery import sentences
@@ -203,7 +235,9 @@ def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
         parts.append((tmp_path / f"b{i}.wav", w.start_s, w.end_s, -20))
         t = w.end_s
     for path, a, b, gain in parts:
-        subprocess.run(["sox", "-D", str(src), str(path), "trim", f"{a:.3f}", f"={b:.3f}", "gain", str(gain)], check=True)
+        subprocess.run(
+            ["sox", "-D", str(src), str(path), "trim", f"{a:.3f}", f"={b:.3f}", "gain", str(gain)], check=True
+        )
     rest = tmp_path / "rest.wav"
     subprocess.run(["sox", "-D", str(src), str(rest), "trim", f"{t:.3f}"], check=True)
     altered = tmp_path / "trailing.wav"
@@ -223,11 +257,11 @@ def test_tracks_made_piece_by_piece_are_the_tracks_of_the_file(data):
     from voicecoach.audio.features import TrackBuilder
 
     x = load(data / "mfa_acoustic_corpus.flac").samples.copy()
-    x[48000 - 2:48000 + 2] = 1.0  # four samples at full scale across the cut at 3 s
+    x[48000 - 2 : 48000 + 2] = 1.0  # four samples at full scale across the cut at 3 s
     whole = tracks(x)
     b, pos = TrackBuilder(), 0
     for n in (48000, 1, 1000, 200000, 10**9):
-        b.add(x[pos:pos + n])
+        b.add(x[pos : pos + n])
         pos += n
     live = b.finish()
     assert np.array_equal(whole.f0_hz, live.f0_hz, equal_nan=True) and np.array_equal(whole.level_db, live.level_db)

@@ -40,8 +40,11 @@ def test_a_draft_of_a_few_seconds_reads_the_words(transcriber, data):
     from voicecoach.asr.live import draft, drafter
 
     jfk = load(data / "whisper_jfk.flac").samples
-    words = [w.text.lower().strip(",.") for s in draft(drafter(transcriber), jfk[: 5 * SAMPLE_RATE], 0.0, "en")
-             for w in s.words]
+    words = [
+        w.text.lower().strip(",.")
+        for s in draft(drafter(transcriber), jfk[: 5 * SAMPLE_RATE], 0.0, "en")
+        for w in s.words
+    ]
     # "And so, my fellow Americans, ask not..." (the first 5 s), with the encoder hearing 20 s
     assert words[:4] == ["and", "so", "my", "fellow"], words
 
@@ -59,7 +62,7 @@ def test_drafts_beside_the_pieces_change_no_word_of_theirs(transcriber, data):
         k = 0
         while not stop.is_set():
             a = k % (len(audio.samples) - 3 * SAMPLE_RATE)
-            drafted.extend(draft(quick, audio.samples[a:a + 3 * SAMPLE_RATE], a / SAMPLE_RATE, "en"))
+            drafted.extend(draft(quick, audio.samples[a : a + 3 * SAMPLE_RATE], a / SAMPLE_RATE, "en"))
             k += 3 * SAMPLE_RATE
 
     beside = threading.Thread(target=keep_drafting)
@@ -92,7 +95,10 @@ def test_a_draft_reads_one_window_and_leaves_a_short_remainder(transcriber, data
 
     quick.model.generate_with_fallback = counting
     samples = load(data / "mfa_cold_corpus.flac").samples
-    words = [w.text.lower().strip(",.") for s in draft(quick, samples[21 * SAMPLE_RATE:24 * SAMPLE_RATE], 21.0, "en")
-             for w in s.words]
+    words = [
+        w.text.lower().strip(",.")
+        for s in draft(quick, samples[21 * SAMPLE_RATE : 24 * SAMPLE_RATE], 21.0, "en")
+        for w in s.words
+    ]
     assert decoded and all(s > DRAFT_REMAINDER_S for s in decoded[1:]), decoded
     assert "probably" in words and words.count("er") <= 1, words

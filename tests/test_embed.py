@@ -21,8 +21,9 @@ def test_matches_sentence_transformers(data):
 
 def test_paraphrase_is_closer_than_unrelated():
     enc = load_encoder()
-    a, b, c = enc.encode(["I did my master's at Stanford.", "academic background and education",
-                          "I enjoy cooking pasta on weekends."])
+    a, b, c = enc.encode(
+        ["I did my master's at Stanford.", "academic background and education", "I enjoy cooking pasta on weekends."]
+    )
     assert a @ b > a @ c + 0.1
 
 

@@ -44,8 +44,8 @@ def test_the_verbatim_prompt_reaches_every_window(hf_tokenizer):
     bare.max_length = 448
     prompt = bare.get_prompt(tok, [], without_timestamps=False, hotwords=VERBATIM_PROMPT)
     words = tok.encode(" " + VERBATIM_PROMPT)
-    assert prompt[0] == tok.sot_prev and prompt[1:1 + len(words)] == words
-    assert prompt[1 + len(words):] == list(tok.sot_sequence)
+    assert prompt[0] == tok.sot_prev and prompt[1 : 1 + len(words)] == words
+    assert prompt[1 + len(words) :] == list(tok.sot_sequence)
 
 
 def test_probe_text_from_the_real_tokenizer(hf_tokenizer):
@@ -53,7 +53,7 @@ def test_probe_text_from_the_real_tokenizer(hf_tokenizer):
     text = engine.probe_text(model, PRIMING_TEXT, "en")
     tok = tokenizer.Tokenizer(hf_tokenizer, False, task="transcribe", language="en")
     assert text.head[0] == tok.sot_prev and text.head[-1] == tok.no_timestamps
-    assert text.decode(list(text.head[1:-1 - len(tok.sot_sequence)])) == PRIMING_TEXT
+    assert text.decode(list(text.head[1 : -1 - len(tok.sot_sequence)])) == PRIMING_TEXT
     assert all(t < text.eot for t in tok.encode(" um, uh"))
     ids = hesitation_ids(text)
     assert len(ids) >= 8 and text.decode([ids[0]]) == " um"
@@ -64,8 +64,19 @@ def test_window_job_reads_the_window_from_its_segments():
     fields = {f.name for f in dataclasses.fields(transcribe.Segment)}
     assert {"seek", "tokens", "words", "start", "end", "text"} <= fields
     word = transcribe.Word(start=31.0, end=31.4, word=" um", probability=0.9)
-    seg = transcribe.Segment(id=1, seek=3000, start=31.0, end=33.0, text=" um yes", tokens=[1, 2], avg_logprob=0.0,
-                             compression_ratio=1.0, no_speech_prob=0.0, words=[word], temperature=0.0)
+    seg = transcribe.Segment(
+        id=1,
+        seek=3000,
+        start=31.0,
+        end=33.0,
+        text=" um yes",
+        tokens=[1, 2],
+        avg_logprob=0.0,
+        compression_ratio=1.0,
+        no_speech_prob=0.0,
+        words=[word],
+        temperature=0.0,
+    )
     enc, tokens, words, span, offset = engine.window_job(model, [seg], "ENC", 300.0)
     assert (enc, tokens, words, span, offset) == ("ENC", [1, 2], [word], (30.0, 60.0), 300.0)
     assert model.feature_extractor.nb_max_frames == 3000
@@ -113,8 +124,8 @@ def test_speech_spans_and_storage():
 def test_two_transcribers_share_weights_not_hooks(caplog):
     """Two transcribers in one process (a batch worker and a rescore, say) each get their own
     model object with hooks of its own; the weights and the decoder load once."""
-    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.transcriber import WhisperTranscriber
+    from voicecoach.asr.types import TranscriptionOptions
 
     caplog.set_level(logging.WARNING, "voicecoach")
     a = WhisperTranscriber(TranscriptionOptions(model="tiny.en", cpu_threads=1))
@@ -140,13 +151,33 @@ def test_an_open_last_segment_is_read_on_from_its_timestamp(hf_tokenizer, monkey
     bare.max_length = 448
     prompt = bare.get_prompt(tok, [], without_timestamps=False)
     options = transcribe.TranscriptionOptions(
-        beam_size=5, best_of=5, patience=1, length_penalty=1, repetition_penalty=1, no_repeat_ngram_size=0,
-        log_prob_threshold=-1.0, no_speech_threshold=0.6, compression_ratio_threshold=2.4,
-        condition_on_previous_text=True, prompt_reset_on_temperature=0.5, temperatures=[0.0, 0.2],
-        initial_prompt=None, prefix=None, suppress_blank=True, suppress_tokens=[-1], without_timestamps=False,
-        max_initial_timestamp=1.0, word_timestamps=True, prepend_punctuations="", append_punctuations="",
-        multilingual=False, max_new_tokens=None, clip_timestamps="0", hallucination_silence_threshold=None,
-        hotwords=None)
+        beam_size=5,
+        best_of=5,
+        patience=1,
+        length_penalty=1,
+        repetition_penalty=1,
+        no_repeat_ngram_size=0,
+        log_prob_threshold=-1.0,
+        no_speech_threshold=0.6,
+        compression_ratio_threshold=2.4,
+        condition_on_previous_text=True,
+        prompt_reset_on_temperature=0.5,
+        temperatures=[0.0, 0.2],
+        initial_prompt=None,
+        prefix=None,
+        suppress_blank=True,
+        suppress_tokens=[-1],
+        without_timestamps=False,
+        max_initial_timestamp=1.0,
+        word_timestamps=True,
+        prepend_punctuations="",
+        append_punctuations="",
+        multilingual=False,
+        max_new_tokens=None,
+        clip_timestamps="0",
+        hallucination_silence_threshold=None,
+        hotwords=None,
+    )
     first = [ts] + tok.encode(" Hello there.") + [ts + 100, ts + 100]  # open at 2.00 s
     written = {"tokens": first}
 
@@ -252,8 +283,15 @@ def test_a_real_run_encodes_decodes_and_yields_window_by_window(tiny, data, monk
     samples = two_windows(data)
     call = engine.Call(on_encoded=heard.append)
     segments = []
-    for seg in tiny.run(samples, call, language="en", beam_size=5, word_timestamps=True,
-                        hotwords=VERBATIM_PROMPT, condition_on_previous_text=False):
+    for seg in tiny.run(
+        samples,
+        call,
+        language="en",
+        beam_size=5,
+        word_timestamps=True,
+        hotwords=VERBATIM_PROMPT,
+        condition_on_previous_text=False,
+    ):
         events.append(("segment", seg, call.window_s))
         segments.append(seg)
     kinds = "".join(e[0][0] for e in events)  # e(ncode), g(enerate), s(egment)
@@ -268,8 +306,8 @@ def test_a_real_run_encodes_decodes_and_yields_window_by_window(tiny, data, monk
     tok = next(e[1][1] for e in events if e[0] == "generate")
     words = tok.encode(" " + VERBATIM_PROMPT)
     for kind, (prompt, _, options), out in (e for e in events if e[0] == "generate"):
-        assert prompt[0] == tok.sot_prev and prompt[1:1 + len(words)] == words
-        assert prompt[1 + len(words):1 + len(words) + len(tok.sot_sequence)] == list(tok.sot_sequence)
+        assert prompt[0] == tok.sot_prev and prompt[1 : 1 + len(words)] == words
+        assert prompt[1 + len(words) : 1 + len(words) + len(tok.sot_sequence)] == list(tok.sot_sequence)
         assert prompt.index(tok.sot) == 1 + len(words)
         result, avg_logprob, temperature, ratio = out
         assert isinstance(result.sequences_ids[0], list) and 0 <= result.no_speech_prob <= 1

@@ -5,11 +5,18 @@ from pathlib import Path
 import pytest
 
 from voicecoach.evaluation import (
-    Counts, Reference, Utterance, find_references, match_fillers, parse_textgrid, recordings_without_reference,
-    reference_wpm, wer_words,
+    Counts,
+    Reference,
+    Utterance,
+    find_references,
+    match_fillers,
+    parse_textgrid,
+    recordings_without_reference,
+    reference_wpm,
+    wer_words,
 )
 
-TEXTGRID = '''File type = "ooTextFile"
+TEXTGRID = """File type = "ooTextFile"
 Object class = "TextGrid"
 xmin = 0
 xmax = 10
@@ -35,7 +42,7 @@ item []:
             xmax = 8
             text = "and uh that
 is all"
-'''
+"""
 
 
 def test_layouts(tmp_path, data):
@@ -84,7 +91,7 @@ def test_precision_recall_f1():
 
 # The same two utterances as TEXTGRID, as Praat's short format writes them, with an aligner's
 # phone tier and a point tier that are not words, and a silence label.
-SHORT_TEXTGRID = '''File type = "ooTextFile"
+SHORT_TEXTGRID = """File type = "ooTextFile"
 Object class = "TextGrid"
 
 0
@@ -123,22 +130,30 @@ Object class = "TextGrid"
 1
 2.5
 "cough"
-'''
+"""
 
 
 def test_textgrid_short_format_phone_tiers_and_silence_labels():
     utts = parse_textgrid(SHORT_TEXTGRID)
     assert [(u.start_s, u.end_s, u.text) for u in utts] == [
-        (1.0, 4.0, "um this is yknow a test"), (5.0, 8.0, "and uh that is all")]
+        (1.0, 4.0, "um this is yknow a test"),
+        (5.0, 8.0, "and uh that is all"),
+    ]
     assert utts == parse_textgrid(TEXTGRID)  # long and short formats read alike
 
 
 def test_textgrid_tiers_are_merged_in_time_order():
     two_speakers = TEXTGRID.replace("size = 1", "size = 2", 1) + TEXTGRID.split("item []:")[1].replace(
-        "item [1]", "item [2]").replace('"spk"', '"other"').replace("xmin = 1\n", "xmin = 4.5\n").replace(
-        "xmax = 4\n", "xmax = 4.8\n").replace('"um this is yknow a test"', '"right"')
+        "item [1]", "item [2]"
+    ).replace('"spk"', '"other"').replace("xmin = 1\n", "xmin = 4.5\n").replace("xmax = 4\n", "xmax = 4.8\n").replace(
+        '"um this is yknow a test"', '"right"'
+    )
     assert [u.text for u in parse_textgrid(two_speakers)] == [
-        "um this is yknow a test", "right", "and uh that is all", "and uh that is all"]
+        "um this is yknow a test",
+        "right",
+        "and uh that is all",
+        "and uh that is all",
+    ]
 
 
 def test_textgrid_that_is_not_one_is_a_clear_error(tmp_path):
@@ -162,7 +177,9 @@ def test_reference_files_in_utf16_and_tsv_names_with_extensions(tmp_path):
     assert refs["b.flac"].text == "um hello" and refs["c.flac"].text == "uh hi"  # last column is the text
     (tmp_path / "ls").mkdir()
     (tmp_path / "ls" / "61-70968-0000.flac").write_bytes(b"x")
-    (tmp_path / "ls" / "61-70968.trans.txt").write_text("61-70968-0000 HE BEGAN {NOISE} A COMPLAINT\n61-70968-0001 NO AUDIO\n")
+    (tmp_path / "ls" / "61-70968.trans.txt").write_text(
+        "61-70968-0000 HE BEGAN {NOISE} A COMPLAINT\n61-70968-0001 NO AUDIO\n"
+    )
     refs.update({r.audio.name: r for r in find_references(tmp_path)})
     assert refs["61-70968-0000.flac"].text == "HE BEGAN {NOISE} A COMPLAINT"
     assert wer_words(refs["61-70968-0000.flac"].text) == ["he", "began", "a", "complaint"]

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.schema.report import schema as report_schema
-
 from voicecoach.asr.types import VERBATIM_PROMPT
 from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, score_options
+from voicecoach.schema.report import schema as report_schema
 
 EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
 
@@ -27,8 +26,12 @@ def test_each_method_sets_prompt_conditioning_and_probe_together():
     for method, (prompt, condition, probe, recovery) in want.items():
         o = score_options(method, model="tiny.en", beam_size=1)
         t = o.transcription
-        assert (t.window_prompt, t.condition_on_previous_text, t.probe_hesitations, o.analysis.recovery.enabled) == \
-            (prompt, condition, probe, recovery), method
+        assert (t.window_prompt, t.condition_on_previous_text, t.probe_hesitations, o.analysis.recovery.enabled) == (
+            prompt,
+            condition,
+            probe,
+            recovery,
+        ), method
         assert t.initial_prompt is None and (t.model, t.beam_size) == ("tiny.en", 1)
     # the option classes' own defaults are the default method, so every command that builds them
     # (score, practice, batch, rescore, recover, evaluate) counts the same way
@@ -60,8 +63,9 @@ def test_the_default_writes_the_hoarse_monologue_hesitations(data, tmp_path):
     import jsonschema
 
     out = tmp_path / "r.json"
-    r = subprocess.run([EXE, "score", data / "mfa_cold_corpus.flac", "--out", out], capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [EXE, "score", data / "mfa_cold_corpus.flac", "--out", out], capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     report = json.loads(out.read_text())
     jsonschema.validate(report, report_schema())

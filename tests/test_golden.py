@@ -9,9 +9,9 @@ says what moved.
 
 import json
 
+import golden
 import pytest
 
-import golden
 from voicecoach import numerics
 
 pytestmark = pytest.mark.model
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.model
 def test_the_numbers_libraries_are_those_the_golden_file_was_made_with():
     want = {k: v for k, v in json.loads(golden.GOLDEN.read_text())["versions"].items() if k != "voicecoach"}
     got = {k: v for k, v in golden.versions().items() if k != "voicecoach"}
-    assert got == want, "pyproject.toml pins these exactly; a new version may move results: rewrite tests/data/golden.json"
+    assert got == want, (
+        "pyproject.toml pins these exactly; a new version may move results: rewrite tests/data/golden.json"
+    )
 
 
 def test_every_recording_gives_its_golden_numbers(scorer):

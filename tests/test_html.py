@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import transcript, write_audio
 
 from voicecoach import questions
 from voicecoach.analysis.score import build_report
 from voicecoach.errors import ExitCode
 from voicecoach.render import charts, html
 from voicecoach.schema.report import to_dict
-
-from helpers import transcript, write_audio
 
 EXE = shutil.which("voicecoach", path=str(Path(sys.executable).parent)) or "voicecoach"
 BROWSER = Path(__file__).parent / "browser.py"
@@ -61,6 +60,7 @@ class Text(HTMLParser):
 
 
 # ---- the page, without a browser ----
+
 
 def test_the_page_is_one_file_that_loads_nothing():
     page = html.answer_page(report_of(), np.zeros(16000, np.float32))
@@ -106,17 +106,29 @@ def test_the_timeline_has_one_marker_per_filler_and_long_pause():
     assert page.count('class="marker pause"') == len(r["pauses"]["long_pauses"]) == 1
     tl = charts.timeline(r)
     pause = next(m for m in tl.markers if m.kind == "pause")
-    assert pause.x == pytest.approx(r["pauses"]["long_pauses"][0]["start_s"] / r["audio"]["duration_s"] * 1000, abs=0.01)
+    assert pause.x == pytest.approx(
+        r["pauses"]["long_pauses"][0]["start_s"] / r["audio"]["duration_s"] * 1000, abs=0.01
+    )
 
 
 def test_heard_fillers_and_gaps_sit_between_words():
     r = report_of("we built it <pause 2.5> and shipped it")
-    r["fillers"]["occurrences"].append({"text": "um", "kind": "hesitation", "start_s": 1.5, "end_s": 1.9, "source": "heard"})
+    r["fillers"]["occurrences"].append(
+        {"text": "um", "kind": "hesitation", "start_s": 1.5, "end_s": 1.9, "source": "heard"}
+    )
     paras = html.paragraphs(r)
     kinds = [(t.kind, t.text) for p in paras for t in p.tokens]
     pause = f"{r['pauses']['long_pauses'][0]['duration_s']:.1f} s pause"
-    assert kinds == [("word", "we"), ("word", "built"), ("word", "it"), ("pause", pause), ("heard", "um"),
-                     ("word", "and"), ("word", "shipped"), ("word", "it")]
+    assert kinds == [
+        ("word", "we"),
+        ("word", "built"),
+        ("word", "it"),
+        ("pause", pause),
+        ("heard", "um"),
+        ("word", "and"),
+        ("word", "shipped"),
+        ("word", "it"),
+    ]
     page = html.answer_page(r, None)
     assert page.count('class="marker filler heard"') == 1
 
@@ -140,7 +152,7 @@ def test_a_four_minute_answer_stays_under_3_mb(data):
     from voicecoach.audio.load import load
 
     speech = load(data / "librispeech_61-70968-0000.flac").samples
-    four_min = np.tile(speech, int(np.ceil(240 * 16000 / len(speech))))[:240 * 16000]
+    four_min = np.tile(speech, int(np.ceil(240 * 16000 / len(speech))))[: 240 * 16000]
     words = " ".join(["we", "shipped", "the", "pipeline", "in", "March,", "um,", "and"] * 75)
     page = html.answer_page(report_of(words, word_s=0.3, gap_s=0.1), four_min)
     assert len(page.encode()) < 3_000_000, len(page)
@@ -160,8 +172,17 @@ def test_best_session_and_round_axes():
     assert charts.best_index([5.0, 1.0, 3.0], False, None) == 1
     assert charts.best_index([180, 140, 90], None, (100, 165)) == 1  # nearest the band's middle
     assert charts.best_index([180, 140], None, None) is None
-    c = charts.series("score", "Score", [30, 35, 50], ["a", "b", "c"], lambda v: f"{v:.0f}", band=(75, 100),
-                      band_label="", higher_better=True, limits=(0, 100))
+    c = charts.series(
+        "score",
+        "Score",
+        [30, 35, 50],
+        ["a", "b", "c"],
+        lambda v: f"{v:.0f}",
+        band=(75, 100),
+        band_label="",
+        higher_better=True,
+        limits=(0, 100),
+    )
     assert [t[1] for t in c.y_ticks] == ["0", "25", "50", "75", "100"]
     assert [p.best for p in c.points] == [False, False, True]
     h = charts.histogram("score", "Score", [5, 12, 18, 95], lambda v: f"{v:.0f}", (0, 100))
@@ -169,13 +190,18 @@ def test_best_session_and_round_axes():
 
 
 def test_bad_html_target_fails_before_any_work(tmp_path, data):
-    p = subprocess.run([EXE, "score", str(data / "whisper_jfk.flac"), "--html", str(tmp_path / "no" / "x.html")],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [EXE, "score", str(data / "whisper_jfk.flac"), "--html", str(tmp_path / "no" / "x.html")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == ExitCode.OUTPUT and "folder" in p.stderr and "does not exist" in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
 
 # ---- real pages in a real browser, offline ----
+
 
 def offline_browser(mode: str, page: Path, shot: Path | None = None) -> dict:
     """tests/browser.py in a network namespace with only loopback; skips where that or Chromium is missing."""
@@ -184,16 +210,28 @@ def offline_browser(mode: str, page: Path, shot: Path | None = None) -> dict:
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
     if probe.returncode:
         pytest.skip(f"network namespaces are not permitted here ({probe.stderr.decode().strip()})")
-    cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh",
-           sys.executable, str(BROWSER), mode, str(page), *([str(shot)] if shot else [])]
+    cmd = [
+        "unshare",
+        "-n",
+        "sh",
+        "-c",
+        'ip link set lo up 2>/dev/null; exec "$@"',
+        "sh",
+        sys.executable,
+        str(BROWSER),
+        mode,
+        str(page),
+        *([str(shot)] if shot else []),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout)
 
 
 def run(*args, env=None, cwd=None):
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [EXE, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd, env={**os.environ, **(env or {})}
+    )
 
 
 @pytest.mark.model
@@ -272,7 +310,7 @@ def test_batch_summary_links_a_page_per_file(data, tmp_path):
     assert [x.name.split("-")[0] for x in pages] == ["mfa_english_fast", "whisper_jfk"]
     seen = offline_browser("batch", summary)
     assert seen["console"] == [] and seen["resources"] == []
-    assert sorted(Path(u[len("file://"):]).resolve() for u in seen["links"]) == [x.resolve() for x in pages]
+    assert sorted(Path(u[len("file://") :]).resolve() for u in seen["links"]) == [x.resolve() for x in pages]
     assert set(seen["charts"]) == {"score", "wpm", "fillers_per_min", "coverage"}
     assert all(sum(1 for _ in range(c["bars"])) >= 1 for c in seen["charts"].values())
     assert 'href="../summary.html"' in pages[0].read_text()
@@ -286,6 +324,9 @@ def test_batch_summary_links_a_page_per_file(data, tmp_path):
 def test_progress_page_needs_two_sessions(home, tmp_path):
     p = run("progress", "--html", tmp_path / "p.html")
     assert p.returncode == ExitCode.SESSION and not (tmp_path / "p.html").exists()
-    assert p.stderr.strip() == "voicecoach: error: no page written: progress needs at least two scored sessions; you have 0"
+    assert (
+        p.stderr.strip()
+        == "voicecoach: error: no page written: progress needs at least two scored sessions; you have 0"
+    )
     p = run("sessions", "open", "last")
     assert p.returncode == ExitCode.SESSION and len(p.stderr.strip().splitlines()) == 1, p.stderr

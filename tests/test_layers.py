@@ -81,7 +81,7 @@ def test_no_import_cycle_inside_the_package():
 def test_no_cycle_between_its_parts():
     """The same one level up: a subpackage (analysis, asr, render...) or a top-level module is one
     node, so two modules of different parts cannot import each other's parts both ways."""
-    top = (lambda m: ".".join(m.split(".")[:2]))
+    top = lambda m: ".".join(m.split(".")[:2])
     parts: dict[str, set[str]] = {}
     for a, bs in import_graph().items():
         parts.setdefault(top(a), set()).update(top(b) for b in bs if top(b) != top(a))

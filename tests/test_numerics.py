@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 import golden  # noqa: E402
 from test_cli import EXE  # noqa: E402
+
 from voicecoach import numerics  # noqa: E402
 
 AVX2_FLAGS = "flags\t\t: fpu sse sse2 avx avx2 fma f16c bmi1 bmi2 movbe abm\n"
@@ -46,12 +47,27 @@ def test_the_cpu_check_names_what_is_missing():
 def test_a_cpu_without_avx2_gets_one_line(data):
     """On an emulated Nehalem (SSE4.2, no AVX2): one line and exit 2, before anything is scored.
     (/proc/cpuinfo there is the host's, so this is numpy's own check of the CPU.)"""
-    p = subprocess.run(["qemu-x86_64", "-cpu", "Nehalem", sys.executable, "-m", "voicecoach.cli.app", "score",
-                        str(data / "whisper_jfk.flac"), "--reproducible"], env=native_env(), capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [
+            "qemu-x86_64",
+            "-cpu",
+            "Nehalem",
+            sys.executable,
+            "-m",
+            "voicecoach.cli.app",
+            "score",
+            str(data / "whisper_jfk.flac"),
+            "--reproducible",
+        ],
+        env=native_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     said = [line for line in p.stderr.splitlines() if not line.startswith("qemu-x86_64: warning")]
-    assert p.returncode == 2 and said == ["voicecoach: error: reproducible mode needs an x86-64 CPU with AVX2 "
-                                          "(x86-64-v3); numpy finds none here"], p.stderr
+    assert p.returncode == 2 and said == [
+        "voicecoach: error: reproducible mode needs an x86-64 CPU with AVX2 (x86-64-v3); numpy finds none here"
+    ], p.stderr
 
 
 def test_a_process_that_loaded_whisper_natively_cannot_become_reproducible(monkeypatch):
@@ -67,16 +83,28 @@ def test_numpy_started_without_the_pin_is_refused(tmp_path):
     code = "import numpy\nfrom voicecoach import numerics\nnumerics.use(numerics.REPRODUCIBLE)\n"
     p = subprocess.run([sys.executable, "-c", code], env=native_env(), capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "numpy was started before reproducible mode was chosen" in p.stderr
-    p = subprocess.run([sys.executable, "-c", code], env=native_env(NPY_ENABLE_CPU_FEATURES="X86_V3"),
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        env=native_env(NPY_ENABLE_CPU_FEATURES="X86_V3"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
 
 
 def test_a_malformed_switch_is_one_line_and_exit_2():
-    p = subprocess.run([EXE, "score", "nothing.wav"], env=native_env(VOICECOACH_REPRODUCIBLE="maybe"),
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [EXE, "score", "nothing.wav"],
+        env=native_env(VOICECOACH_REPRODUCIBLE="maybe"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 2
-    assert p.stderr.strip().splitlines() == ["voicecoach: error: VOICECOACH_REPRODUCIBLE='maybe' is not understood: use 1 or 0"]
+    assert p.stderr.strip().splitlines() == [
+        "voicecoach: error: VOICECOACH_REPRODUCIBLE='maybe' is not understood: use 1 or 0"
+    ]
 
 
 def test_the_batch_key_says_which_mode():
@@ -97,16 +125,29 @@ def test_the_pins_reach_the_libraries_and_override_the_users_variables(data):
     """`score --reproducible` with variables set that would change the path: each is named on
     stderr, and CTranslate2 and oneDNN report the AVX2 path (no MKL, no AVX-512 kernel). The
     report is JFK's golden one."""
-    env = native_env(CT2_FORCE_CPU_ISA="AVX", CT2_USE_MKL="1", ONEDNN_MAX_CPU_ISA="SSE41", DNNL_MAX_CPU_ISA="SSE41",
-                     CT2_VERBOSE="1", ONEDNN_VERBOSE="1")
-    p = subprocess.run([EXE, "score", str(data / "whisper_jfk.flac"), "--json", "--reproducible"], env=env,
-                       capture_output=True, text=True, timeout=300)
+    env = native_env(
+        CT2_FORCE_CPU_ISA="AVX",
+        CT2_USE_MKL="1",
+        ONEDNN_MAX_CPU_ISA="SSE41",
+        DNNL_MAX_CPU_ISA="SSE41",
+        CT2_VERBOSE="1",
+        ONEDNN_VERBOSE="1",
+    )
+    p = subprocess.run(
+        [EXE, "score", str(data / "whisper_jfk.flac"), "--json", "--reproducible"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     notes = [line for line in p.stderr.splitlines() if line.startswith("voicecoach: note:")]
-    assert notes == ["voicecoach: note: CT2_FORCE_CPU_ISA=AVX is overridden in reproducible mode (CT2_FORCE_CPU_ISA=AVX2)",
-                     "voicecoach: note: CT2_USE_MKL=1 is overridden in reproducible mode (CT2_USE_MKL=0)",
-                     "voicecoach: note: ONEDNN_MAX_CPU_ISA=SSE41 is overridden in reproducible mode (ONEDNN_MAX_CPU_ISA=AVX2)",
-                     "voicecoach: note: DNNL_MAX_CPU_ISA=SSE41 is ignored in reproducible mode"]
+    assert notes == [
+        "voicecoach: note: CT2_FORCE_CPU_ISA=AVX is overridden in reproducible mode (CT2_FORCE_CPU_ISA=AVX2)",
+        "voicecoach: note: CT2_USE_MKL=1 is overridden in reproducible mode (CT2_USE_MKL=0)",
+        "voicecoach: note: ONEDNN_MAX_CPU_ISA=SSE41 is overridden in reproducible mode (ONEDNN_MAX_CPU_ISA=AVX2)",
+        "voicecoach: note: DNNL_MAX_CPU_ISA=SSE41 is ignored in reproducible mode",
+    ]
     assert "Selected ISA: AVX2" in p.stderr and "Use Intel MKL: false" in p.stderr
     dnnl = [line for line in p.stdout.splitlines() if line.startswith("onednn_verbose")]  # (oneDNN logs to stdout)
     assert "onednn_verbose,info,cpu,isa:Intel AVX2" in dnnl
@@ -125,8 +166,13 @@ def test_native_mode_is_close_to_reproducible(data):
     not an exact answer: the words differ by CPU)."""
     from jiwer import wer
 
-    p = subprocess.run([EXE, "score", str(data / "mfa_acoustic_corpus.flac"), "--json"], env=native_env(),
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [EXE, "score", str(data / "mfa_acoustic_corpus.flac"), "--json"],
+        env=native_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
     assert report["asr"] == {"numerics": "native"}

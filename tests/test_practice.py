@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import JFK_MODEL_CHOICE, digital_gaps, espeak, word_errors
+
 from voicecoach.analysis.tokens import normalise_text
 
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(240)]
@@ -40,9 +40,15 @@ def _ctrl_c_as_at_a_terminal() -> None:
 
 
 def start_practice(*args, env=None, stdin=subprocess.PIPE):
-    return subprocess.Popen([EXE, "practice", *map(str, args)], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env or os.environ.copy(),
-                            preexec_fn=_ctrl_c_as_at_a_terminal)
+    return subprocess.Popen(
+        [EXE, "practice", *map(str, args)],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or os.environ.copy(),
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
 
 
 def wait_for_recording(home: Path, timeout_s: float = 60) -> Path:
@@ -92,7 +98,9 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     fake_browser = tmp_path / "browser.sh"  # $BROWSER: how Python's webbrowser finds the user's browser
     fake_browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
     fake_browser.chmod(0o755)
-    p = start_practice("-q", "tell-me-about-yourself", "--json", "--open", env={**os.environ, "BROWSER": str(fake_browser)})
+    p = start_practice(
+        "-q", "tell-me-about-yourself", "--json", "--open", env={**os.environ, "BROWSER": str(fake_browser)}
+    )
     answer = wait_for_recording(home)
     question_capture.terminate()
     question_capture.wait(10)
@@ -114,10 +122,13 @@ def test_practice_end_to_end(pulse, home, data, tmp_path):
     [info] = sessions(home)
     assert info["status"] == "scored" and info["score"] == report["score"] and info["source"] == "practice"
     folder = answer.parent
-    assert {"answer.flac", "question.wav", "report.json", "session.json", "transcript.txt"} <= {f.name for f in folder.iterdir()}
+    assert {"answer.flac", "question.wav", "report.json", "session.json", "transcript.txt"} <= {
+        f.name for f in folder.iterdir()
+    }
     # private to the user: the recording of their voice, the report, the index, the folders
-    assert {f.name: oct(f.stat().st_mode & 0o777) for f in folder.iterdir()} == \
-        {f.name: "0o600" for f in folder.iterdir()}
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in folder.iterdir()} == {
+        f.name: "0o600" for f in folder.iterdir()
+    }
     assert oct(folder.stat().st_mode & 0o777) == oct(home.stat().st_mode & 0o777) == "0o700"
     assert oct((home / "sessions.db").stat().st_mode & 0o777) == "0o600"
     # --open: the page was written into the session folder and handed to the browser, with the answer inside
@@ -148,8 +159,22 @@ def test_stop_key_in_a_real_terminal(pulse, home, tmp_path):
     log = tmp_path / "screen.txt"
     cmd = f"{EXE} practice -q tell-me-about-yourself --no-speak > {log} 2>&1; echo EXIT $? >> {log}"
     env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    *sum((["-e", f"{k}={v}"] for k, v in env.items()), []), cmd], check=True)
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            *sum((["-e", f"{k}={v}"] for k, v in env.items()), []),
+            cmd,
+        ],
+        check=True,
+    )
     try:
         wait_for_recording(home)
         time.sleep(2.0)
@@ -170,9 +195,12 @@ def test_an_answer_in_another_language_is_kept_not_scored(pulse, home, tmp_path)
     """German played into the microphone: one error line naming the command that scores the kept
     session as English anyway, exit 3. (espeak-ng's short Russian, which detection is unsure of when
     read from the file, once ranked English first after the trip through the microphone.)"""
-    src = espeak("Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
-                 "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.", tmp_path / "de.wav",
-                 voice="de")
+    src = espeak(
+        "Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
+        "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.",
+        tmp_path / "de.wav",
+        voice="de",
+    )
     p, player, _, _ = answer_with(pulse, home, wav16(src, tmp_path / "de16.wav"))
     player.wait(60)
     time.sleep(1.0)
@@ -198,8 +226,9 @@ def test_ctrl_c_keeps_the_recording(pulse, home, data, tmp_path):
 
 def test_maximum_length_stops_recording(pulse, home, tmp_path):
     bank = tmp_path / "short.toml"
-    bank.write_text('[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\n'
-                    'target_min_s = 1\ntarget_max_s = 2\n')
+    bank.write_text(
+        '[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\ntarget_min_s = 1\ntarget_max_s = 2\n'
+    )
     p = start_practice("-q", "quick", "--bank", bank, "--no-speak", "--margin", "1", stdin=subprocess.DEVNULL)
     out, err = p.communicate(timeout=120)
     assert "reached the maximum length" in out, out + err
@@ -235,15 +264,17 @@ def test_sigkill_then_recover(pulse, home, data, tmp_path):
 
 
 def test_next_practice_recovers_an_interrupted_recording(pulse, home, data, tmp_path):
-    p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"),
-                                  stdin=subprocess.PIPE)
+    p, player, _, _ = answer_with(
+        pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"), stdin=subprocess.PIPE
+    )
     time.sleep(5.0)
     p.kill()
     p.communicate(timeout=30)
     player.kill()
     bank = tmp_path / "short.toml"
-    bank.write_text('[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\n'
-                    'target_min_s = 1\ntarget_max_s = 1\n')
+    bank.write_text(
+        '[[questions]]\nid = "quick"\ntext = "Say hi."\ncategory = "general"\ntarget_min_s = 1\ntarget_max_s = 1\n'
+    )
     p = start_practice("-q", "quick", "--bank", bank, "--no-speak", "--margin", "1", stdin=subprocess.DEVNULL)
     out, err = p.communicate(timeout=180)
     assert "Found 1 interrupted recording" in out and "recovered session" in out, out + err
@@ -281,10 +312,19 @@ def test_replay_plays_the_answer_with_its_transcript(pulse, home, data, tmp_path
 def test_replay_shows_the_um_heard_in_a_gap(pulse, home, data):
     """The hoarse monologue half counted as in 0.2 (--fillers written+heard): from 0:15 its last "uh"
     (heard, not written) comes before "And here's"."""
-    subprocess.run([EXE, "score", data / "mfa_cold_corpus.flac", "--save", "--fillers", "written+heard"], check=True,
-                   capture_output=True, timeout=180)
-    r = subprocess.run([EXE, "sessions", "replay", "1", "--from", "0:15"], capture_output=True, text=True, timeout=60,
-                       env={**os.environ, "COLUMNS": "200"})
+    subprocess.run(
+        [EXE, "score", data / "mfa_cold_corpus.flac", "--save", "--fillers", "written+heard"],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    r = subprocess.run(
+        [EXE, "sessions", "replay", "1", "--from", "0:15"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert r.returncode == 0, r.stderr
     out = " ".join(r.stdout.split())
     assert "(um/uh)" in out and out.index("(um/uh)") < out.index("here's"), out
@@ -301,8 +341,11 @@ def test_recorder_hands_over_chunks_while_recording(pulse, tmp_path, data):
 
     source = espeak("one two three four five six seven eight nine ten", tmp_path / "count.wav", wpm=120)
     seen: list[tuple[float, float]] = []
-    rec = Recorder(tmp_path / "r.flac", RecorderOptions(chunk_s=1.0),
-                   on_chunk=lambda start, x: seen.append((start, time.monotonic())))
+    rec = Recorder(
+        tmp_path / "r.flac",
+        RecorderOptions(chunk_s=1.0),
+        on_chunk=lambda start, x: seen.append((start, time.monotonic())),
+    )
     rec.start()
     player = pulse.play_into_mic(wav16(source, tmp_path / "count16.wav"))
     player.wait(30)
@@ -352,8 +395,12 @@ def test_microphone_unplugged_mid_answer(pulse, home, data, tmp_path):
     finally:
         player.kill()
         for sink in ("spk", "micfeed"):  # put the virtual card back for the other tests
-            subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}", "norewinds=1"],
-                           env=pulse.env, check=True, capture_output=True)
+            subprocess.run(
+                ["pactl", "load-module", "module-null-sink", f"sink_name={sink}", "norewinds=1"],
+                env=pulse.env,
+                check=True,
+                capture_output=True,
+            )
         subprocess.run(["pactl", "set-default-sink", "spk"], env=pulse.env, check=True)
         subprocess.run(["pactl", "set-default-source", "micfeed.monitor"], env=pulse.env, check=True)
     assert p.returncode == 8, out + err
@@ -386,10 +433,26 @@ def test_practice_offline(pulse, home, data, tmp_path):
     if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
         pytest.skip("network namespaces are not permitted here")
     source = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
-    p = subprocess.Popen(["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh",
-                          EXE, "practice", "-q", "tell-me-about-yourself", "--json"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=_ctrl_c_as_at_a_terminal)
+    p = subprocess.Popen(
+        [
+            "unshare",
+            "-n",
+            "sh",
+            "-c",
+            'ip link set lo up 2>/dev/null; exec "$@"',
+            "sh",
+            EXE,
+            "practice",
+            "-q",
+            "tell-me-about-yourself",
+            "--json",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
     answer = wait_for_recording(home)
     pulse.play_into_mic(source).wait(60)
     time.sleep(1.0)
@@ -397,12 +460,21 @@ def test_practice_offline(pulse, home, data, tmp_path):
     assert p.returncode == 0, err
     report = json.loads(out)
     assert not digital_gaps(answer), "the test's player ran dry: the microphone heard digital silence"
-    assert word_errors((data / "whisper_jfk.txt").read_text(), report["transcript"]["text"]) <= JFK_MODEL_CHOICE, \
+    assert word_errors((data / "whisper_jfk.txt").read_text(), report["transcript"]["text"]) <= JFK_MODEL_CHOICE, (
         report["transcript"]["text"]
-    again = json.loads(subprocess.run([EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
-                                      capture_output=True, text=True, timeout=120).stdout)
+    )
+    again = json.loads(
+        subprocess.run(
+            [EXE, "score", answer, "-q", "tell-me-about-yourself", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    )
     # The live report is the one `score` makes of the saved file: the same pieces, the same words at
     # the same times (voicecoach.asr.live).
-    words = lambda r: [(w["text"], w["start_s"], w["end_s"]) for seg in r["transcript"]["segments"] for w in seg["words"]]  # noqa: E731
+    words = lambda r: [
+        (w["text"], w["start_s"], w["end_s"]) for seg in r["transcript"]["segments"] for w in seg["words"]
+    ]  # noqa: E731
     assert again["score"] == report["score"]
     assert words(again) == words(report)

@@ -45,8 +45,17 @@ def test_an_old_data_folder_is_tightened_once(tmp_path):
     folder.mkdir(parents=True)
     for name in ("answer.flac", "report.json"):
         (folder / name).write_bytes(b"x")
-    (folder / "session.json").write_text(json.dumps({"id": folder.name, "created_at": "2026-11-21T20:36:12",
-                                                     "question_id": "q", "question_text": "Q?", "status": "scored"}))
+    (folder / "session.json").write_text(
+        json.dumps(
+            {
+                "id": folder.name,
+                "created_at": "2026-11-21T20:36:12",
+                "question_id": "q",
+                "question_text": "Q?",
+                "status": "scored",
+            }
+        )
+    )
     db = sqlite3.connect(home / "sessions.db")
     db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     db.commit()

@@ -23,12 +23,31 @@ def test_bundled_bank_has_the_seed_questions():
     qs = questions.load_all()
     tmay = qs["tell-me-about-yourself"]
     assert (tmay.target_min_s, tmay.target_max_s) == (180, 240)
-    assert {i.id for i in tmay.rubric} >= {"academic-background", "work-experience", "projects", "passion", "long-term-goals"}
-    for qid in ["what-excites-you", "why-this-company", "improve-model-performance", "evaluate-fairness",
-                "ml-vs-traditional-software", "missing-corrupted-data", "regularization-overfitting",
-                "deep-learning-advantages", "ml-in-daily-life", "cross-validation", "favourite-algorithm",
-                "knn-vs-kmeans", "recommendation-system", "teammate-disagreement", "received-feedback",
-                "measurable-impact"]:
+    assert {i.id for i in tmay.rubric} >= {
+        "academic-background",
+        "work-experience",
+        "projects",
+        "passion",
+        "long-term-goals",
+    }
+    for qid in [
+        "what-excites-you",
+        "why-this-company",
+        "improve-model-performance",
+        "evaluate-fairness",
+        "ml-vs-traditional-software",
+        "missing-corrupted-data",
+        "regularization-overfitting",
+        "deep-learning-advantages",
+        "ml-in-daily-life",
+        "cross-validation",
+        "favourite-algorithm",
+        "knn-vs-kmeans",
+        "recommendation-system",
+        "teammate-disagreement",
+        "received-feedback",
+        "measurable-impact",
+    ]:
         assert qid in qs and qs[qid].rubric
     assert any(i.id == "quantified-result" for i in qs["measurable-impact"].rubric)
 
@@ -42,16 +61,34 @@ def test_user_bank_in_home_is_loaded_and_can_override(tmp_path, monkeypatch):
     assert qs["tell-me-about-yourself"].target_max_s == 60
 
 
-@pytest.mark.parametrize("mutate,expected", [
-    (lambda s: s.replace('text = "Why voicecoach?"\n', ""), "question 'my-q': missing field 'text'"),
-    (lambda s: s.replace("target_min_s = 30", 'target_min_s = "thirty"'), "question 'my-q': field 'target_min_s' must be float"),
-    (lambda s: s.replace("target_min_s = 30", "target_min_s = 90"), "question 'my-q': fields 'target_min_s'/'target_max_s'"),
-    (lambda s: s.replace('category = "motivation"', 'category = "misc"'), "question 'my-q': field 'category' must be one of"),
-    (lambda s: s.replace('description = "Gives a reason"', ""), "question 'my-q', rubric item 'reason': missing field 'description'"),
-    (lambda s: s.replace('examples = ["Because it is private"]', "examples = [1]"), "rubric item 'reason': field 'examples' must be a list"),
-    (lambda s: s.replace('id = "my-q"\n', ""), "question 1: missing field 'id'"),
-    (lambda s: s + "[[[", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "mutate,expected",
+    [
+        (lambda s: s.replace('text = "Why voicecoach?"\n', ""), "question 'my-q': missing field 'text'"),
+        (
+            lambda s: s.replace("target_min_s = 30", 'target_min_s = "thirty"'),
+            "question 'my-q': field 'target_min_s' must be float",
+        ),
+        (
+            lambda s: s.replace("target_min_s = 30", "target_min_s = 90"),
+            "question 'my-q': fields 'target_min_s'/'target_max_s'",
+        ),
+        (
+            lambda s: s.replace('category = "motivation"', 'category = "misc"'),
+            "question 'my-q': field 'category' must be one of",
+        ),
+        (
+            lambda s: s.replace('description = "Gives a reason"', ""),
+            "question 'my-q', rubric item 'reason': missing field 'description'",
+        ),
+        (
+            lambda s: s.replace('examples = ["Because it is private"]', "examples = [1]"),
+            "rubric item 'reason': field 'examples' must be a list",
+        ),
+        (lambda s: s.replace('id = "my-q"\n', ""), "question 1: missing field 'id'"),
+        (lambda s: s + "[[[", "not valid TOML"),
+    ],
+)
 def test_malformed_bank_names_file_entry_field(tmp_path, mutate, expected):
     bank = tmp_path / "bad.toml"
     bank.write_text(mutate(GOOD))

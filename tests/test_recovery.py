@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.schema.report import schema as report_schema
-
 from voicecoach.analysis.fillers import find_fillers, is_hesitation
 from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
 from voicecoach.asr.types import HesitationCue, Transcript, Word
+from voicecoach.schema.report import schema as report_schema
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_cli import run  # noqa: E402
@@ -39,8 +38,9 @@ def words(*spans: tuple[str, float, float]) -> list[Word]:
 
 
 # "I built it [um] and shipped it": the words leave a gap from 1.0 to 2.0 s.
-WORDS = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it", 0.6, 1.0), ("and", 2.0, 2.3), ("shipped", 2.3, 2.7),
-              ("it.", 2.7, 3.0))
+WORDS = words(
+    ("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it", 0.6, 1.0), ("and", 2.0, 2.3), ("shipped", 2.3, 2.7), ("it.", 2.7, 3.0)
+)
 SPEECH = [(0.0, 1.0), (2.0, 3.0)]
 
 
@@ -54,12 +54,15 @@ def test_a_likely_hesitation_in_a_sounding_gap_is_recovered():
     assert [(f.text, f.kind, f.source, f.start_s, f.end_s) for f in got] == [("um/uh", "hesitation", "heard", 1.0, 2.0)]
 
 
-@pytest.mark.parametrize("why,cue,voiced", [
-    ("probability under the threshold", HesitationCue(1.0, 2.0, 0.1), [(1.3, 1.7)]),
-    ("no gap, and the model is not sure", HesitationCue(1.0, 1.0, 0.2), [(1.3, 1.7)]),
-    ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.2), [(1.0, 1.2)]),
-    ("a silent pause", HesitationCue(1.0, 2.0, 0.9), []),
-])
+@pytest.mark.parametrize(
+    "why,cue,voiced",
+    [
+        ("probability under the threshold", HesitationCue(1.0, 2.0, 0.1), [(1.3, 1.7)]),
+        ("no gap, and the model is not sure", HesitationCue(1.0, 1.0, 0.2), [(1.3, 1.7)]),
+        ("gap shorter than a hesitation", HesitationCue(1.0, 1.2, 0.2), [(1.0, 1.2)]),
+        ("a silent pause", HesitationCue(1.0, 2.0, 0.9), []),
+    ],
+)
 def test_cues_that_are_not_hesitations(why, cue, voiced):
     assert recover_hesitations(make([cue]), audio(3.5, SPEECH + voiced)) == [], why
 
@@ -79,8 +82,11 @@ def test_digital_silence_around_the_recording_does_not_lower_the_noise_floor():
     the floor is the room's (-60 dBFS), not the zeros' -120 dBFS."""
     pad = 3.5
     ws = [Word(w.text, w.start_s + pad, w.end_s + pad) for w in WORDS]
-    t = Transcript(segments=Transcript.from_words(ws).segments, duration_s=3 * pad,
-                   cues=(HesitationCue(1.0 + pad, 2.0 + pad, 0.9),))
+    t = Transcript(
+        segments=Transcript.from_words(ws).segments,
+        duration_s=3 * pad,
+        cues=(HesitationCue(1.0 + pad, 2.0 + pad, 0.9),),
+    )
     zeros = np.zeros(int(pad * SR), dtype=np.float32)
     assert recover_hesitations(t, np.concatenate([zeros, audio(pad, SPEECH), zeros])) == []
     # ...while a voice in that gap still is
@@ -118,8 +124,16 @@ def test_overlapping_cues_count_once_and_disabled_means_none():
 def test_gaps_parted_only_by_words_without_duration_are_one_hesitation():
     # "it [...] oh [...] oh [...] and": Whisper could not place the two "oh" (zero length), so the
     # three gaps are one stretch of audio; a word with a duration between gaps keeps them apart.
-    ws = words(("I", 0.0, 0.3), ("built", 0.3, 0.6), ("it.", 0.6, 1.0), ("oh,", 1.4, 1.4), ("oh,", 1.7, 1.7),
-               ("and", 2.0, 2.3), ("shipped", 2.3, 2.7), ("it.", 2.7, 3.0))
+    ws = words(
+        ("I", 0.0, 0.3),
+        ("built", 0.3, 0.6),
+        ("it.", 0.6, 1.0),
+        ("oh,", 1.4, 1.4),
+        ("oh,", 1.7, 1.7),
+        ("and", 2.0, 2.3),
+        ("shipped", 2.3, 2.7),
+        ("it.", 2.7, 3.0),
+    )
     cues = [HesitationCue(1.0, 1.4, 0.3), HesitationCue(1.4, 1.7, 0.3), HesitationCue(1.7, 2.0, 0.3)]
     x = audio(3.5, SPEECH + [(1.1, 1.3), (1.45, 1.65), (1.75, 1.95)])
     assert [(f.start_s, f.end_s) for f in recover_hesitations(make(cues, ws), x)] == [(1.0, 2.0)]
@@ -144,9 +158,12 @@ def test_so_after_an_opening_hesitation_is_a_discourse_filler():
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="known: tiny.en's probe gives more than its bar of 0.5 after the written 'uh' of "
-                   "mfa_uh (0.27-0.45 when the bar was chosen), so the old method (--fillers written+heard, no "
-                   "longer the default) hears one false hesitation (reproducible mode, so on every host); docs/fillers.md")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: tiny.en's probe gives more than its bar of 0.5 after the written 'uh' of "
+    "mfa_uh (0.27-0.45 when the bar was chosen), so the old method (--fillers written+heard, no "
+    "longer the default) hears one false hesitation (reproducible mode, so on every host); docs/fillers.md",
+)
 def test_tiny_en_hears_no_second_hesitation_after_a_written_one(data, tell_me):
     """mfa_uh and mfa_um hold one hesitation each, which tiny.en writes. Its probe then gives
     0.27-0.45 in the next gap (base's bar, 0.15, makes that a second, false "um"); tiny.en's bar
@@ -174,8 +191,16 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
     import jsonschema
 
     out = tmp_path / "r.json"
-    p = run("score", data / "mfa_cold_corpus.flac", "-q", "tell-me-about-yourself", "--out", out,
-            "--fillers", "written+heard")
+    p = run(
+        "score",
+        data / "mfa_cold_corpus.flac",
+        "-q",
+        "tell-me-about-yourself",
+        "--out",
+        out,
+        "--fillers",
+        "written+heard",
+    )
     assert p.returncode == 0, p.stderr
     assert "um/uh (heard, not transcribed)" in p.stdout
     report = json.loads(out.read_text())
@@ -193,8 +218,7 @@ def test_monologue_hesitations_are_heard_reported_and_marked(data, tmp_path):
     # the first "uh" opens the recording, before "so this is the sick corpus"
     assert heard[0]["start_s"] < 1.5
 
-    p = run("score", data / "mfa_cold_corpus.flac", "-q", "tell-me-about-yourself", "--json",
-            "--written-fillers-only")
+    p = run("score", data / "mfa_cold_corpus.flac", "-q", "tell-me-about-yourself", "--json", "--written-fillers-only")
     assert p.returncode == 0, p.stderr
     assert all(x["source"] == "transcript" for x in json.loads(p.stdout)["fillers"]["occurrences"])
 

@@ -43,7 +43,9 @@ def test_agreement_with_labels(data, capsys):
 
 def test_paraphrase_without_keywords_covers_academic_background():
     q = questions.get("tell-me-about-yourself")
-    res = analyse_rubric(transcript("After school I spent two years at MIT doing a master's on robot learning."), q, load_encoder())
+    res = analyse_rubric(
+        transcript("After school I spent two years at MIT doing a master's on robot learning."), q, load_encoder()
+    )
     item = {i.id: i for i in res.items}["academic-background"]
     assert item.status != MISSED and "MIT" in item.evidence and item.evidence_start_s == 0.0
 

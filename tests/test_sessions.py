@@ -75,7 +75,7 @@ def test_interrupted_means_recording_and_process_gone(home):
     store = SessionStore()
     live = store.create("q", "Q?")  # this process: alive
     dead = store.create("q", "Q?")
-    dead.pid = 2 ** 22 + 12345  # no such process
+    dead.pid = 2**22 + 12345  # no such process
     store.save(dead)
     assert [s.id for s in store.interrupted()] == [dead.id]
     assert live.status == RECORDING
@@ -103,17 +103,26 @@ def test_cli_list_show_export_delete_progress(home, tmp_path):
     infos = make(store)
     folder = store.folder(infos[0].id)
     (folder / "answer.flac").write_bytes(b"fLaC")
-    r = subprocess.run([EXE, "sessions", "list", "--ids"], capture_output=True, text=True, timeout=30,
-                       env={**os.environ, "COLUMNS": "120"})
+    r = subprocess.run(
+        [EXE, "sessions", "list", "--ids"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     assert r.returncode == 0 and infos[0].id in r.stdout and "tell-me-about-yourself" in r.stdout
-    r = subprocess.run([EXE, "progress"], capture_output=True, text=True, timeout=30, env={**os.environ, "COLUMNS": "100"})
+    r = subprocess.run(
+        [EXE, "progress"], capture_output=True, text=True, timeout=30, env={**os.environ, "COLUMNS": "100"}
+    )
     assert "Fillers per minute 7.2 → 3.2 over 3 sessions" in r.stdout and "▁" in r.stdout
     zip_path = tmp_path / "s.zip"
     r = subprocess.run([EXE, "sessions", "export", "1", "--out", zip_path], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0
     names = zipfile.ZipFile(zip_path).namelist()
     assert f"{infos[0].id}/answer.flac" in names and f"{infos[0].id}/session.json" in names
-    r = subprocess.run([EXE, "sessions", "delete", "1"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [EXE, "sessions", "delete", "1"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+    )
     assert r.returncode != 0 and folder.exists()  # no confirmation, no deletion
     r = subprocess.run([EXE, "sessions", "delete", "1", "--yes"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and not folder.exists() and len(SessionStore().list()) == 2
@@ -121,8 +130,9 @@ def test_cli_list_show_export_delete_progress(home, tmp_path):
 
 @pytest.mark.model
 def test_score_save_keeps_a_session(home, data):
-    r = subprocess.run([EXE, "score", data / "mfa_english_slow.wav", "--save", "--json"], capture_output=True,
-                       text=True, timeout=180)
+    r = subprocess.run(
+        [EXE, "score", data / "mfa_english_slow.wav", "--save", "--json"], capture_output=True, text=True, timeout=180
+    )
     assert r.returncode == 0, r.stderr
     [info] = SessionStore().list()
     assert info.source == "score --save" and info.status == SCORED
@@ -139,8 +149,10 @@ def test_filler_method_of_old_and_new_reports():
     assert filler_method({"fillers": {"occurrences": [{"text": "um", "source": "heard"}]}}) == "written+heard"
     assert filler_method({"fillers": {"occurrences": [{"text": "um"}]}}) == "written"  # before recovery existed
     # schema 1.0 wrote "source": "transcript" on every occurrence from the start
-    assert filler_method({"schema_version": "1.0",
-                          "fillers": {"occurrences": [{"text": "um", "source": "transcript"}]}}) == "written"
+    assert (
+        filler_method({"schema_version": "1.0", "fillers": {"occurrences": [{"text": "um", "source": "transcript"}]}})
+        == "written"
+    )
     assert filler_method({"fillers": None}) is None and filler_method(None) is None
 
 
@@ -157,8 +169,15 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
     old, new = store.list()
     assert store.report(old)["fillers"]["method"] == "written" and store.report(new)["fillers"]["method"] == "verbatim"
     assert old.fillers_per_min < new.fillers_per_min  # in a plain transcript Whisper writes none of this clip's um/uh
-    progress = lambda: subprocess.run([EXE, "progress"], capture_output=True, text=True, timeout=60,  # noqa: E731
-                                      env={**os.environ, "COLUMNS": "200"}).stdout
+    progress = lambda: (
+        subprocess.run(
+            [EXE, "progress"],
+            capture_output=True,
+            text=True,
+            timeout=60,  # noqa: E731
+            env={**os.environ, "COLUMNS": "200"},
+        ).stdout
+    )
     said = " ".join(progress().split())  # rich wraps long lines
     assert "1 of these 2 sessions counted fillers another way than this version's default" in said, said
     assert "1 counted only the fillers Whisper wrote in a plain transcript" in said, said
@@ -168,7 +187,9 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
         r = subprocess.run([EXE, "sessions", "rescore", *args], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stderr.strip(), args
     old_report = (store.folder(old.id) / "report.json").read_text()
-    assert subprocess.run([EXE, "sessions", "open", old.id, "--no-open"], capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run([EXE, "sessions", "open", old.id, "--no-open"], capture_output=True, timeout=120).returncode == 0
+    )
     page = store.folder(old.id) / "report.html"
     marked = page.read_text().count('<span class="w filler"')  # the fillers a plain transcript wrote
 
@@ -187,8 +208,9 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data):
     # a session scored by an earlier release (its report says so): progress says the figures may
     # differ, and rescoring it with this version makes the note go
     path = store.folder(new.id) / "report.json"
-    path.write_text(path.read_text().replace(f'"voicecoach_version": "{voicecoach.__version__}"',
-                                             '"voicecoach_version": "0.0.9"'))
+    path.write_text(
+        path.read_text().replace(f'"voicecoach_version": "{voicecoach.__version__}"', '"voicecoach_version": "0.0.9"')
+    )
     assert "1 of these 2 sessions were scored by an earlier voicecoach" in progress()
     r = subprocess.run([EXE, "sessions", "rescore", new.id], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
@@ -226,16 +248,18 @@ def test_a_declined_answer_is_kept_and_can_be_scored_as_english(home, tmp_path):
     accent the detection misjudges)."""
     from helpers import espeak
 
-    path = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
-                  wpm=150, voice="ru")
+    path = espeak(
+        "Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav", wpm=150, voice="ru"
+    )
     p = subprocess.run([EXE, "score", path, "--save"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 3 and "does not sound like English" in p.stderr, p.stderr
     [info] = SessionStore().list()
     assert info.score is None
     # the hint names what helps a kept session (the CLI adds it by the notice's code)
     assert f"`voicecoach sessions rescore {info.id} --skip-language-check` scores it" in p.stderr, p.stderr
-    r = subprocess.run([EXE, "sessions", "rescore", info.id, "--skip-language-check"], capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [EXE, "sessions", "rescore", info.id, "--skip-language-check"], capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     [info] = SessionStore().list()
     assert info.status == SCORED and info.score is not None

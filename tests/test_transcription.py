@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import count_encodings, espeak, speech_span_s, write_audio
+
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
 from voicecoach.evaluation import edit_distance
@@ -43,8 +43,10 @@ def test_clean_speech_matches_reference(scorer, tell_me, data, name):
 
 
 def _mfa_refs(data: Path) -> dict[Path, str]:
-    refs = {data / "mfa" / f"{k}.flac": v for k, v in
-            (line.rstrip("\n").split("\t") for line in (data / "mfa" / "reference_transcripts.tsv").open())}
+    refs = {
+        data / "mfa" / f"{k}.flac": v
+        for k, v in (line.rstrip("\n").split("\t") for line in (data / "mfa" / "reference_transcripts.tsv").open())
+    }
     for name in ("mfa_acoustic_corpus", "mfa_cold_corpus"):
         refs[data / f"{name}.flac"] = (data / f"{name}.lab").read_text()
     return refs
@@ -78,8 +80,9 @@ def test_hesitation_counts_against_verbatim_references(data, capsys):
 
     refs = _mfa_refs(data)
     paths = list(refs)
-    out = subprocess.run([sys.executable, "-c", COUNT_SCRIPT, *map(str, paths)], capture_output=True, text=True,
-                         timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT_SCRIPT, *map(str, paths)], capture_output=True, text=True, timeout=600, check=True
+    ).stdout
     counts = json.loads(out)
     rows, found, expected, written_monologue = [], 0, 0, 0
     for path, (got, written) in zip(paths, counts):
@@ -99,10 +102,12 @@ def test_hesitation_counts_against_verbatim_references(data, capsys):
 
 @pytest.mark.parametrize("wpm", [120, 160, 200])
 def test_espeak_pace_within_ten_percent(scorer, tell_me, tmp_path, wpm):
-    text = ("I studied computer science at a large public university and then joined a small company "
-            "that builds forecasting tools for farms. I trained models that predict crop yields from "
-            "weather and soil data, and I learned how much clean data matters. Later I moved into a "
-            "team that ships recommendation models to millions of people every day.")
+    text = (
+        "I studied computer science at a large public university and then joined a small company "
+        "that builds forecasting tools for farms. I trained models that predict crop yields from "
+        "weather and soil data, and I learned how much clean data matters. Later I moved into a "
+        "team that ships recommendation models to millions of people every day."
+    )
     path = espeak(text, tmp_path / "answer.wav", wpm=wpm)
     reference_wpm = len(text.split()) * 60 / speech_span_s(path)
     report = scorer.score(path, tell_me)
@@ -123,9 +128,11 @@ def test_the_last_words_are_kept_wherever_the_answer_starts(scorer, data, lead_s
     first window after "ask what you can" and then drop the short window left with the last words
     (faster-whisper's hallucination check, silence after them): 3 or 4 of these 17 starts once ended
     at "can". Now the last window reads on (Tuning.read_on) and the carry keeps each window where
-    Whisper's words ended, and every start keeps them. The one word allowed is the "and" the model may write in JFK's pause
+    Whisper's words ended, and every start keeps them. The one word allowed is the "and" the model may write in JFK's
+    pause
     (helpers.JFK_MODEL_CHOICE)."""
     from helpers import JFK_MODEL_CHOICE
+
     from voicecoach.audio import load
     from voicecoach.audio.load import Audio
 
@@ -145,16 +152,21 @@ def test_the_last_words_are_kept_wherever_the_answer_starts(scorer, data, lead_s
 
 def test_silence_and_noise_are_reported_not_scored(scorer, tell_me, tmp_path):
     rng = np.random.default_rng(0)
-    for name, samples in [("silence.wav", np.zeros(30 * 16000, np.float32)),
-                          ("noise.flac", (0.3 * rng.standard_normal(20 * 16000)).astype(np.float32).clip(-1, 1))]:
+    for name, samples in [
+        ("silence.wav", np.zeros(30 * 16000, np.float32)),
+        ("noise.flac", (0.3 * rng.standard_normal(20 * 16000)).astype(np.float32).clip(-1, 1)),
+    ]:
         report = scorer.score(write_audio(tmp_path / name, samples), tell_me)
         assert report.score is None and "No speech was detected" in report.notices[0].text, name
 
 
 def test_non_english_speech_is_reported(scorer, tell_me, tmp_path):
-    path = espeak("Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
-                  "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.",
-                  tmp_path / "de.wav", voice="de")
+    path = espeak(
+        "Guten Tag. Ich heiße Anna und arbeite seit fünf Jahren als Softwareentwicklerin in Berlin. "
+        "Ich interessiere mich besonders für maschinelles Lernen und Datenanalyse.",
+        tmp_path / "de.wav",
+        voice="de",
+    )
     report = scorer.score(path, tell_me)
     assert report.score is None and "German" in report.notices[0].text and report.notices[0].code == "not-english"
 
@@ -164,11 +176,15 @@ def test_speech_that_ranks_another_language_first_is_not_scored(scorer, tell_me,
     base German ranks first at 0.22) and finds English hardly at all (0.03). Before, voicecoach
     transcribed such speech as English and scored it (espeak-ng's German at 175 wpm: "Rotentark, if
     I survive, and if I die tonight...", 35/100) without a word of doubt."""
-    path = espeak("Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav",
-                  wpm=150, voice="ru")
+    path = espeak(
+        "Меня зовут Анна, я десять лет работаю инженером в Мюнхене.", tmp_path / "ru.wav", wpm=150, voice="ru"
+    )
     report = scorer.score(path, tell_me)
     tr = report.transcript
-    assert tr.language_probability < 0.5 and tr.detected_language != "en", (tr.detected_language, tr.language_probability)
+    assert tr.language_probability < 0.5 and tr.detected_language != "en", (
+        tr.detected_language,
+        tr.language_probability,
+    )
     assert tr.english_probability is not None and tr.english_probability < tr.language_probability
     assert report.score is None and not tr.segments
     assert "does not sound like English" in report.notices[0].text and report.notices[0].code == "not-english"
@@ -178,7 +194,9 @@ def test_tiny_en_model_also_scores(tell_me, data):
     from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.pipeline import ScoreOptions, Scorer
 
-    report = Scorer(ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"))).score(data / "whisper_jfk.flac", tell_me)
+    report = Scorer(ScoreOptions(transcription=TranscriptionOptions(model="tiny.en"))).score(
+        data / "whisper_jfk.flac", tell_me
+    )
     assert report.model == "tiny.en"
     assert wer(normalise_text((data / "whisper_jfk.txt").read_text()), normalise_text(report.transcript.text)) <= 0.1
 
@@ -259,8 +277,8 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     (0.4 s of 1.2 s); the language check now reads the transcription's frames, and the language
     found is still English. (The default plan on two cores encodes on an encoder model of its own,
     with both threads; the decoder has one.)"""
-    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.asr.transcriber import WhisperTranscriber
+    from voicecoach.asr.types import TranscriptionOptions
     from voicecoach.audio.load import load
 
     t = WhisperTranscriber(TranscriptionOptions(cpu_threads=2))
@@ -269,7 +287,11 @@ def test_a_short_clip_is_encoded_once(data, monkeypatch):
     encoded = count_encodings(monkeypatch, model)
     tr = t.transcribe(load(data / "whisper_jfk.flac"))
     assert encoded == [1]
-    assert tr.detected_language == "en" and tr.language_probability > 0.9 and tr.english_probability == tr.language_probability
+    assert (
+        tr.detected_language == "en"
+        and tr.language_probability > 0.9
+        and tr.english_probability == tr.language_probability
+    )
     assert "ask not what your country can do for you" in tr.text.lower()
 
 
@@ -315,7 +337,6 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     assert heard[0] == heard[1]
 
 
-
 def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tell_me, data, tmp_path):
     """5 s of the speaker's own room tone inserted at 0:12 of a real monologue: a stall any listener
     hears. Whisper (verbatim and plain alike) stretches the word before it ("low", 11.5-17.5 s) over
@@ -327,12 +348,14 @@ def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tel
 
     speech = load(data / "mfa_acoustic_corpus.flac").samples
     frames = speech[: len(speech) // 4000 * 4000].reshape(-1, 4000)
-    room = frames[np.argmin((frames ** 2).mean(axis=1))]
+    room = frames[np.argmin((frames**2).mean(axis=1))]
     cut = 12 * 16000
     path = write_audio(tmp_path / "stall.flac", np.concatenate([speech[:cut], np.tile(room, 20), speech[cut:]]))
     report = scorer.score(path, tell_me)
-    assert any(p.duration_s >= 4.0 and 11.0 <= p.start_s <= 13.5 for p in report.pauses.long_pauses), \
-        (report.pauses.long_pauses, report.pauses.gaps)
+    assert any(p.duration_s >= 4.0 and 11.0 <= p.start_s <= 13.5 for p in report.pauses.long_pauses), (
+        report.pauses.long_pauses,
+        report.pauses.gaps,
+    )
 
 
 def test_a_window_writes_at_most_its_share_of_tokens(scorer, data, monkeypatch):
@@ -379,7 +402,9 @@ def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data,
     assert not any(w.lower().strip(",.") in ("er", "uh") for w in words[-8:])
 
     encoded.clear()
-    monkeypatch.setattr(model, "hooks", replace(model.hooks, tuning=Tuning(read_on=0)))  # as Whisper does: a second window
+    monkeypatch.setattr(
+        model, "hooks", replace(model.hooks, tuning=Tuning(read_on=0))
+    )  # as Whisper does: a second window
     model._last = None
     t.transcribe(audio)
     assert len(encoded) >= 2, encoded

@@ -11,7 +11,8 @@ UTF-16; the intervals of its word tiers are timed utterances; audio named by the
 Fillers in a reference are found with the same rules as in an answer (voicecoach.analysis.fillers),
 so "yknow" and sentence-initial "so" count alike on both sides. Matching: where the reference has
 times (a TextGrid), a heard filler matches a reference filler of the same class in the same
-utterance (its span overlaps the utterance ± ``TIME_SLACK_S``); otherwise per file by count (true positives = min(reference, heard)).
+utterance (its span overlaps the utterance ± ``TIME_SLACK_S``); otherwise per file by count (true positives =
+min(reference, heard)).
 """
 
 from __future__ import annotations
@@ -90,8 +91,10 @@ _TG_SILENCE = frozenset({"sil", "sp", "spn", "<sil>", "<sp>", "<eps>", "#", "_"}
 def parse_textgrid(text: str) -> list[Utterance]:
     """The non-empty intervals of a TextGrid's word tiers (every interval tier but phone-like ones;
     point tiers are skipped), sorted by time. Long and short ("ooTextFile short") formats."""
-    tokens = [s.replace('""', '"') if s is not None else float(n) for s, n in
-              (m.groups() for m in _TG_TOKEN.finditer(text.replace("<exists>", "")))]
+    tokens = [
+        s.replace('""', '"') if s is not None else float(n)
+        for s, n in (m.groups() for m in _TG_TOKEN.finditer(text.replace("<exists>", "")))
+    ]
     try:
         i = tokens.index("TextGrid") + 3  # skip xmin, xmax
         n_tiers = int(tokens[i])
@@ -101,12 +104,12 @@ def parse_textgrid(text: str) -> list[Utterance]:
             kind, name, n = tokens[i], tokens[i + 1], int(tokens[i + 4])
             i += 5
             width = 3 if kind == "IntervalTier" else 2
-            items = tokens[i:i + width * n]
+            items = tokens[i : i + width * n]
             i += width * n
             if kind != "IntervalTier" or _TG_NOT_WORD_TIER.search(str(name)):
                 continue
             for k in range(0, len(items), 3):
-                start, end, label = items[k:k + 3]
+                start, end, label = items[k : k + 3]
                 words = " ".join(str(label).split())
                 if words and words.lower() not in _TG_SILENCE:
                     out.append(Utterance(float(start), float(end), words))
@@ -160,9 +163,19 @@ def recordings_without_reference(folder: Path, refs: list[Reference]) -> list[Pa
 
 # One spelling per hesitation for the word error rate: Whisper writes "ummmmm" and "Hmm" where an
 # annotator writes "um" and "hm"; the filler is the same word.
-_SPELLINGS = tuple((re.compile(p), w) for p, w in (
-    (r"^u+h+m+$", "uhm"), (r"^u+m+$", "um"), (r"^u+h+$", "uh"), (r"^h+m+$", "hmm"), (r"^m{2,}$", "mm"),
-    (r"^e+r+m+$", "erm"), (r"^e+r+$", "er"), (r"^a+h+$", "ah")))
+_SPELLINGS = tuple(
+    (re.compile(p), w)
+    for p, w in (
+        (r"^u+h+m+$", "uhm"),
+        (r"^u+m+$", "um"),
+        (r"^u+h+$", "uh"),
+        (r"^h+m+$", "hmm"),
+        (r"^m{2,}$", "mm"),
+        (r"^e+r+m+$", "erm"),
+        (r"^e+r+$", "er"),
+        (r"^a+h+$", "ah"),
+    )
+)
 
 
 def wer_words(text: str) -> list[str]:
@@ -206,7 +219,7 @@ class Counts:
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
 
     @property
@@ -291,8 +304,15 @@ def evaluate_file(ref: Reference, report, clean_globs: tuple[str, ...] = CLEAN_G
     heard = [(f.kind, f.start_s, f.end_s) for f in (report.fillers.fillers if report.fillers else ())]
     plain_hyp, plain_want = without_hesitations(hyp), without_hesitations(want)
     return FileResult(
-        name=ref.audio.name, ref_words=len(want), errors=edit_distance(want, hyp),
-        plain_ref_words=len(plain_want), plain_errors=edit_distance(plain_want, plain_hyp),
-        fillers=match_fillers(ref, heard), minutes=report.transcript.duration_s / 60, clean=ref.clean(clean_globs),
-        heard_fillers=len(heard), wpm=report.pace.wpm if report.pace else None, ref_wpm=reference_wpm(ref),
+        name=ref.audio.name,
+        ref_words=len(want),
+        errors=edit_distance(want, hyp),
+        plain_ref_words=len(plain_want),
+        plain_errors=edit_distance(plain_want, plain_hyp),
+        fillers=match_fillers(ref, heard),
+        minutes=report.transcript.duration_s / 60,
+        clean=ref.clean(clean_globs),
+        heard_fillers=len(heard),
+        wpm=report.pace.wpm if report.pace else None,
+        ref_wpm=reference_wpm(ref),
     )

@@ -36,8 +36,14 @@ PINS = {
     "NPY_ENABLE_CPU_FEATURES": "X86_V3",  # numpy's SIMD loops at the AVX2 level, no AVX-512 ones
 }
 # Older or competing names of the same knobs: removed, so they cannot reach the libraries.
-CLEARED = ("DNNL_MAX_CPU_ISA", "DNNL_DEFAULT_FPMATH_MODE", "ONEDNN_CPU_ISA_HINTS", "DNNL_CPU_ISA_HINTS",
-           "CT2_USE_EXPERIMENTAL_PACKED_GEMM", "NPY_DISABLE_CPU_FEATURES")
+CLEARED = (
+    "DNNL_MAX_CPU_ISA",
+    "DNNL_DEFAULT_FPMATH_MODE",
+    "ONEDNN_CPU_ISA_HINTS",
+    "DNNL_CPU_ISA_HINTS",
+    "CT2_USE_EXPERIMENTAL_PACKED_GEMM",
+    "NPY_DISABLE_CPU_FEATURES",
+)
 # x86-64-v3 as /proc/cpuinfo spells it (lzcnt is "abm"): what the pinned kernels execute.
 NEEDED_FLAGS = ("avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm")
 NUMPY_LEVEL = "X86_V3"
@@ -111,16 +117,26 @@ def use(mode: str) -> list[str]:
     if problem:
         raise NumericsError(problem)
     if _ct2_env is not None and not _pinned(_ct2_env):
-        raise NumericsError("Whisper was already loaded in this process with native numerics; "
-                            f"start a new process with --reproducible or {SWITCH}=1")
-    if "numpy" in sys.modules and (os.environ.get("NPY_ENABLE_CPU_FEATURES") != NUMPY_LEVEL
-                                   or os.environ.get("NPY_DISABLE_CPU_FEATURES") or _numpy_state() == NATIVE):
+        raise NumericsError(
+            "Whisper was already loaded in this process with native numerics; "
+            f"start a new process with --reproducible or {SWITCH}=1"
+        )
+    if "numpy" in sys.modules and (
+        os.environ.get("NPY_ENABLE_CPU_FEATURES") != NUMPY_LEVEL
+        or os.environ.get("NPY_DISABLE_CPU_FEATURES")
+        or _numpy_state() == NATIVE
+    ):
         # (numpy reads its variables once, at import; on a CPU without AVX-512 its loops would match,
         # but a process is not reproducible by luck of its CPU)
-        raise NumericsError("numpy was started before reproducible mode was chosen; start the process with "
-                            f"{SWITCH}=1, or a Dask worker with NPY_ENABLE_CPU_FEATURES={NUMPY_LEVEL}")
-    notes = [f"{k}={os.environ[k]} is overridden in reproducible mode ({k}={v})"
-             for k, v in PINS.items() if os.environ.get(k) not in (None, v)]
+        raise NumericsError(
+            "numpy was started before reproducible mode was chosen; start the process with "
+            f"{SWITCH}=1, or a Dask worker with NPY_ENABLE_CPU_FEATURES={NUMPY_LEVEL}"
+        )
+    notes = [
+        f"{k}={os.environ[k]} is overridden in reproducible mode ({k}={v})"
+        for k, v in PINS.items()
+        if os.environ.get(k) not in (None, v)
+    ]
     notes += [f"{k}={os.environ[k]} is ignored in reproducible mode" for k in CLEARED if os.environ.get(k)]
     os.environ.update(PINS)
     for k in CLEARED:

@@ -56,8 +56,9 @@ def _chmod(path: Path, mode: int) -> None:
         if e.errno not in (errno.EPERM, errno.EACCES, errno.ENOTSUP):
             raise
 
-        logging.getLogger("voicecoach").warning("cannot make %s private (%s); check the folder's permissions",
-                                                path, e.strerror or e)
+        logging.getLogger("voicecoach").warning(
+            "cannot make %s private (%s); check the folder's permissions", path, e.strerror or e
+        )
 
 
 def private_dir(path: Path) -> Path:
@@ -80,7 +81,7 @@ def tighten(root: Path) -> int:
     """Make every folder under ``root`` (itself included) 0700 and every file 0600; the number of
     entries changed. For data folders made by voicecoach 0.3.0 or earlier, which left them 0755/0644."""
     changed = 0
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         for name, mode in [(dirpath, PRIVATE_DIR)] + [(os.path.join(dirpath, f), PRIVATE_FILE) for f in filenames]:
             try:
                 st = os.lstat(name)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from voicecoach import numerics
 from voicecoach.analysis.fillers import FillerMethod
@@ -18,12 +18,42 @@ from voicecoach.audio.load import DEFAULT_MAX_DURATION_S, load
 from voicecoach.questions import Question
 
 LANGUAGE_NAMES = {
-    "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
-    "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "hi": "Hindi",
-    "pl": "Polish", "tr": "Turkish", "sv": "Swedish", "uk": "Ukrainian", "cs": "Czech", "el": "Greek",
-    "th": "Thai", "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "fa": "Persian", "he": "Hebrew",
-    "bn": "Bengali", "ta": "Tamil", "ur": "Urdu", "ro": "Romanian", "hu": "Hungarian", "fi": "Finnish",
-    "da": "Danish", "no": "Norwegian", "nn": "Norwegian Nynorsk", "ca": "Catalan", "cy": "Welsh", "la": "Latin",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ru": "Russian",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "pl": "Polish",
+    "tr": "Turkish",
+    "sv": "Swedish",
+    "uk": "Ukrainian",
+    "cs": "Czech",
+    "el": "Greek",
+    "th": "Thai",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "ms": "Malay",
+    "fa": "Persian",
+    "he": "Hebrew",
+    "bn": "Bengali",
+    "ta": "Tamil",
+    "ur": "Urdu",
+    "ro": "Romanian",
+    "hu": "Hungarian",
+    "fi": "Finnish",
+    "da": "Danish",
+    "no": "Norwegian",
+    "nn": "Norwegian Nynorsk",
+    "ca": "Catalan",
+    "cy": "Welsh",
+    "la": "Latin",
 }
 
 
@@ -37,8 +67,10 @@ def not_english_notice(lang: str, probability: float, english: float | None) -> 
         said = f"This recording seems to be in {name} (language detection {probability:.0%} sure), not English."
     else:  # unsure of every language, but English is not even the likeliest
         eng = f" and English at {english:.0%}" if english is not None else ""
-        said = (f"This recording does not sound like English: language detection ranks {name} first "
-                f"({probability:.0%}){eng}.")
+        said = (
+            f"This recording does not sound like English: language detection ranks {name} first "
+            f"({probability:.0%}){eng}."
+        )
     return Notice(NOT_ENGLISH, f"{said} voicecoach scores English answers only, so it was not scored.")
 
 
@@ -64,17 +96,28 @@ FILLER_METHODS = tuple(FillerMethod)
 DEFAULT_FILLER_METHOD = FillerMethod.VERBATIM
 
 
-def score_options(method: str | FillerMethod = DEFAULT_FILLER_METHOD, *, pace: PaceOptions | None = None,
-                  max_duration_s: float = DEFAULT_MAX_DURATION_S, **transcription) -> ScoreOptions:
+def score_options(
+    method: str | FillerMethod = DEFAULT_FILLER_METHOD,
+    *,
+    pace: PaceOptions | None = None,
+    max_duration_s: float = DEFAULT_MAX_DURATION_S,
+    **transcription,
+) -> ScoreOptions:
     """The ScoreOptions that count fillers by ``method`` (a FillerMethod or its name); ``transcription``
     sets the other TranscriptionOptions fields (model, beam_size, check_language...)."""
     method = FillerMethod.parse(method)
     verbatim, heard = method.verbatim, method.heard
-    t = TranscriptionOptions(window_prompt=VERBATIM_PROMPT if verbatim else None,
-                             # a plain transcript keeps Whisper's conditioning on the text before; a
-                             # verbatim one drops it, or a clean earlier window talks it out of the fillers
-                             condition_on_previous_text=not verbatim, probe_hesitations=heard, **transcription)
-    a = AnalysisOptions(pace=pace or PaceOptions(), recovery=RecoveryOptions(enabled=heard, skip_after_written=verbatim and heard))
+    t = TranscriptionOptions(
+        window_prompt=VERBATIM_PROMPT if verbatim else None,
+        # a plain transcript keeps Whisper's conditioning on the text before; a
+        # verbatim one drops it, or a clean earlier window talks it out of the fillers
+        condition_on_previous_text=not verbatim,
+        probe_hesitations=heard,
+        **transcription,
+    )
+    a = AnalysisOptions(
+        pace=pace or PaceOptions(), recovery=RecoveryOptions(enabled=heard, skip_after_written=verbatim and heard)
+    )
     return ScoreOptions(transcription=t, analysis=a, max_duration_s=max_duration_s)
 
 
@@ -93,8 +136,10 @@ class Scorer:
         self.options = options = options or ScoreOptions()  # (the mode asked for now, not at import)
         numerics.use(options.numerics)
         if numerics.active() != options.numerics:  # (a process pinned by its environment, asked for native)
-            raise numerics.NumericsError(f"this process computes in {numerics.active()} mode, not {options.numerics} "
-                                         f"as asked (see {numerics.SWITCH})")
+            raise numerics.NumericsError(
+                f"this process computes in {numerics.active()} mode, not {options.numerics} "
+                f"as asked (see {numerics.SWITCH})"
+            )
         self.transcriber = WhisperTranscriber(options.transcription)  # resolves (and verifies) now
         self._encoder = None
 
@@ -121,16 +166,24 @@ class Scorer:
 
         self.encoder.remember(sentence_texts(words)[:-1])
 
-    def score(self, path: str | Path, question: Question,
-              on_progress: Callable[[str, float, float], None] | None = None, tolerant: bool = False) -> Report:
+    def score(
+        self,
+        path: str | Path,
+        question: Question,
+        on_progress: Callable[[str, float, float], None] | None = None,
+        tolerant: bool = False,
+    ) -> Report:
         """Score the recording at ``path`` as an answer to ``question``.
 
         ``on_progress(stage, done, total)`` is called with stage "transcribing" (seconds of audio).
         ``tolerant``: score what decodes of a recording damaged at the end (see audio.load).
         """
         audio = load(path, self.options.max_duration_s, tolerant=tolerant)
-        cb = (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s)) \
-            if on_progress else None
+        cb = (
+            (lambda done: on_progress("transcribing", min(done, audio.duration_s), audio.duration_s))
+            if on_progress
+            else None
+        )
         # The rubric is embedded, and the pitch and level tracked, on the core the transcription
         # leaves free. An error in the embedding (a damaged model) is raised again below, and only
         # if an answer needs the rubric.
@@ -141,8 +194,9 @@ class Scorer:
             transcript = self.transcriber.transcribe(audio, on_progress=cb)
         return self.report(question, transcript, audio.samples, str(path), tracks=tracked.result())
 
-    def report(self, question: Question, transcript, samples, audio_path: str | None, live: bool = False,
-               tracks=None) -> Report:
+    def report(
+        self, question: Question, transcript, samples, audio_path: str | None, live: bool = False, tracks=None
+    ) -> Report:
         """The report on ``transcript`` (of ``samples``), however it was transcribed (``live``: while
         the answer was recorded, voicecoach.asr.live). ``tracks`` (voicecoach.audio.features) are made
         from ``samples`` when not given."""
@@ -153,5 +207,14 @@ class Scorer:
         if lang and lang != "en" and not transcript.segments:
             notices = (not_english_notice(lang, transcript.language_probability, transcript.english_probability),)
         encoder = self.encoder if transcript.segments and question.rubric else None
-        return build_report(question, transcript, encoder, self.options.analysis,
-                            audio_path=audio_path, notices=notices, samples=samples, live=live, tracks=tracks)
+        return build_report(
+            question,
+            transcript,
+            encoder,
+            self.options.analysis,
+            audio_path=audio_path,
+            notices=notices,
+            samples=samples,
+            live=live,
+            tracks=tracks,
+        )

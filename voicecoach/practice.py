@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from voicecoach import paths
 from voicecoach.audio import load
@@ -78,9 +78,14 @@ def say_question(question: Question, store: SessionStore, info: SessionInfo, opt
     play(beep(), device=options.output_device)
 
 
-def record_answer(path, question: Question, options: PracticeOptions, stop: threading.Event,
-                  on_status: Callable[[RecorderStatus], None] | None = None,
-                  on_chunk=None) -> tuple[Recording, str]:
+def record_answer(
+    path,
+    question: Question,
+    options: PracticeOptions,
+    stop: threading.Event,
+    on_status: Callable[[RecorderStatus], None] | None = None,
+    on_chunk=None,
+) -> tuple[Recording, str]:
     """Record until ``stop`` is set, the maximum length passes, or the device fails."""
     from dataclasses import replace
 
@@ -109,8 +114,9 @@ def record_answer(path, question: Question, options: PracticeOptions, stop: thre
     return recording, reason
 
 
-def score_and_save(store: SessionStore, info: SessionInfo, question: Question, scorer: Scorer,
-                   duration_s: float) -> tuple[object | None, str | None]:
+def score_and_save(
+    store: SessionStore, info: SessionInfo, question: Question, scorer: Scorer, duration_s: float
+) -> tuple[object | None, str | None]:
     """Score the session's answer and mark the session done; a recording with no usable audio is
     kept unscored."""
     try:
@@ -122,9 +128,15 @@ def score_and_save(store: SessionStore, info: SessionInfo, question: Question, s
     return report, None
 
 
-def practice(question: Question, store: SessionStore, scorer: Scorer, options: PracticeOptions,
-             stop: threading.Event, on_status: Callable[[RecorderStatus, object | None], None] | None = None,
-             on_stage: Callable[[str], None] | None = None) -> PracticeResult:
+def practice(
+    question: Question,
+    store: SessionStore,
+    scorer: Scorer,
+    options: PracticeOptions,
+    stop: threading.Event,
+    on_status: Callable[[RecorderStatus, object | None], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> PracticeResult:
     """Ask, record, score, keep. ``on_status(status, figures)`` gets the recorder's status and the
     cue line's ``LiveFigures`` (voicecoach.analysis.cues) every 0.1 s while recording."""
     store.check_writable()
@@ -142,19 +154,25 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
     if on_stage:
         on_stage("recording")
     # the rubric is embedded now, not while the question plays (a busy CPU made ALSA underrun)
-    embed = threading.Thread(target=lambda: (warm.join(), question.rubric and scorer._embed_rubric(question)),
-                             daemon=True)
+    embed = threading.Thread(
+        target=lambda: (warm.join(), question.rubric and scorer._embed_rubric(question)), daemon=True
+    )
     embed.start()
     from voicecoach.analysis.cues import CueLine
     from voicecoach.asr.live import LiveTranscriber
 
-    live = LiveTranscriber(scorer.transcriber, drafts=options.drafts, after=warm,
-                           on_piece=lambda words: scorer.embed_finished_sentences(question, words))
+    live = LiveTranscriber(
+        scorer.transcriber,
+        drafts=options.drafts,
+        after=warm,
+        on_piece=lambda words: scorer.embed_finished_sentences(question, words),
+    )
     cues = CueLine(verbatim=bool(scorer.transcriber.options.window_prompt))
     status = (lambda s: on_status(s, cues.figures(live.heard(), s.elapsed_s))) if on_status else None
     try:
-        recording, reason = record_answer(store.folder(info.id) / ANSWER, question, options, stop, status,
-                                          on_chunk=live.on_chunk)
+        recording, reason = record_answer(
+            store.folder(info.id) / ANSWER, question, options, stop, status, on_chunk=live.on_chunk
+        )
     except BaseException:
         live.close()
         raise
@@ -168,13 +186,17 @@ def practice(question: Question, store: SessionStore, scorer: Scorer, options: P
         if report is None:
             report, err = score_and_save(store, info, question, scorer, recording.duration_s)
     except SessionError as e:  # e.g. the disk filled up: the audio stays, recover finishes it later
-        report, err = None, (f"{e}. The recording is kept in {store.folder(info.id)}; when the problem "
-                             "is fixed, run `voicecoach sessions recover`")
+        report, err = (
+            None,
+            (
+                f"{e}. The recording is kept in {store.folder(info.id)}; when the problem "
+                "is fixed, run `voicecoach sessions recover`"
+            ),
+        )
     return PracticeResult(session=info, report=report, recording=recording, stopped_by=reason, score_error=err)
 
 
-def finish_live(live, recording: Recording, store: SessionStore, info: SessionInfo, question: Question,
-                scorer: Scorer):
+def finish_live(live, recording: Recording, store: SessionStore, info: SessionInfo, question: Question, scorer: Scorer):
     """The report made while the answer was recorded, saved; None when the saved file must be scored
     instead (the recording ended with an error, so the file may hold less than was heard, or the live
     transcription failed)."""
@@ -187,11 +209,15 @@ def finish_live(live, recording: Recording, store: SessionStore, info: SessionIn
         t1 = time.monotonic()
         samples = live.samples
         if len(samples) != round(recording.duration_s * SAMPLE_RATE):
-            log.warning("live transcription heard %d samples, the file holds %.0f: scoring the file",
-                        len(samples), recording.duration_s * SAMPLE_RATE)
+            log.warning(
+                "live transcription heard %d samples, the file holds %.0f: scoring the file",
+                len(samples),
+                recording.duration_s * SAMPLE_RATE,
+            )
             return None
-        report = scorer.report(question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True,
-                               tracks=live.tracks())
+        report = scorer.report(
+            question, transcript, samples, str(store.folder(info.id) / ANSWER), live=True, tracks=live.tracks()
+        )
         log.info("live: the last piece took %.1f s after the stop, the report %.1f s", t1 - t0, time.monotonic() - t1)
     except Exception as e:  # the file path still scores the answer
         log.warning("live transcription failed (%s): scoring the saved file", e)
@@ -200,8 +226,12 @@ def finish_live(live, recording: Recording, store: SessionStore, info: SessionIn
     return report
 
 
-def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],
-            on_session: Callable[[SessionInfo], None] | None = None) -> list[PracticeResult]:
+def recover(
+    store: SessionStore,
+    scorer: Scorer,
+    questions: dict[str, Question],
+    on_session: Callable[[SessionInfo], None] | None = None,
+) -> list[PracticeResult]:
     """Score and keep every interrupted recording (its process is gone, its status still "recording")."""
     import soundfile as sf
 
@@ -225,8 +255,15 @@ def recover(store: SessionStore, scorer: Scorer, questions: dict[str, Question],
         info.source = "recovered"
         if q is None or duration == 0:
             store.finish(info, None, duration)
-            out.append(PracticeResult(info, None, Recording(answer, duration), "recovered",
-                                      "unknown question" if q is None else "no audio"))
+            out.append(
+                PracticeResult(
+                    info,
+                    None,
+                    Recording(answer, duration),
+                    "recovered",
+                    "unknown question" if q is None else "no audio",
+                )
+            )
             continue
         report, err = score_and_save(store, info, q, scorer, duration)
         out.append(PracticeResult(info, report, Recording(answer, duration), "recovered", err))

@@ -8,10 +8,11 @@ QuestionError that names the file, the entry and the field.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import tomllib
 
 from voicecoach import paths
 from voicecoach.errors import QuestionError
@@ -110,7 +111,11 @@ def parse_bank(text: str, file: str) -> list[Question]:
         tmin = _field(q, "target_min_s", float, file, where)
         tmax = _field(q, "target_max_s", float, file, where)
         if not 0 < tmin <= tmax:
-            raise _err(file, where, f"fields 'target_min_s'/'target_max_s' must satisfy 0 < min <= max (got {tmin:g}, {tmax:g})")
+            raise _err(
+                file,
+                where,
+                f"fields 'target_min_s'/'target_max_s' must satisfy 0 < min <= max (got {tmin:g}, {tmax:g})",
+            )
         rubric_raw = q.get("rubric", [])
         if not isinstance(rubric_raw, list):
             raise _err(file, where, "field 'rubric' must be a list of [[questions.rubric]] tables")
@@ -124,13 +129,26 @@ def parse_bank(text: str, file: str) -> list[Question]:
             if rid in ids:
                 raise _err(file, rwhere, "duplicate id")
             ids.add(rid)
-            items.append(RubricItem(id=rid, description=_field(r, "description", str, file, rwhere),
-                                    examples=_str_list(r, "examples", file, rwhere),
-                                    keywords=_str_list(r, "keywords", file, rwhere)))
-        out.append(Question(id=qid, text=_field(q, "text", str, file, where), category=category,
-                            target_min_s=tmin, target_max_s=tmax, rubric=tuple(items),
-                            guidance=_field(q, "guidance", str, file, where, required=False, default=""),
-                            source=file))
+            items.append(
+                RubricItem(
+                    id=rid,
+                    description=_field(r, "description", str, file, rwhere),
+                    examples=_str_list(r, "examples", file, rwhere),
+                    keywords=_str_list(r, "keywords", file, rwhere),
+                )
+            )
+        out.append(
+            Question(
+                id=qid,
+                text=_field(q, "text", str, file, where),
+                category=category,
+                target_min_s=tmin,
+                target_max_s=tmax,
+                rubric=tuple(items),
+                guidance=_field(q, "guidance", str, file, where, required=False, default=""),
+                source=file,
+            )
+        )
     return out
 
 

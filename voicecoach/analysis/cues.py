@@ -47,8 +47,14 @@ def figures(heard: Heard, verbatim: bool) -> LiveFigures:
     if spoken and heard.heard_s - spoken[0].start_s >= PACE_AFTER_S:
         lo = max(spoken[0].start_s, heard.heard_s - PACE_WINDOW_S)
         pace = float(sum(lo <= w.start_s < heard.heard_s for w in spoken) * 60 / max(heard.heard_s - lo, 1e-6))
-    return LiveFigures(heard_s=heard.heard_s, words=len(spoken), fillers=len(find_fillers(t)), pace_wpm=pace,
-                       behind_s=0.0, keeping_up=True)
+    return LiveFigures(
+        heard_s=heard.heard_s,
+        words=len(spoken),
+        fillers=len(find_fillers(t)),
+        pace_wpm=pace,
+        behind_s=0.0,
+        keeping_up=True,
+    )
 
 
 class CueLine:
@@ -65,7 +71,12 @@ class CueLine:
         f = self._last[1]
         if elapsed_s - self._logged_at >= 1.0:  # (scripts/benchmark_practice.py reads the cue line's lag here)
             self._logged_at = elapsed_s
-            log.debug("live: cue at %.1f s recorded: heard to %.1f s, %d fillers, pace %s", elapsed_s, f.heard_s,
-                      f.fillers, "-" if f.pace_wpm is None else f"{f.pace_wpm:.0f}")
+            log.debug(
+                "live: cue at %.1f s recorded: heard to %.1f s, %d fillers, pace %s",
+                elapsed_s,
+                f.heard_s,
+                f.fillers,
+                "-" if f.pace_wpm is None else f"{f.pace_wpm:.0f}",
+            )
         behind = max(0.0, elapsed_s - heard.committed_s)
         return replace(f, behind_s=behind, keeping_up=behind <= BEHIND_S)

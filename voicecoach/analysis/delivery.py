@@ -136,7 +136,7 @@ def word_level_db(tracks: Tracks, w: Word) -> float | None:
     frames would make the word look quiet; its edges also reach into the neighbouring words, which a
     power mean would follow (docs/delivery.md has the measurements)."""
     a, b = int(w.start_s / tracks.hop_s), int(np.ceil(w.end_s / tracks.hop_s))
-    seg = tracks.level_db[a:max(b, a + 1)]
+    seg = tracks.level_db[a : max(b, a + 1)]
     if not len(seg):
         return None
     return float(np.median(seg[seg >= np.percentile(seg, 90) - WORD_GATE_DB]))
@@ -167,22 +167,48 @@ def analyse_delivery(tracks: Tracks, words: list[Word], options: DeliveryOptions
         t = stop
     for w in windows:
         if w.monotone:
-            findings.append(Finding(MONOTONE, w.start_s, w.end_s,
-                                    f"Your pitch hardly moved from {clock(w.start_s)} to {clock(w.end_s)} "
-                                    f"({w.spread_st:.1f} semitones of variation; lively speech varies 2-4)."))
+            findings.append(
+                Finding(
+                    MONOTONE,
+                    w.start_s,
+                    w.end_s,
+                    f"Your pitch hardly moved from {clock(w.start_s)} to {clock(w.end_s)} "
+                    f"({w.spread_st:.1f} semitones of variation; lively speech varies 2-4).",
+                )
+            )
     level = _power_db(tracks.level_db[voiced]) if voiced.any() else None
     if level is not None and level < o.quiet_dbfs:
-        findings.append(Finding(TOO_QUIET, start, end, f"Your voice was recorded quietly ({level:.0f} dBFS while "
-                                "speaking). Move closer to the microphone or raise its input level."))
+        findings.append(
+            Finding(
+                TOO_QUIET,
+                start,
+                end,
+                f"Your voice was recorded quietly ({level:.0f} dBFS while "
+                "speaking). Move closer to the microphone or raise its input level.",
+            )
+        )
     elif level is not None and level > o.loud_dbfs:
-        findings.append(Finding(TOO_LOUD, start, end, f"Your voice was recorded very loud ({level:.0f} dBFS while "
-                                "speaking), close to distorting. Lower the microphone's input level."))
+        findings.append(
+            Finding(
+                TOO_LOUD,
+                start,
+                end,
+                f"Your voice was recorded very loud ({level:.0f} dBFS while "
+                "speaking), close to distorting. Lower the microphone's input level.",
+            )
+        )
     if tracks.clipped_s:
         first = tracks.clipped_s[0]
         n = len(tracks.clipped_s)
-        findings.append(Finding(CLIPPED, first, tracks.clipped_s[-1],
-                                f"The recording clipped (hit full scale) {n} time{'s' if n > 1 else ''}, first at "
-                                f"{clock(first)}: that is distortion. Lower the microphone's input level."))
+        findings.append(
+            Finding(
+                CLIPPED,
+                first,
+                tracks.clipped_s[-1],
+                f"The recording clipped (hit full scale) {n} time{'s' if n > 1 else ''}, first at "
+                f"{clock(first)}: that is distortion. Lower the microphone's input level.",
+            )
+        )
     # trailing off: the sentence's last word far under the sentence's median word
     judged = sentences([w for w in words if w.end_s > w.start_s], o.min_sentence_words)
     levels_all = []
@@ -194,13 +220,24 @@ def analyse_delivery(tracks: Tracks, words: list[Word], options: DeliveryOptions
             continue
         median = float(np.median(before))
         if median - last >= o.trail_db:
-            findings.append(Finding(TRAILING_OFF, sent[-1].start_s, sent[-1].end_s,
-                                    f"You trailed off at {clock(sent[-1].start_s)}: \"{sent[-1].text.strip()}\" was "
-                                    f"{median - last:.0f} dB quieter than the rest of the sentence."))
+            findings.append(
+                Finding(
+                    TRAILING_OFF,
+                    sent[-1].start_s,
+                    sent[-1].end_s,
+                    f'You trailed off at {clock(sent[-1].start_s)}: "{sent[-1].text.strip()}" was '
+                    f"{median - last:.0f} dB quieter than the rest of the sentence.",
+                )
+            )
     findings.sort(key=lambda f: f.start_s)
     return DeliveryResult(
         pitch_median_hz=float(np.median(f0[voiced])) if voiced.any() else None,
-        pitch_spread_st=spread_st(f0[int(start / tracks.hop_s):int(np.ceil(end / tracks.hop_s))]),
-        windows=tuple(windows), level_dbfs=level,
+        pitch_spread_st=spread_st(f0[int(start / tracks.hop_s) : int(np.ceil(end / tracks.hop_s))]),
+        windows=tuple(windows),
+        level_dbfs=level,
         level_spread_db=float(np.std(levels_all)) if len(levels_all) > 1 else None,
-        sentences=len(judged), findings=tuple(findings), monotone_st=o.monotone_st, trail_db=o.trail_db)
+        sentences=len(judged),
+        findings=tuple(findings),
+        monotone_st=o.monotone_st,
+        trail_db=o.trail_db,
+    )

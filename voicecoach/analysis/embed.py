@@ -99,11 +99,13 @@ class SentenceEncoder:
         ids = np.zeros((len(encs), n), np.int64)
         mask = np.zeros((len(encs), n), self.dtype)
         for r, e in enumerate(encs):
-            ids[r, :len(e.ids)] = e.ids
-            mask[r, :len(e.ids)] = 1.0
-        x = (W["embeddings.word_embeddings.weight"][ids]
-             + W["embeddings.position_embeddings.weight"][:n][None]
-             + W["embeddings.token_type_embeddings.weight"][0][None, None])
+            ids[r, : len(e.ids)] = e.ids
+            mask[r, : len(e.ids)] = 1.0
+        x = (
+            W["embeddings.word_embeddings.weight"][ids]
+            + W["embeddings.position_embeddings.weight"][:n][None]
+            + W["embeddings.token_type_embeddings.weight"][0][None, None]
+        )
         x = _layer_norm(x, W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"])
         b, d = len(encs), x.shape[-1]
         h = self.n_heads
@@ -112,7 +114,7 @@ class SentenceEncoder:
         for layer in range(self.n_layers):
             p = f"encoder.layer.{layer}."
 
-            def lin(name, v):
+            def lin(name, v, p=p):
                 return v @ W[p + name + ".weight"].T + W[p + name + ".bias"]
 
             q = lin("attention.self.query", x).reshape(b, n, h, hd).transpose(0, 2, 1, 3)
@@ -122,11 +124,15 @@ class SentenceEncoder:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
-            x = _layer_norm(lin("attention.output.dense", ctx) + x,
-                            W[p + "attention.output.LayerNorm.weight"], W[p + "attention.output.LayerNorm.bias"])
+            x = _layer_norm(
+                lin("attention.output.dense", ctx) + x,
+                W[p + "attention.output.LayerNorm.weight"],
+                W[p + "attention.output.LayerNorm.bias"],
+            )
             inter = _gelu(lin("intermediate.dense", x))
-            x = _layer_norm(lin("output.dense", inter) + x,
-                            W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"])
+            x = _layer_norm(
+                lin("output.dense", inter) + x, W[p + "output.LayerNorm.weight"], W[p + "output.LayerNorm.bias"]
+            )
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -164,5 +170,10 @@ def load_encoder(folder: str | None = None, dtype: type = DTYPE) -> SentenceEnco
     tok.enable_truncation(MAX_TOKENS)
     tok.no_padding()
     weights = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in weights.items()}
-    return SentenceEncoder(weights=weights, tokenizer=tok, n_layers=cfg["num_hidden_layers"],
-                           n_heads=cfg["num_attention_heads"], dtype=dtype)
+    return SentenceEncoder(
+        weights=weights,
+        tokenizer=tok,
+        n_layers=cfg["num_hidden_layers"],
+        n_heads=cfg["num_attention_heads"],
+        dtype=dtype,
+    )

@@ -42,11 +42,11 @@ class FillerMethod(str, Enum):
         return self in (FillerMethod.VERBATIM_AND_HEARD, FillerMethod.WRITTEN_AND_HEARD)
 
     @classmethod
-    def of(cls, verbatim: bool, heard: bool) -> "FillerMethod":
+    def of(cls, verbatim: bool, heard: bool) -> FillerMethod:
         return next(m for m in cls if m.verbatim == verbatim and m.heard == heard)
 
     @classmethod
-    def parse(cls, text: str) -> "FillerMethod":
+    def parse(cls, text: str) -> FillerMethod:
         """The method named ``text``; ValueError naming the choices otherwise."""
         try:
             return cls(text)
@@ -59,10 +59,28 @@ WRITTEN, WRITTEN_AND_HEARD = FillerMethod.WRITTEN, FillerMethod.WRITTEN_AND_HEAR
 # where a Filler came from (see Filler.source)
 TRANSCRIPT, HEARD = "transcript", "heard"
 
-HESITATIONS = frozenset({
-    "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ah", "ahh",
-    "hmm", "hm", "hmmm", "mm", "mmm", "eh",
-})
+HESITATIONS = frozenset(
+    {
+        "um",
+        "umm",
+        "ummm",
+        "uh",
+        "uhh",
+        "uhhh",
+        "uhm",
+        "er",
+        "erm",
+        "err",
+        "ah",
+        "ahh",
+        "hmm",
+        "hm",
+        "hmmm",
+        "mm",
+        "mmm",
+        "eh",
+    }
+)
 # Drawn-out spellings Whisper writes ("ummmmm", "uhhh", "hmmm").
 _STRETCHED = re.compile(r"^(u+m+|u+h+|u+h+m+|h+m+|mm+|e+r+m*|a+h+)$")
 ALWAYS_DISCOURSE = frozenset({"basically", "actually", "literally"})
@@ -74,43 +92,226 @@ NO_AUDIO_S = 0.02
 ECHO_GAP_S = 0.1
 
 # "like" after these is a verb or a comparison, not a filler.
-_LIKE_NOT_AFTER = frozenset({
-    "i", "you", "we", "they", "he", "she", "people", "who", "would", "i'd", "you'd", "we'd",
-    "they'd", "do", "don't", "didn't", "does", "doesn't", "to", "really", "also", "still",
-    "always", "never", "look", "looks", "looked", "looking", "sound", "sounds", "sounded",
-    "feel", "feels", "felt", "seem", "seems", "seemed", "something", "anything", "nothing",
-    "things", "stuff", "more", "much", "just", "exactly", "not", "most", "would've", "might",
-    "will", "can", "could", "should", "what's", "whats", "is", "it's", "was", "be",
-})
+_LIKE_NOT_AFTER = frozenset(
+    {
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "people",
+        "who",
+        "would",
+        "i'd",
+        "you'd",
+        "we'd",
+        "they'd",
+        "do",
+        "don't",
+        "didn't",
+        "does",
+        "doesn't",
+        "to",
+        "really",
+        "also",
+        "still",
+        "always",
+        "never",
+        "look",
+        "looks",
+        "looked",
+        "looking",
+        "sound",
+        "sounds",
+        "sounded",
+        "feel",
+        "feels",
+        "felt",
+        "seem",
+        "seems",
+        "seemed",
+        "something",
+        "anything",
+        "nothing",
+        "things",
+        "stuff",
+        "more",
+        "much",
+        "just",
+        "exactly",
+        "not",
+        "most",
+        "would've",
+        "might",
+        "will",
+        "can",
+        "could",
+        "should",
+        "what's",
+        "whats",
+        "is",
+        "it's",
+        "was",
+        "be",
+    }
+)
 # After these a "like" followed by a clause or a number is the filler ("there were like 20").
 _LIKE_FILLER_AFTER = frozenset({"and", "but", "or", "so", "um", "uh", "there", "then", "because"})
-_LIKE_FILLER_BEFORE = frozenset({
-    "really", "super", "very", "totally", "literally", "basically", "i", "we", "you", "they",
-    "he", "she", "um", "uh", "the", "this", "that", "so", "just",
-})
+_LIKE_FILLER_BEFORE = frozenset(
+    {
+        "really",
+        "super",
+        "very",
+        "totally",
+        "literally",
+        "basically",
+        "i",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "um",
+        "uh",
+        "the",
+        "this",
+        "that",
+        "so",
+        "just",
+    }
+)
 # "you know" followed by these has an object: "you know the answer", "you know what I mean".
-_KNOW_OBJECTS = frozenset({
-    "what", "how", "that", "where", "why", "who", "when", "which", "whether", "if", "about",
-    "the", "a", "an", "him", "her", "them", "it", "this", "these", "those", "me", "us", "your",
-    "my", "his", "their", "our", "some", "any", "anything", "nothing", "everything", "someone",
-    "somebody", "everyone", "all", "exactly", "more", "each", "much", "best", "better", "enough",
-    "yourself", "python", "java", "sql",
-})
-_KNOW_QUESTION_BEFORE = frozenset({
-    "do", "did", "does", "don't", "didn't", "doesn't", "if", "as", "would", "will", "could",
-    "should", "let", "what", "how", "whether", "to", "can", "might", "may", "whatever", "where",
-    "who", "whom", "whoever", "things", "people",
-})
+_KNOW_OBJECTS = frozenset(
+    {
+        "what",
+        "how",
+        "that",
+        "where",
+        "why",
+        "who",
+        "when",
+        "which",
+        "whether",
+        "if",
+        "about",
+        "the",
+        "a",
+        "an",
+        "him",
+        "her",
+        "them",
+        "it",
+        "this",
+        "these",
+        "those",
+        "me",
+        "us",
+        "your",
+        "my",
+        "his",
+        "their",
+        "our",
+        "some",
+        "any",
+        "anything",
+        "nothing",
+        "everything",
+        "someone",
+        "somebody",
+        "everyone",
+        "all",
+        "exactly",
+        "more",
+        "each",
+        "much",
+        "best",
+        "better",
+        "enough",
+        "yourself",
+        "python",
+        "java",
+        "sql",
+    }
+)
+_KNOW_QUESTION_BEFORE = frozenset(
+    {
+        "do",
+        "did",
+        "does",
+        "don't",
+        "didn't",
+        "doesn't",
+        "if",
+        "as",
+        "would",
+        "will",
+        "could",
+        "should",
+        "let",
+        "what",
+        "how",
+        "whether",
+        "to",
+        "can",
+        "might",
+        "may",
+        "whatever",
+        "where",
+        "who",
+        "whom",
+        "whoever",
+        "things",
+        "people",
+    }
+)
 # "I mean" followed by these is literal: "I mean it", "what I mean is".
 _MEAN_LITERAL_AFTER = frozenset({"it", "that", "to", "what", "by", "the", "a", "you", "this", "no"})
 _MEAN_LITERAL_BEFORE = frozenset({"what", "which", "do", "did", "don't", "didn't", "that"})
 # "kind of"/"sort of" after these is a noun phrase: "what kind of model".
-_KIND_NOUN_AFTER = frozenset({
-    "a", "an", "the", "what", "this", "that", "some", "any", "every", "one", "which", "same",
-    "different", "other", "all", "these", "those", "many", "most", "no", "each", "your", "my",
-    "our", "their", "his", "her", "its", "new", "first", "right", "wrong", "whatever", "only",
-    "particular", "certain", "specific", "similar", "another",
-})
+_KIND_NOUN_AFTER = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "what",
+        "this",
+        "that",
+        "some",
+        "any",
+        "every",
+        "one",
+        "which",
+        "same",
+        "different",
+        "other",
+        "all",
+        "these",
+        "those",
+        "many",
+        "most",
+        "no",
+        "each",
+        "your",
+        "my",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "new",
+        "first",
+        "right",
+        "wrong",
+        "whatever",
+        "only",
+        "particular",
+        "certain",
+        "specific",
+        "similar",
+        "another",
+    }
+)
 # Sentence-initial "so" followed by these is not a filler: "So far, ...".
 _SO_NOT_BEFORE = frozenset({"far", "much", "many", "long", "yes", "no"})
 
@@ -203,8 +404,11 @@ def _next(tokens: list[Token], i: int) -> str | None:
 
 
 def _is_number(s: str | None) -> bool:
-    return bool(s) and (s[0].isdigit() or s in {"one", "two", "three", "four", "five", "six", "seven",
-                                                 "eight", "nine", "ten", "twenty", "fifty", "hundred"})
+    return bool(s) and (
+        s[0].isdigit()
+        or s
+        in {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "fifty", "hundred"}
+    )
 
 
 def _like_is_filler(t: list[Token], i: int) -> bool:
@@ -265,8 +469,11 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
         if is_hesitation(w, options.hesitations):
             hit, kind = w, HESITATION
             word = t[i].word
-            if word.end_s - word.start_s < NO_AUDIO_S and last_hesitation_end is not None \
-                    and word.start_s - last_hesitation_end < ECHO_GAP_S:
+            if (
+                word.end_s - word.start_s < NO_AUDIO_S
+                and last_hesitation_end is not None
+                and word.start_s - last_hesitation_end < ECHO_GAP_S
+            ):
                 hit = None  # (an echo of the hesitation before)
             last_hesitation_end = word.end_s
         else:
@@ -286,8 +493,13 @@ def find_fillers(transcript: Transcript, options: FillerOptions = FillerOptions(
                 hit = w
             elif w in ALWAYS_DISCOURSE:
                 hit = w
-            elif w == "so" and _opens_sentence(t, i) and i + 1 < len(t) and not t[i].sentence_end \
-                    and nxt not in _SO_NOT_BEFORE:
+            elif (
+                w == "so"
+                and _opens_sentence(t, i)
+                and i + 1 < len(t)
+                and not t[i].sentence_end
+                and nxt not in _SO_NOT_BEFORE
+            ):
                 hit = "so"
         if hit:
             out.append(Filler(text=hit, kind=kind, start_s=t[i].word.start_s, end_s=t[i + span - 1].word.end_s))
@@ -303,8 +515,12 @@ def summarise(fillers: list[Filler], n_words: int, answer_s: float, method: str 
         by_word[f.text] = by_word.get(f.text, 0) + 1
     by_word = dict(sorted(by_word.items(), key=lambda kv: (-kv[1], kv[0])))
     return FillerResult(
-        count=len(fillers), hesitation_count=hes, discourse_count=len(fillers) - hes,
+        count=len(fillers),
+        hesitation_count=hes,
+        discourse_count=len(fillers) - hes,
         per_minute=len(fillers) / (answer_s / 60) if answer_s > 0 else 0.0,
         per_100_words=100 * len(fillers) / n_words if n_words else 0.0,
-        by_word=by_word, fillers=tuple(sorted(fillers, key=lambda f: f.start_s)), method=method,
+        by_word=by_word,
+        fillers=tuple(sorted(fillers, key=lambda f: f.start_s)),
+        method=method,
     )

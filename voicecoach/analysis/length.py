@@ -28,8 +28,9 @@ class LengthResult:
     off_by_s: float
 
 
-def analyse_length(answer_s: float, recording_s: float, target_min_s: float, target_max_s: float,
-                   has_speech: bool = True) -> LengthResult:
+def analyse_length(
+    answer_s: float, recording_s: float, target_min_s: float, target_max_s: float, has_speech: bool = True
+) -> LengthResult:
     if not has_speech:
         verdict, off = NO_SPEECH, target_min_s
     elif answer_s < target_min_s:
@@ -38,5 +39,11 @@ def analyse_length(answer_s: float, recording_s: float, target_min_s: float, tar
         verdict, off = LONG, answer_s - target_max_s
     else:
         verdict, off = ON_TARGET, 0.0
-    return LengthResult(answer_s=answer_s, recording_s=recording_s, target_min_s=target_min_s,
-                        target_max_s=target_max_s, verdict=verdict, off_by_s=off)
+    return LengthResult(
+        answer_s=answer_s,
+        recording_s=recording_s,
+        target_min_s=target_min_s,
+        target_max_s=target_max_s,
+        verdict=verdict,
+        off_by_s=off,
+    )

@@ -71,8 +71,12 @@ def _verdict(wpm: float, o: PaceOptions) -> str:
     return SLOW if wpm < o.min_wpm else FAST if wpm > o.max_wpm else OK
 
 
-def analyse_pace(words: list[Word], pauses: PauseResult, options: PaceOptions = PaceOptions(),
-                 pause_options: PauseOptions = PauseOptions()) -> PaceResult:
+def analyse_pace(
+    words: list[Word],
+    pauses: PauseResult,
+    options: PaceOptions = PaceOptions(),
+    pause_options: PauseOptions = PauseOptions(),
+) -> PaceResult:
     words = sorted(words, key=lambda w: w.start_s)
     spoken = [w for w in words if not is_gap(w, pause_options)]
     if not spoken:
@@ -93,6 +97,13 @@ def analyse_pace(words: list[Word], pauses: PauseResult, options: PaceOptions = 
         verdict = _verdict(rate, options) if span >= options.min_window_s else ""
         windows.append(PaceWindow(start_s=t, end_s=w_end, words=n, wpm=rate, verdict=verdict))
         t = w_end
-    return PaceResult(words=len(spoken), wpm=wpm, speaking_wpm=len(spoken) * 60 / speaking_s,
-                      speaking_s=speaking_s, verdict=_verdict(wpm, options), windows=tuple(windows),
-                      min_wpm=options.min_wpm, max_wpm=options.max_wpm)
+    return PaceResult(
+        words=len(spoken),
+        wpm=wpm,
+        speaking_wpm=len(spoken) * 60 / speaking_s,
+        speaking_s=speaking_s,
+        verdict=_verdict(wpm, options),
+        windows=tuple(windows),
+        min_wpm=options.min_wpm,
+        max_wpm=options.max_wpm,
+    )

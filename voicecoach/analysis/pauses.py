@@ -97,7 +97,12 @@ def analyse_pauses(words: list[Word], options: PauseOptions = PauseOptions()) ->
             pauses.append(Pause(a.end_s, b.start_s))
     longs = tuple(p for p in pauses if p.duration_s >= options.long_pause_s)
     return PauseResult(
-        count=len(pauses), total_s=sum(p.duration_s for p in pauses),
-        longest_s=max((p.duration_s for p in pauses), default=0.0), long_pauses=longs,
-        pauses=tuple(pauses), gaps=gaps, min_pause_s=options.min_pause_s, long_pause_s=options.long_pause_s,
+        count=len(pauses),
+        total_s=sum(p.duration_s for p in pauses),
+        longest_s=max((p.duration_s for p in pauses), default=0.0),
+        long_pauses=longs,
+        pauses=tuple(pauses),
+        gaps=gaps,
+        min_pause_s=options.min_pause_s,
+        long_pause_s=options.long_pause_s,
     )

@@ -107,13 +107,18 @@ def recover_hesitations(transcript: Transcript, samples, options: RecoveryOption
                 continue
         elif cue.probability < options.no_gap_probability:
             continue
-        if any((c.start_s < end and cue.start_s < c_end) or (c.start_s, c_end) == (cue.start_s, end)
-               for c in chosen for c_end in [min(c.end_s, transcript.duration_s)]):
+        if any(
+            (c.start_s < end and cue.start_s < c_end) or (c.start_s, c_end) == (cue.start_s, end)
+            for c in chosen
+            for c_end in [min(c.end_s, transcript.duration_s)]
+        ):
             continue
         chosen.append(cue)
     spans = [(c.start_s, min(c.end_s, transcript.duration_s)) for c in sorted(chosen, key=lambda c: c.start_s)]
-    return [Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=a, end_s=b, source=HEARD)
-            for a, b in _one_per_stretch(spans)]
+    return [
+        Filler(text=RECOVERED_TEXT, kind=HESITATION, start_s=a, end_s=b, source=HEARD)
+        for a, b in _one_per_stretch(spans)
+    ]
 
 
 def _one_per_stretch(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

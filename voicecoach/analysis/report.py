@@ -3,7 +3,8 @@ the weights of its parts, and the version of its stored form.
 
 Scoring (voicecoach.analysis.score) makes a Report; the stored form (voicecoach.schema.report),
 the views (voicecoach.render) and the sessions read it. This module imports nothing of theirs
-but the analysers' result types (for annotations only), so each of those imports it one way (docs/architecture.md, The layers).
+but the analysers' result types (for annotations only), so each of those imports it one way (docs/architecture.md,
+The layers).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Each rubric item is compared with every sentence of the answer (and every pair of neighbouring
 sentences, since a point often spans two; a pair's embedding is the normalised sum of its two
-sentences' embeddings, which keeps the cost at one encoder pass per sentence). Similarity is the cosine between MiniLM sentence
+sentences' embeddings, which keeps the cost at one encoder pass per sentence). Similarity is the cosine between
+MiniLM sentence
 embeddings of the answer text and of the item's description and example phrasings, so "I did my
 master's at..." matches "academic background". Keywords add evidence: a match raises the
 similarity by ``keyword_bonus``. The best-scoring stretch of the answer is the evidence shown.
@@ -124,8 +125,9 @@ def reference_texts(question: Question) -> tuple[list[str], list[int]]:
     return refs, owner
 
 
-def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder | None,
-                   options: RubricOptions = RubricOptions()) -> RubricResult:
+def analyse_rubric(
+    transcript: Transcript, question: Question, encoder: Encoder | None, options: RubricOptions = RubricOptions()
+) -> RubricResult:
     """Coverage of ``question.rubric`` by ``transcript``; ``encoder`` embeds sentences."""
     items = question.rubric
     if not items:
@@ -160,10 +162,17 @@ def analyse_rubric(transcript: Transcript, question: Question, encoder: Encoder 
                 best = single
         status = COVERED if score >= options.covered_at else PARTLY if score >= options.partly_at else MISSED
         found = status != MISSED
-        results.append(ItemCoverage(
-            id=item.id, description=item.description, status=status, score=score,
-            similarity=similarity, evidence=stretches[best].text if found else "",
-            evidence_start_s=stretches[best].start_s if found else None, keywords=hits[best] if found else (),
-        ))
+        results.append(
+            ItemCoverage(
+                id=item.id,
+                description=item.description,
+                status=status,
+                score=score,
+                similarity=similarity,
+                evidence=stretches[best].text if found else "",
+                evidence_start_s=stretches[best].start_s if found else None,
+                keywords=hits[best] if found else (),
+            )
+        )
     cov = sum(1.0 if r.status == COVERED else 0.5 if r.status == PARTLY else 0.0 for r in results) / len(results)
     return RubricResult(items=tuple(results), coverage=cov)

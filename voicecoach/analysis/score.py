@@ -17,17 +17,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.analysis.report import NO_SPEECH, NOT_ENGLISH, TRANSCRIPTION_GAP, WEIGHTS, Notice, Report, Tip
-from voicecoach.analysis.delivery import (CLIPPED, MONOTONE, TOO_LOUD, TOO_QUIET, TRAILING_OFF, DeliveryOptions,
-                                          DeliveryResult, analyse_delivery)
-from voicecoach.analysis.fillers import (FillerMethod, FillerOptions,
-                                         FillerResult, find_fillers, summarise)
-from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
-from voicecoach.analysis.language import (HEDGE, NO_NUMBERS, REPETITION, STAR_ORDER, WE_NOT_I, WEAK_ENDING,
-                                          WEAK_OPENING, LanguageOptions, LanguageResult, analyse_language)
+from voicecoach.analysis.delivery import (
+    CLIPPED,
+    MONOTONE,
+    TOO_LOUD,
+    TOO_QUIET,
+    TRAILING_OFF,
+    DeliveryOptions,
+    DeliveryResult,
+    analyse_delivery,
+)
+from voicecoach.analysis.fillers import FillerMethod, FillerOptions, FillerResult, find_fillers, summarise
+from voicecoach.analysis.language import (
+    HEDGE,
+    NO_NUMBERS,
+    REPETITION,
+    STAR_ORDER,
+    WE_NOT_I,
+    WEAK_ENDING,
+    WEAK_OPENING,
+    LanguageOptions,
+    LanguageResult,
+    analyse_language,
+)
 from voicecoach.analysis.length import LONG, SHORT, LengthResult, analyse_length
 from voicecoach.analysis.pace import FAST, SLOW, PaceOptions, PaceResult, analyse_pace
 from voicecoach.analysis.pauses import PauseOptions, PauseResult, analyse_pauses, is_gap
+from voicecoach.analysis.recovery import RecoveryOptions, recover_hesitations
+from voicecoach.analysis.report import NO_SPEECH, TRANSCRIPTION_GAP, WEIGHTS, Notice, Report, Tip
 from voicecoach.analysis.rubric import COVERED, MISSED, PARTLY, Encoder, RubricOptions, RubricResult, analyse_rubric
 from voicecoach.asr.types import Transcript
 from voicecoach.questions import Question
@@ -63,8 +80,9 @@ def _lin(x: float, good: float, zero: float) -> float:
     return max(0.0, min(100.0, 100.0 * (zero - x) / (zero - good)))
 
 
-def part_scores(length: LengthResult, pace: PaceResult, fillers: FillerResult, pauses: PauseResult,
-                rubric: RubricResult) -> dict[str, float]:
+def part_scores(
+    length: LengthResult, pace: PaceResult, fillers: FillerResult, pauses: PauseResult, rubric: RubricResult
+) -> dict[str, float]:
     if length.verdict == SHORT:
         len_score = _lin(length.answer_s, length.target_min_s, length.target_min_s / 2)
     elif length.verdict == LONG:
@@ -129,8 +147,15 @@ def delivery_tips(delivery: DeliveryResult | None) -> list[Tip]:
 
 
 # Language findings are advisory too, ranked the same way.
-LANGUAGE_PRIORITY = {NO_NUMBERS: 5.0, STAR_ORDER: 5.0, WE_NOT_I: 4.0, WEAK_OPENING: 3.0, WEAK_ENDING: 3.0,
-                     HEDGE: 2.5, REPETITION: 2.0}
+LANGUAGE_PRIORITY = {
+    NO_NUMBERS: 5.0,
+    STAR_ORDER: 5.0,
+    WE_NOT_I: 4.0,
+    WEAK_OPENING: 3.0,
+    WEAK_ENDING: 3.0,
+    HEDGE: 2.5,
+    REPETITION: 2.0,
+}
 MANY = 3  # hedges or repetitions worth a tip
 
 
@@ -144,34 +169,70 @@ def language_tips(lang: LanguageResult | None) -> list[Tip]:
     tips = []
     P = LANGUAGE_PRIORITY
     if lang.numbers_asked and not lang.numbers:
-        tips.append(Tip("The question asks for impact, and your answer has no number in it. Put one on the result: "
-                        "a percentage, an amount, a time saved.", "wording", P[NO_NUMBERS]))
+        tips.append(
+            Tip(
+                "The question asks for impact, and your answer has no number in it. Put one on the result: "
+                "a percentage, an amount, a time saved.",
+                "wording",
+                P[NO_NUMBERS],
+            )
+        )
     if lang.star_asked and not lang.star_in_order:
         missing = [k for k, t in lang.star.items() if t is None]
-        text = (f"Tell it in STAR order: I did not hear the {' or the '.join(missing)}." if missing else
-                "Tell it in STAR order: situation, task, action, then result. Yours came in another order.")
+        text = (
+            f"Tell it in STAR order: I did not hear the {' or the '.join(missing)}."
+            if missing
+            else "Tell it in STAR order: situation, task, action, then result. Yours came in another order."
+        )
         tips.append(Tip(text, "wording", P[STAR_ORDER]))
     if lang.we_flagged:
-        tips.append(Tip(f'You said "we" {lang.we_count} times and "I" {lang.i_count}. Interviewers want your part: '
-                        'say what you did.', "wording", P[WE_NOT_I]))
-    for kind, text in ((WEAK_OPENING, "You opened with {q}. Start with your point instead."),
-                       (WEAK_ENDING, "You ended with {q}. Finish on your strongest point, then stop.")):
+        tips.append(
+            Tip(
+                f'You said "we" {lang.we_count} times and "I" {lang.i_count}. Interviewers want your part: '
+                "say what you did.",
+                "wording",
+                P[WE_NOT_I],
+            )
+        )
+    for kind, text in (
+        (WEAK_OPENING, "You opened with {q}. Start with your point instead."),
+        (WEAK_ENDING, "You ended with {q}. Finish on your strongest point, then stop."),
+    ):
         found = lang.of(kind)
         if found:
             tips.append(Tip(text.format(q=f'"{found[0].text.strip(",. ")}"'), "wording", P[kind], found[0].start_s))
     hedges, reps = lang.of(HEDGE), lang.of(REPETITION)
     if len(hedges) >= MANY:
-        tips.append(Tip(f"You hedged {len(hedges)} times ({_quote(hedges)}). Say what you know plainly.", "wording",
-                        P[HEDGE], hedges[0].start_s))
+        tips.append(
+            Tip(
+                f"You hedged {len(hedges)} times ({_quote(hedges)}). Say what you know plainly.",
+                "wording",
+                P[HEDGE],
+                hedges[0].start_s,
+            )
+        )
     if len(reps) >= MANY:
-        tips.append(Tip(f"You repeated or restarted {len(reps)} times ({_quote(reps)}). Pause and say it once.",
-                        "wording", P[REPETITION], reps[0].start_s))
+        tips.append(
+            Tip(
+                f"You repeated or restarted {len(reps)} times ({_quote(reps)}). Pause and say it once.",
+                "wording",
+                P[REPETITION],
+                reps[0].start_s,
+            )
+        )
     return tips
 
 
-def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, fillers: FillerResult,
-              pauses: PauseResult, rubric: RubricResult, delivery: DeliveryResult | None = None,
-              wording: LanguageResult | None = None) -> list[Tip]:
+def make_tips(
+    parts: dict[str, float],
+    length: LengthResult,
+    pace: PaceResult,
+    fillers: FillerResult,
+    pauses: PauseResult,
+    rubric: RubricResult,
+    delivery: DeliveryResult | None = None,
+    wording: LanguageResult | None = None,
+) -> list[Tip]:
     """Concrete advice, most valuable first (ranked by the points each problem costs)."""
     tips: list[Tip] = []
 
@@ -182,58 +243,118 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
         missing = [i for i in rubric.items if i.status == MISSED]
         partly = [i for i in rubric.items if i.status == PARTLY]
         for i in missing[:2]:
-            tips.append(Tip(f"You did not cover {_point(i.description)}. Add a sentence or two on it.", "coverage",
-                            WEIGHTS["coverage"] / len(rubric.items)))
+            tips.append(
+                Tip(
+                    f"You did not cover {_point(i.description)}. Add a sentence or two on it.",
+                    "coverage",
+                    WEIGHTS["coverage"] / len(rubric.items),
+                )
+            )
         for i in partly[:1]:
-            tips.append(Tip(f"You only touched on {_point(i.description)} at {clock(i.evidence_start_s or 0)}. "
-                            "Make it a clear point of its own.", "coverage",
-                            0.5 * WEIGHTS["coverage"] / len(rubric.items), i.evidence_start_s))
+            tips.append(
+                Tip(
+                    f"You only touched on {_point(i.description)} at {clock(i.evidence_start_s or 0)}. "
+                    "Make it a clear point of its own.",
+                    "coverage",
+                    0.5 * WEIGHTS["coverage"] / len(rubric.items),
+                    i.evidence_start_s,
+                )
+            )
     if fillers.count and parts["fillers"] < 100:
         top = ", ".join(f'"{w}" ×{n}' for w, n in list(fillers.by_word.items())[:3])
         first = fillers.fillers[0].start_s
         word = "filler word" if fillers.count == 1 else "filler words"
-        tips.append(Tip(f"You used {fillers.count} {word} ({fillers.per_minute:.1f} per minute: {top}), "
-                        f"the first at {clock(first)}. Pause silently instead; aim for under "
-                        f"{FILLERS_FREE_PER_MIN:.0f} per minute.", "fillers", lost("fillers"), first))
+        tips.append(
+            Tip(
+                f"You used {fillers.count} {word} ({fillers.per_minute:.1f} per minute: {top}), "
+                f"the first at {clock(first)}. Pause silently instead; aim for under "
+                f"{FILLERS_FREE_PER_MIN:.0f} per minute.",
+                "fillers",
+                lost("fillers"),
+                first,
+            )
+        )
     if length.verdict == SHORT:
-        tips.append(Tip(f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} short of the "
-                        f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Add a concrete "
-                        "example or result.", "length", lost("length")))
+        tips.append(
+            Tip(
+                f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} short of the "
+                f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Add a concrete "
+                "example or result.",
+                "length",
+                lost("length"),
+            )
+        )
     elif length.verdict == LONG:
-        tips.append(Tip(f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} over the "
-                        f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Cut the least "
-                        "relevant part.", "length", lost("length")))
+        tips.append(
+            Tip(
+                f"Your answer ran {clock(length.answer_s)}, {clock(length.off_by_s)} over the "
+                f"{clock(length.target_min_s)}–{clock(length.target_max_s)} target. Cut the least "
+                "relevant part.",
+                "length",
+                lost("length"),
+            )
+        )
     if pace.verdict in (SLOW, FAST) or pace.flagged:
         if pace.verdict == FAST:
-            text = f"You spoke at {pace.wpm:.0f} words per minute, faster than the comfortable {pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Slow down and let key points land."
+            text = (
+                f"You spoke at {pace.wpm:.0f} words per minute, faster than the comfortable "
+                f"{pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Slow down and let key points land."
+            )
         elif pace.verdict == SLOW:
-            text = f"You spoke at {pace.wpm:.0f} words per minute, slower than the comfortable {pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Tighten the pauses and keep moving."
+            text = (
+                f"You spoke at {pace.wpm:.0f} words per minute, slower than the comfortable "
+                f"{pace.min_wpm:.0f}–{pace.max_wpm:.0f}. Tighten the pauses and keep moving."
+            )
         else:
             w = pace.flagged[0]
-            text = (f"Your pace was {w.verdict} ({w.wpm:.0f} wpm) from {clock(w.start_s)} to {clock(w.end_s)}; "
-                    f"elsewhere it stayed in the comfortable range.")
+            text = (
+                f"Your pace was {w.verdict} ({w.wpm:.0f} wpm) from {clock(w.start_s)} to {clock(w.end_s)}; "
+                f"elsewhere it stayed in the comfortable range."
+            )
         at = pace.flagged[0].start_s if pace.flagged else None
         tips.append(Tip(text, "pace", max(lost("pace"), 0.5), at))
     if pauses.long_pauses:
         p = max(pauses.long_pauses, key=lambda p: p.duration_s)
-        more = f" ({len(pauses.long_pauses)} pauses over {pauses.long_pause_s:.0f} s in all)" if len(pauses.long_pauses) > 1 else ""
-        tips.append(Tip(f"You paused {p.duration_s:.0f} s at {clock(p.start_s)}{more}. Rehearse that "
-                        "transition so the next point comes ready.", "pauses", lost("pauses"), p.start_s))
+        more = (
+            f" ({len(pauses.long_pauses)} pauses over {pauses.long_pause_s:.0f} s in all)"
+            if len(pauses.long_pauses) > 1
+            else ""
+        )
+        tips.append(
+            Tip(
+                f"You paused {p.duration_s:.0f} s at {clock(p.start_s)}{more}. Rehearse that "
+                "transition so the next point comes ready.",
+                "pauses",
+                lost("pauses"),
+                p.start_s,
+            )
+        )
     tips += delivery_tips(delivery) + language_tips(wording)
     tips.sort(key=lambda t: -t.priority)
     tips = tips[:MAX_TIPS]
     # Fewer than three problems: add what to keep doing, so the advice is still concrete.
     keep = [
-        ("coverage", rubric.items and rubric.count(COVERED) == len(rubric.items),
-         "You covered every point of the rubric. Keep the same structure next time."),
-        ("fillers", fillers.count == 0 or parts["fillers"] == 100,
-         f"Fillers were rare ({fillers.per_minute:.1f} per minute). Keep pausing silently instead."),
-        ("pace", pace.verdict == "ok" and not pace.flagged,
-         f"Your pace of {pace.wpm:.0f} words per minute was comfortable throughout."),
-        ("length", length.verdict == "on target",
-         f"At {clock(length.answer_s)} your answer was inside the target window."),
-        ("pauses", not pauses.long_pauses, "No pause ran over "
-         f"{pauses.long_pause_s:.0f} s: your answer flowed."),
+        (
+            "coverage",
+            rubric.items and rubric.count(COVERED) == len(rubric.items),
+            "You covered every point of the rubric. Keep the same structure next time.",
+        ),
+        (
+            "fillers",
+            fillers.count == 0 or parts["fillers"] == 100,
+            f"Fillers were rare ({fillers.per_minute:.1f} per minute). Keep pausing silently instead.",
+        ),
+        (
+            "pace",
+            pace.verdict == "ok" and not pace.flagged,
+            f"Your pace of {pace.wpm:.0f} words per minute was comfortable throughout.",
+        ),
+        (
+            "length",
+            length.verdict == "on target",
+            f"At {clock(length.answer_s)} your answer was inside the target window.",
+        ),
+        ("pauses", not pauses.long_pauses, f"No pause ran over {pauses.long_pause_s:.0f} s: your answer flowed."),
     ]
     have = {t.area for t in tips}
     for area, ok, text in keep:
@@ -244,9 +365,17 @@ def make_tips(parts: dict[str, float], length: LengthResult, pace: PaceResult, f
     return tips
 
 
-def build_report(question: Question, transcript: Transcript, encoder: Encoder | None,
-                 options: AnalysisOptions = AnalysisOptions(), audio_path: str | None = None,
-                 notices: tuple[Notice, ...] = (), samples=None, live: bool = False, tracks=None) -> Report:
+def build_report(
+    question: Question,
+    transcript: Transcript,
+    encoder: Encoder | None,
+    options: AnalysisOptions = AnalysisOptions(),
+    audio_path: str | None = None,
+    notices: tuple[Notice, ...] = (),
+    samples=None,
+    live: bool = False,
+    tracks=None,
+) -> Report:
     """Run every analyser on ``transcript`` and combine the results.
 
     ``samples`` (16-kHz mono) lets the filler count add the hesitations Whisper heard but did not
@@ -257,14 +386,34 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     has_speech = any(not is_gap(w, options.pauses) for w in words)
     if not has_speech or notices:
         answer_s = (words[-1].end_s - words[0].start_s) if words else 0.0
-        length = analyse_length(answer_s, transcript.duration_s, question.target_min_s,
-                                question.target_max_s, has_speech=has_speech)
+        length = analyse_length(
+            answer_s, transcript.duration_s, question.target_min_s, question.target_max_s, has_speech=has_speech
+        )
         if not has_speech and not notices:
-            notices = (Notice(NO_SPEECH, "No speech was detected in this recording, so it was not scored. "
-                              "Check that the microphone was on and the file holds your answer."),)
-        return Report(question=question, transcript=transcript, length=length, pace=None, fillers=None,
-                      pauses=None, rubric=None, parts={}, score=None, tips=(), notices=notices,
-                      audio_path=audio_path, model=transcript.model, numerics=transcript.numerics, live=live)
+            notices = (
+                Notice(
+                    NO_SPEECH,
+                    "No speech was detected in this recording, so it was not scored. "
+                    "Check that the microphone was on and the file holds your answer.",
+                ),
+            )
+        return Report(
+            question=question,
+            transcript=transcript,
+            length=length,
+            pace=None,
+            fillers=None,
+            pauses=None,
+            rubric=None,
+            parts={},
+            score=None,
+            tips=(),
+            notices=notices,
+            audio_path=audio_path,
+            model=transcript.model,
+            numerics=transcript.numerics,
+            live=live,
+        )
     answer_s = words[-1].end_s - words[0].start_s
     pauses = analyse_pauses(words, options.pauses)
     pace = analyse_pace(words, pauses, options.pace, options.pauses)
@@ -282,9 +431,29 @@ def build_report(question: Question, transcript: Transcript, encoder: Encoder | 
     tips = make_tips(parts, length, pace, fillers, pauses, rubric, delivery, wording)
     notes = list(notices)
     if pauses.gaps:
-        notes.append(Notice(TRANSCRIPTION_GAP, f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be "
-                            "transcribed word by word (a transcription gap); it is left out of pace and pause figures."))
-    return Report(question=question, transcript=transcript, length=length, pace=pace, fillers=fillers,
-                  pauses=pauses, rubric=rubric, parts=parts, score=overall_score(parts), tips=tuple(tips),
-                  notices=tuple(notes), audio_path=audio_path, model=transcript.model, numerics=transcript.numerics, live=live, delivery=delivery,
-                  wording=wording)
+        notes.append(
+            Notice(
+                TRANSCRIPTION_GAP,
+                f"{sum(g.duration_s for g in pauses.gaps):.1f} s of speech could not be "
+                "transcribed word by word (a transcription gap); it is left out of pace and pause figures.",
+            )
+        )
+    return Report(
+        question=question,
+        transcript=transcript,
+        length=length,
+        pace=pace,
+        fillers=fillers,
+        pauses=pauses,
+        rubric=rubric,
+        parts=parts,
+        score=overall_score(parts),
+        tips=tuple(tips),
+        notices=tuple(notes),
+        audio_path=audio_path,
+        model=transcript.model,
+        numerics=transcript.numerics,
+        live=live,
+        delivery=delivery,
+        wording=wording,
+    )

@@ -51,8 +51,16 @@ def tokenize(words: list[Word]) -> list[Token]:
             prev_break = prev_break or brk or True
             prev_end = prev_end or ends
             continue
-        out.append(Token(norm=norm, word=w, sentence_start=prev_end, break_before=prev_break or starts_break,
-                         break_after=brk, sentence_end=ends))
+        out.append(
+            Token(
+                norm=norm,
+                word=w,
+                sentence_start=prev_end,
+                break_before=prev_break or starts_break,
+                break_after=brk,
+                sentence_end=ends,
+            )
+        )
         prev_end, prev_break = ends, brk
     return out
 

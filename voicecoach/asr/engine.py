@@ -29,9 +29,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import ctranslate2
 import numpy as np
@@ -144,8 +144,13 @@ class HookedWhisperModel(WhisperModel):
             if options.max_new_tokens is None or options.max_new_tokens > cap:
                 options = dataclasses.replace(options, max_new_tokens=cap)
         result = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
-        if self.call.finish_open and tuning.read_on and result[2] == 0 and window_s is not None \
-                and window_s < self.feature_extractor.chunk_length:
+        if (
+            self.call.finish_open
+            and tuning.read_on
+            and result[2] == 0
+            and window_s is not None
+            and window_s < self.feature_extractor.chunk_length
+        ):
             result = self._finish(encoder_output, prompt, tokenizer, options, result)
         if result[2] > 0:  # (result, avg_logprob, temperature, compression_ratio): sampled
             self.decoder_state.sampled = True
@@ -169,8 +174,10 @@ class HookedWhisperModel(WhisperModel):
             if opened_s >= window_s - SHORT_WINDOW_S / 2:
                 break
             # (as many tokens as the audio after it could hold: a loop is cut where speech could not go on)
-            room = min((options.max_new_tokens or self.max_length) - len(tokens),
-                       int(MAX_TOKENS_PER_S * (window_s - opened_s)) + EXTRA_TOKENS)
+            room = min(
+                (options.max_new_tokens or self.max_length) - len(tokens),
+                int(MAX_TOKENS_PER_S * (window_s - opened_s)) + EXTRA_TOKENS,
+            )
             if room < 2:
                 break
             # This window's text so far goes before the start of transcript, as the previous text
@@ -186,10 +193,17 @@ class HookedWhisperModel(WhisperModel):
             head = [tokenizer.sot_prev] + before[:fixed] + before[fixed:][-fits:]
             start = head + list(prompt[sot:]) + [tokens[-1]]
             more = self.model.generate(
-                encoder_output, [start], beam_size=options.beam_size, patience=options.patience,
-                length_penalty=options.length_penalty, repetition_penalty=options.repetition_penalty,
-                no_repeat_ngram_size=options.no_repeat_ngram_size, max_length=len(start) + room,
-                return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+                encoder_output,
+                [start],
+                beam_size=options.beam_size,
+                patience=options.patience,
+                length_penalty=options.length_penalty,
+                repetition_penalty=options.repetition_penalty,
+                no_repeat_ngram_size=options.no_repeat_ngram_size,
+                max_length=len(start) + room,
+                return_scores=True,
+                return_no_speech_prob=True,
+                suppress_blank=True,
                 suppress_tokens=options.suppress_tokens,
                 max_initial_timestamp_index=int(round(options.max_initial_timestamp / self.time_precision)),
             )[0]
@@ -203,15 +217,25 @@ class HookedWhisperModel(WhisperModel):
                 # A loop ("You just, er, er, er, ..."): the words before it are kept, and the segment
                 # closed at the end of the audio, as the cue line's drafts keep theirs (a closing
                 # timestamp after text: faster-whisper seeks past the window).
-                k = next(k for k in range(1, len(new) + 1)
-                         if len(tokenizer.decode([t for t in new[:k] if t < tokenizer.eot]).split()) > keep) - 1
+                k = (
+                    next(
+                        k
+                        for k in range(1, len(new) + 1)
+                        if len(tokenizer.decode([t for t in new[:k] if t < tokenizer.eot]).split()) > keep
+                    )
+                    - 1
+                )
                 new = [t for t in new[:k] if t < tokenizer.eot]
                 new.append(ts + min(int(window_s / self.time_precision), ENCODED_WINDOW_FRAMES))
                 text = tokenizer.decode(new[:-1]).strip()
-            if not text or (options.compression_ratio_threshold is not None
-                            and get_compression_ratio(text) > options.compression_ratio_threshold):
+            if not text or (
+                options.compression_ratio_threshold is not None
+                and get_compression_ratio(text) > options.compression_ratio_threshold
+            ):
                 break  # (nothing written, or a loop: faster-whisper's own way reads it again)
-            log.debug("the window's last segment was open at %.2f s: read on, %d token(s): %s", opened_s, len(new), text)
+            log.debug(
+                "the window's last segment was open at %.2f s: read on, %d token(s): %s", opened_s, len(new), text
+            )
             tokens += new
             added = True
         if not added:
@@ -223,8 +247,12 @@ class HookedWhisperModel(WhisperModel):
         # the transcription reads (its content_frames leave out the last one). In a piece under
         # 30 s the two first windows then differ, and the window was encoded twice (JFK's 11 s scored
         # in 1.33 x the time; docs/performance.md). Without that frame the check hears what is transcribed.
-        if self.hooks.tuning.encode_once and audio is None and features is not None \
-                and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames:
+        if (
+            self.hooks.tuning.encode_once
+            and audio is None
+            and features is not None
+            and 1 < features.shape[-1] <= self.feature_extractor.nb_max_frames
+        ):
             features = features[..., :-1]
         return super().detect_language(audio=audio, features=features, **kwargs)
 
@@ -244,8 +272,12 @@ class HookedWhisperModel(WhisperModel):
             call.windows += 1
             if call.windows > 1 and frames_in <= call.leave_frames:
                 raise Remainder(frames_in)
-        if hooks.tuning.encode_once and self._last is not None and self._last[0].shape == features.shape \
-                and np.array_equal(self._last[0], features):
+        if (
+            hooks.tuning.encode_once
+            and self._last is not None
+            and self._last[0].shape == features.shape
+            and np.array_equal(self._last[0], features)
+        ):
             # faster-whisper 1.2 encodes the first window twice: to detect the language, then
             # to transcribe it (0.4 s on 2 cores; see detect_language for pieces under 30 s)
             encoding = self._last[1]
@@ -284,7 +316,9 @@ class FixedOrderFeatures(FeatureExtractor):
         if chunk_length is not None:
             self.n_samples = chunk_length * self.sampling_rate
             self.nb_max_frames = self.n_samples // self.hop_length
-        waveform = np.pad(np.asarray(waveform, np.float32), (0, padding)) if padding else np.asarray(waveform, np.float32)
+        waveform = (
+            np.pad(np.asarray(waveform, np.float32), (0, padding)) if padding else np.asarray(waveform, np.float32)
+        )
         window = np.hanning(self.n_fft + 1)[:-1].astype("float32")
         stft = self.stft(waveform, self.n_fft, self.hop_length, window=window, return_complex=True).astype("complex64")
         magnitudes = np.abs(stft[..., :-1]) ** 2
@@ -302,8 +336,9 @@ def ct2_whisper(path: str, compute_type: str, threads: int, replicas: int = 1):
     ``replicas`` workers that run calls from different Python threads side by side (they share
     the weights: a second one costs no memory to speak of)."""
     numerics.freeze()
-    return ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type, intra_threads=threads,
-                                      inter_threads=replicas)
+    return ctranslate2.models.Whisper(
+        path, device="cpu", compute_type=compute_type, intra_threads=threads, inter_threads=replicas
+    )
 
 
 @lru_cache(maxsize=2)
@@ -318,15 +353,19 @@ def _load_shared(path: str, compute_type: str, threads: int, downloads: bool) ->
         model = None
         if downloads:
             try:
-                model = HookedWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                           local_files_only=True)
+                model = HookedWhisperModel(
+                    path, device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True
+                )
             except Exception:  # not cached yet: the user named a model that must be downloaded
                 log.warning("downloading model '%s' (needs internet)", path)
         if model is None:
             model = HookedWhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     except Exception as e:  # CTranslate2 and huggingface_hub raise many types
-        how = ("it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
-               if downloads else "its files are damaged or not a CTranslate2 Whisper model")
+        how = (
+            "it could not be downloaded (no internet?); use an offline model such as base or tiny.en"
+            if downloads
+            else "its files are damaged or not a CTranslate2 Whisper model"
+        )
         detail = " ".join(str(e).split())[:120]
         raise ModelError(f"cannot load model '{path}': {how} ({type(e).__name__}: {detail})") from e
     if numerics.active() == numerics.REPRODUCIBLE:
@@ -431,5 +470,10 @@ def window_job(model: HookedWhisperModel, segments: list, encoding, offset_s: fl
     (start_s, end_s) of the window, offset_s of the piece)."""
     fe = model.feature_extractor
     start = segments[0].seek * fe.time_per_frame
-    return (encoding, [t for s in segments for t in s.tokens], [w for s in segments for w in (s.words or [])],
-            (start, start + fe.chunk_length), offset_s)
+    return (
+        encoding,
+        [t for s in segments for t in s.tokens],
+        [w for s in segments for w in (s.words or [])],
+        (start, start + fe.chunk_length),
+        offset_s,
+    )

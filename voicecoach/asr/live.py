@@ -9,7 +9,8 @@ saved file: the same samples, the same pieces, the same order (but see the tries
 
 A second thread writes quick drafts of the newest few seconds (greedy, no refill), only for the
 cue line (voicecoach.analysis.cues computes its figures from :meth:`LiveTranscriber.heard`): the
-pieces are up to 30 s long, and the cues must follow the speech within seconds. The drafts run beside the pieces, on a model object of their own (``drafter``), so a
+pieces are up to 30 s long, and the cues must follow the speech within seconds. The drafts run beside the pieces, on
+a model object of their own (``drafter``), so a
 piece being transcribed does not hold the cue line back. Drafts are never part of the report; they
 are held back only when more than BEHIND_S of audio waits for a piece to begin (the machine is not
 keeping up, and the cue line says so).
@@ -20,8 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -68,8 +69,13 @@ class Heard:
 class LiveTranscriber:
     """``on_chunk`` while recording, then :meth:`finish` after the recorder stopped."""
 
-    def __init__(self, transcriber, drafts: bool = True, after: threading.Thread | None = None,
-                 on_piece: Callable[[list[Word]], None] | None = None):
+    def __init__(
+        self,
+        transcriber,
+        drafts: bool = True,
+        after: threading.Thread | None = None,
+        on_piece: Callable[[list[Word]], None] | None = None,
+    ):
         """``after``: a thread loading the models; the worker waits for it (one loader at a time).
         ``on_piece(words)``: called on the worker with the words transcribed so far, after each
         piece (the report's work that can be done ahead: embedding finished sentences)."""
@@ -141,7 +147,7 @@ class LiveTranscriber:
                 self._after.join()
             try:
                 if self._drafts:
-                    self.transcriber.model  # (loaded here, once, before the drafts' thread copies it)
+                    _ = self.transcriber.model  # (loaded here, once, before the drafts' thread copies it)
             finally:
                 self._loaded.set()
             while not self._closed:
@@ -161,11 +167,18 @@ class LiveTranscriber:
                 self._track(samples)
                 t0 = time.monotonic()
                 segs = self._run.add(samples, start / SAMPLE_RATE, last=last)
-                log.info("live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)", start / SAMPLE_RATE,
-                         (start + len(samples)) / SAMPLE_RATE, time.monotonic() - t0, len(self.samples) / SAMPLE_RATE)
+                log.info(
+                    "live: piece %.1f-%.1f s transcribed in %.1f s (%.1f s recorded by then)",
+                    start / SAMPLE_RATE,
+                    (start + len(samples)) / SAMPLE_RATE,
+                    time.monotonic() - t0,
+                    len(self.samples) / SAMPLE_RATE,
+                )
                 with self._lock:
                     self._committed.extend(segs)
-                    self._committed_to = int(round(self._run.done_s * SAMPLE_RATE))  # (a short remainder waits for the next piece)
+                    self._committed_to = int(
+                        round(self._run.done_s * SAMPLE_RATE)
+                    )  # (a short remainder waits for the next piece)
                     self._draft = [s for s in self._draft if s.start_s * SAMPLE_RATE >= self._committed_to]
                     self._version += 1
                     words = [w for seg in self._committed for w in seg.words]
@@ -241,9 +254,12 @@ class LiveTranscriber:
     def heard(self) -> Heard:
         """The transcript so far: the pieces', then the drafts'."""
         with self._lock:
-            return Heard(version=self._version, segments=tuple(self._committed) + tuple(self._draft),
-                         heard_s=max(self._committed_to, self._drafted_to) / SAMPLE_RATE,
-                         committed_s=self._committed_to / SAMPLE_RATE)
+            return Heard(
+                version=self._version,
+                segments=tuple(self._committed) + tuple(self._draft),
+                heard_s=max(self._committed_to, self._drafted_to) / SAMPLE_RATE,
+                committed_s=self._committed_to / SAMPLE_RATE,
+            )
 
     def finish(self, timeout_s: float | None = None) -> Transcript:
         """The whole transcript, once the recorder has stopped (it has handed over its last chunk)."""
@@ -253,7 +269,9 @@ class LiveTranscriber:
         self._wake_drafts.set()
         self._worker.join(timeout_s)
         if self._drafter is not None:
-            self._drafter.join(timeout_s)  # (a draft begun before the stop: tenths of a second, then the report has the cores)
+            self._drafter.join(
+                timeout_s
+            )  # (a draft begun before the stop: tenths of a second, then the report has the cores)
         try:
             if self._worker.is_alive():
                 raise TimeoutError(f"live transcription did not finish in {timeout_s:.0f} s")
@@ -278,10 +296,23 @@ def drafter(transcriber):
     compression test, the hallucination check, or a window for a remainder of up to DRAFT_REMAINDER_S,
     on a model object of its own (the pieces' is untouched)."""
     o = transcriber.options
-    return transcriber.drafter(replace(o, beam_size=1, check_language=False, probe_hesitations=False, refill=False,
-                                       carry_s=DRAFT_REMAINDER_S,  # (what a piece would carry, a draft leaves: none follows)
-                                       extra={**o.extra, "temperature": 0.0, "compression_ratio_threshold": None,
-                                              "hallucination_silence_threshold": None}), DRAFT_CONTEXT_S)
+    return transcriber.drafter(
+        replace(
+            o,
+            beam_size=1,
+            check_language=False,
+            probe_hesitations=False,
+            refill=False,
+            carry_s=DRAFT_REMAINDER_S,  # (what a piece would carry, a draft leaves: none follows)
+            extra={
+                **o.extra,
+                "temperature": 0.0,
+                "compression_ratio_threshold": None,
+                "hallucination_silence_threshold": None,
+            },
+        ),
+        DRAFT_CONTEXT_S,
+    )
 
 
 def draft(quick, samples: np.ndarray, offset_s: float, language: str) -> list[Segment]:
@@ -298,8 +329,14 @@ def draft(quick, samples: np.ndarray, offset_s: float, language: str) -> list[Se
     for seg in segs:
         words = before_loop(seg.words)
         if words:
-            out.append(Segment(text=" ".join(w.text for w in words) if words != seg.words else seg.text,
-                               start_s=words[0].start_s, end_s=words[-1].end_s, words=words))
+            out.append(
+                Segment(
+                    text=" ".join(w.text for w in words) if words != seg.words else seg.text,
+                    start_s=words[0].start_s,
+                    end_s=words[-1].end_s,
+                    words=words,
+                )
+            )
     return out
 
 

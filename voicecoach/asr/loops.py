@@ -20,7 +20,7 @@ def loop_start(texts: list[str], keep_first: bool = True) -> int:
         if run > MAX_SAME_WORD:
             return i + MAX_SAME_WORD * keep_first
         for n in (2, 3, 4):
-            group = norm[i:i + n]
-            if len(group) == n and all(norm[i + k * n:i + (k + 1) * n] == group for k in range(LOOP_REPEATS)):
+            group = norm[i : i + n]
+            if len(group) == n and all(norm[i + k * n : i + (k + 1) * n] == group for k in range(LOOP_REPEATS)):
                 return i + n * keep_first
     return len(norm)

@@ -2,7 +2,8 @@
 
 A name is looked up in the registry (``models/registry.toml``, shipped as ``voicecoach._models``).
 Registry weights come from pinned pip packages; a model split into parts is joined once into
-``<models_dir>/<name>/`` (the per-user cache, ``$VOICECOACH_MODELS``; see voicecoach.paths). Every file's SHA-256 is checked before first use, and a stamp
+``<models_dir>/<name>/`` (the per-user cache, ``$VOICECOACH_MODELS``; see voicecoach.paths). Every file's SHA-256 is
+checked before first use, and a stamp
 (size and modification time of each checked file) makes later runs skip the hashing.
 A name that is a folder is used as a local CTranslate2 model. Any other name is passed to
 faster-whisper, which downloads it: that needs the internet, and ``resolve`` says so.
@@ -17,10 +18,11 @@ import logging
 import os
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import tomllib
 
 from voicecoach import atomic, paths
 from voicecoach.errors import ModelError
@@ -31,9 +33,24 @@ STAMP_FILE = ".voicecoach-verified.json"
 HASH_CHUNK_BYTES = 4 * 1024 * 1024
 # Names faster-whisper can download from the hub (only ever tried when the user names one).
 DOWNLOADABLE = {
-    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "distil-small.en", "medium",
-    "medium.en", "distil-medium.en", "large-v1", "large-v2", "large-v3", "large", "distil-large-v2",
-    "distil-large-v3", "large-v3-turbo", "turbo",
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "distil-small.en",
+    "medium",
+    "medium.en",
+    "distil-medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v2",
+    "distil-large-v3",
+    "large-v3-turbo",
+    "turbo",
 }
 
 
@@ -88,13 +105,21 @@ def registry() -> dict[str, ModelEntry]:
     out = {}
     for name, e in data["models"].items():
         files = tuple(
-            ModelFile(name=f["name"], sha256=f["sha256"],
-                      parts=tuple(Part(p["package"], p["path"]) for p in f["parts"]))
+            ModelFile(
+                name=f["name"], sha256=f["sha256"], parts=tuple(Part(p["package"], p["path"]) for p in f["parts"])
+            )
             for f in e["files"]
         )
-        out[name] = ModelEntry(name=name, engine=e["engine"], description=e["description"],
-                               source=e["source"], licence=e["licence"], size_bytes=e["size_bytes"],
-                               multilingual=e["multilingual"], files=files)
+        out[name] = ModelEntry(
+            name=name,
+            engine=e["engine"],
+            description=e["description"],
+            source=e["source"],
+            licence=e["licence"],
+            size_bytes=e["size_bytes"],
+            multilingual=e["multilingual"],
+            files=files,
+        )
     return out
 
 
@@ -173,8 +198,10 @@ def _assemble(entry: ModelEntry, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=target.parent))
     except OSError as e:
-        raise ModelError(f"model '{entry.name}': cannot prepare it in {target.parent}: {e.strerror or e} "
-                         f"(set {paths.ENV_MODELS} to a folder you can write)") from e
+        raise ModelError(
+            f"model '{entry.name}': cannot prepare it in {target.parent}: {e.strerror or e} "
+            f"(set {paths.ENV_MODELS} to a folder you can write)"
+        ) from e
     try:
         for f in entry.files:
             h = hashlib.sha256()

@@ -46,7 +46,9 @@ def next_cut(samples: np.ndarray, start: int, piece_s: float = PIECE_S, search_s
     return lo + int(np.argmin(energy)) * frame + frame // 2
 
 
-def piece_bounds(samples: np.ndarray, piece_s: float = PIECE_S, search_s: float = PIECE_SEARCH_S) -> list[tuple[int, int]]:
+def piece_bounds(
+    samples: np.ndarray, piece_s: float = PIECE_S, search_s: float = PIECE_SEARCH_S
+) -> list[tuple[int, int]]:
     """[start, end) sample ranges of the whole recording's pieces."""
     bounds, start = [], 0
     while (cut := next_cut(samples, start, piece_s, search_s)) is not None:

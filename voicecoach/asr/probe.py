@@ -21,8 +21,9 @@ words read fast. ``voicecoach.analysis.recovery`` decides with the audio at that
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from voicecoach.asr.types import HesitationCue
 
@@ -33,8 +34,25 @@ log = logging.getLogger("voicecoach")
 
 # Tokens whose probability counts as "a hesitation comes next" (with and without a leading space,
 # capitalised after a sentence end). Looked up in the model's own tokenizer.
-HESITATION_TOKENS = (" um", " uh", " Um", " Uh", " umm", " Umm", " uhm", " hmm", " Hmm", " mm", " Mm",
-                     " er", " Er", " erm", "Um", "Uh", "Hmm")
+HESITATION_TOKENS = (
+    " um",
+    " uh",
+    " Um",
+    " Uh",
+    " umm",
+    " Umm",
+    " uhm",
+    " hmm",
+    " Hmm",
+    " mm",
+    " Mm",
+    " er",
+    " Er",
+    " erm",
+    "Um",
+    "Uh",
+    "Hmm",
+)
 # A verbatim previous text full of fillers (see the module docstring). Two wordings were measured
 # (this one and "Um, well, uh, I think that, um, the, uh, the main thing is, uh, hmm, the, um, team."):
 # the real hesitations scored alike under both.
@@ -75,7 +93,8 @@ def probe_windows(model, text: ProbeText, windows: list, ids: list[int]) -> list
     """Hesitation cues for one or more windows in one forced decoder pass.
 
     ``model``: a CTranslate2 ``Whisper`` on the transcribing model's weights; ``text``: its
-    tokenizer's values, with PRIMING_TEXT as the previous text (voicecoach.asr.engine); ``windows``: (encoder_output, tokens, words, (start_s, end_s), offset_s) per
+    tokenizer's values, with PRIMING_TEXT as the previous text (voicecoach.asr.engine); ``windows``: (encoder_output,
+    tokens, words, (start_s, end_s), offset_s) per
     window: its encoding, the text tokens written for it, faster-whisper's words for them, the
     window's span, and where the piece starts in the recording (other times are relative to it).
     """
@@ -95,9 +114,15 @@ def probe_windows(model, text: ProbeText, windows: list, ids: list[int]) -> list
     # only bounds a window where it would go on writing text nobody reads.
     longest = len(head) + max(len(j[1]) for j in jobs)
     feats = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack([j[0] for j in jobs])))
-    results = model.generate(feats, [head + j[1] for j in jobs], beam_size=1,
-                             max_length=min(MAX_DECODER_TOKENS, 2 * (longest + 2)),
-                             return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
+    results = model.generate(
+        feats,
+        [head + j[1] for j in jobs],
+        beam_size=1,
+        max_length=min(MAX_DECODER_TOKENS, 2 * (longest + 2)),
+        return_logits_vocab=True,
+        suppress_blank=False,
+        suppress_tokens=[],
+    )
     cues = []
     for (_, tokens, words, span, offset), res in zip(jobs, results):
         if res.logits:
@@ -128,8 +153,13 @@ def _cues(logits, text: ProbeText, tokens, words, window_s, offset_s, ids) -> li
             end = words[k].start
         else:  # after the window's last word
             start, end = words[-1].end, max(words[-1].end, window_s[1])
-        cues.append(HesitationCue(start_s=round(offset_s + float(start), 3), end_s=round(offset_s + float(end), 3),
-                                  probability=round(float(prob), 5)))
+        cues.append(
+            HesitationCue(
+                start_s=round(offset_s + float(start), 3),
+                end_s=round(offset_s + float(end), 3),
+                probability=round(float(prob), 5),
+            )
+        )
     return cues
 
 

@@ -26,8 +26,9 @@ SPEECH_JOIN_S = 0.5  # Silero's speech spans closer than this are one stretch
 OVERLAP_TOLERANCE_S = 0.05  # a refilled word whose middle is this close to a first-pass word is that word
 
 
-def untranscribed(spans: list[tuple[float, float]], words: list[tuple[float, float]],
-                  min_s: float = UNTRANSCRIBED_S) -> list[tuple[float, float]]:
+def untranscribed(
+    spans: list[tuple[float, float]], words: list[tuple[float, float]], min_s: float = UNTRANSCRIBED_S
+) -> list[tuple[float, float]]:
     """Stretches of speech (Silero's ``spans``, joined across gaps under SPEECH_JOIN_S) that no word
     (``words``: start, end) covers for at least ``min_s``. Times in seconds, sorted."""
     joined: list[list[float]] = []
@@ -77,16 +78,23 @@ class Loudness:
         """Is any frame of the span loud? Whisper can repeat earlier text into a long silence; such
         words sit in near-silent audio."""
         a = max(int(start_s / self.frame_s), 0)
-        return bool(self.loud[a:max(a + 1, int(np.ceil(end_s / self.frame_s)))].any())
+        return bool(self.loud[a : max(a + 1, int(np.ceil(end_s / self.frame_s)))].any())
 
 
 def heard_words(segment, shift_s: float, level: Loudness | None, level_shift_s: float = 0.0) -> tuple[Word, ...]:
     """faster-whisper's words of ``segment``, ``shift_s`` later, without those said into silence
     (``level``'s frames start ``level_shift_s`` before the segment's times)."""
-    return tuple(Word(text=w.word.strip(), start_s=round(shift_s + float(w.start), 3),
-                      end_s=round(shift_s + float(w.end), 3), probability=round(float(w.probability), 4))
-                 for w in (segment.words or []) if w.word.strip()
-                 and (level is None or level.audible(level_shift_s + float(w.start), level_shift_s + float(w.end))))
+    return tuple(
+        Word(
+            text=w.word.strip(),
+            start_s=round(shift_s + float(w.start), 3),
+            end_s=round(shift_s + float(w.end), 3),
+            probability=round(float(w.probability), 4),
+        )
+        for w in (segment.words or [])
+        if w.word.strip()
+        and (level is None or level.audible(level_shift_s + float(w.start), level_shift_s + float(w.end)))
+    )
 
 
 def refill(transcribe, piece, offset_s: float, spans, words, level: Loudness | None) -> list[Segment]:
@@ -100,10 +108,18 @@ def refill(transcribe, piece, offset_s: float, spans, words, level: Loudness | N
         hi = min(len(piece), int((b_s + REFILL_PAD_S) * SAMPLE_RATE))
         shift = lo / SAMPLE_RATE
         for seg in transcribe(piece[lo:hi]):
-            ws = tuple(Word(w.text, round(offset_s + w.start_s, 3), round(offset_s + w.end_s, 3), w.probability)
-                       for w in new_words(heard_words(seg, shift, level, shift), near))
+            ws = tuple(
+                Word(w.text, round(offset_s + w.start_s, 3), round(offset_s + w.end_s, 3), w.probability)
+                for w in new_words(heard_words(seg, shift, level, shift), near)
+            )
             if ws:
-                out.append(Segment(text=" ".join(w.text for w in ws), start_s=ws[0].start_s, end_s=ws[-1].end_s, words=ws))
-        log.info("re-transcribed %.1f-%.1f s, which Whisper had passed over: %d word(s)",
-                 offset_s + a_s, offset_s + b_s, sum(len(x.words) for x in out))
+                out.append(
+                    Segment(text=" ".join(w.text for w in ws), start_s=ws[0].start_s, end_s=ws[-1].end_s, words=ws)
+                )
+        log.info(
+            "re-transcribed %.1f-%.1f s, which Whisper had passed over: %d word(s)",
+            offset_s + a_s,
+            offset_s + b_s,
+            sum(len(x.words) for x in out),
+        )
     return out

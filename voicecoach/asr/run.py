@@ -8,9 +8,9 @@ words. What the run has written and carries is one ``RunState``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -115,8 +115,9 @@ class PieceRun:
         carried = 0.0 if carry is None else len(carry[0]) / SAMPLE_RATE
         return next_cut(samples, start, max(self.t.options.piece_s - carried, PIECE_SEARCH_S))
 
-    def add(self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None,
-            last: bool = False) -> list[Segment]:
+    def add(
+        self, piece, offset_s: float, speech: list[tuple[float, float]] | None = None, last: bool = False
+    ) -> list[Segment]:
         """Transcribe the next piece (samples starting ``offset_s`` into the recording); ``speech``:
         Silero's spans in it if already known; ``last``: no piece follows. Returns the segments
         written now.
@@ -165,9 +166,11 @@ class PieceRun:
         hop = t.model.feature_extractor.hop_length
         content = len(piece) // hop
         left = None  # where the remainder starts (samples), if one is carried
-        call = Call(on_encoded=self._probes.encoded if o.probe_hesitations else None,
-                    leave_frames=int(carry_s * SAMPLE_RATE) // hop if carry_s > 0 else None,
-                    finish_open=carry_s <= 0)  # (nothing follows this piece: Tuning.read_on)
+        call = Call(
+            on_encoded=self._probes.encoded if o.probe_hesitations else None,
+            leave_frames=int(carry_s * SAMPLE_RATE) // hop if carry_s > 0 else None,
+            finish_open=carry_s <= 0,
+        )  # (nothing follows this piece: Tuning.read_on)
         try:
             for s in t.segments(piece, st.language, call):
                 if probe:
@@ -176,8 +179,14 @@ class PieceRun:
                 if words:
                     kept_all = len(words) == sum(1 for w in (s.words or []) if w.word.strip())
                     text = s.text.strip() if kept_all else " ".join(w.text for w in words)
-                    st.segments.append(Segment(text=text, start_s=round(offset_s + float(s.start), 3),
-                                               end_s=round(offset_s + float(s.end), 3), words=words))
+                    st.segments.append(
+                        Segment(
+                            text=text,
+                            start_s=round(offset_s + float(s.start), 3),
+                            end_s=round(offset_s + float(s.end), 3),
+                            words=words,
+                        )
+                    )
                 if self.on_progress:
                     self.on_progress(offset_s + float(s.end))
         except Remainder as r:
@@ -188,7 +197,9 @@ class PieceRun:
             left_s = left / SAMPLE_RATE
             carried = [(max(a, left_s) - left_s, b - left_s) for a, b in (speech or []) if b > left_s]
             st.carry = (piece[left:], offset_s + left_s, carried)
-            log.debug("carried %.2f s from %.2f s into the next piece", (len(piece) - left) / SAMPLE_RATE, offset_s + left_s)
+            log.debug(
+                "carried %.2f s from %.2f s into the next piece", (len(piece) - left) / SAMPLE_RATE, offset_s + left_s
+            )
             speech = [(a, min(b, left_s)) for a, b in (speech or []) if a < left_s]
             end_s = offset_s + left_s
         if speech and o.refill:
@@ -218,12 +229,23 @@ class PieceRun:
     def result(self, duration_s: float) -> Transcript:
         self.flush()
         st, t = self.state, self.t
-        common = dict(duration_s=duration_s, language_probability=st.probability, detected_language=st.detected,
-                      english_probability=st.english, model=t.resolved.name, numerics=numerics.active())
+        common = dict(
+            duration_s=duration_s,
+            language_probability=st.probability,
+            detected_language=st.detected,
+            english_probability=st.english,
+            model=t.resolved.name,
+            numerics=numerics.active(),
+        )
         if st.declined:
             return Transcript(segments=(), language=st.detected, **common)
-        return Transcript(segments=tuple(st.segments), language=st.language, cues=tuple(self._probes.cues()),
-                          verbatim=bool(t.options.window_prompt), **common)
+        return Transcript(
+            segments=tuple(st.segments),
+            language=st.language,
+            cues=tuple(self._probes.cues()),
+            verbatim=bool(t.options.window_prompt),
+            **common,
+        )
 
     def close(self) -> None:
         self.aside.shutdown(cancel_futures=True)

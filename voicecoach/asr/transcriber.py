@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable
 
 from voicecoach.asr.models import ResolvedModel, resolve
 from voicecoach.asr.run import PieceRun
@@ -50,12 +50,17 @@ class ThreadPlan:
         return self.encode > 1
 
     @classmethod
-    def for_threads(cls, cpu_threads: int = 0) -> "ThreadPlan":
+    def for_threads(cls, cpu_threads: int = 0) -> ThreadPlan:
         """The plan for ``cpu_threads`` in all (0 = one per core)."""
         cores = max(1, cpu_threads or (os.cpu_count() or 1))
         decode = max(1, cores // 2)
-        return cls(decode=decode, encode=cores, probe=max(1, cores - decode),
-                   probe_windows=1 if cores > 1 else PROBE_BATCH, probe_own_model=cores > 1)
+        return cls(
+            decode=decode,
+            encode=cores,
+            probe=max(1, cores - decode),
+            probe_windows=1 if cores > 1 else PROBE_BATCH,
+            probe_own_model=cores > 1,
+        )
 
 
 @lru_cache(maxsize=4)
@@ -87,16 +92,22 @@ class WhisperTranscriber:
             # The encoder's model loads beside the main one (a downloaded model's folder is known
             # only once the main one is loaded).
             with ThreadPoolExecutor(max_workers=1) as pool:
-                early = pool.submit(self._helper, plan.encode, ENCODER_REPLICAS) if own_encoder and not self.resolved.downloads else None
+                early = (
+                    pool.submit(self._helper, plan.encode, ENCODER_REPLICAS)
+                    if own_encoder and not self.resolved.downloads
+                    else None
+                )
                 hooks = engine.Hooks(tuning=o.tuning)
-                model = engine.load_model(self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads, hooks)
+                model = engine.load_model(
+                    self.resolved.path, o.compute_type, plan.decode, self.resolved.downloads, hooks
+                )
                 if own_encoder:
                     encoder = early.result() if early else self._helper(plan.encode, ENCODER_REPLICAS)
                     model = engine.with_hooks(model, replace(hooks, encoder=encoder))
             self._model = model
         return self._model
 
-    def drafter(self, options: TranscriptionOptions, context_s: float) -> "WhisperTranscriber":
+    def drafter(self, options: TranscriptionOptions, context_s: float) -> WhisperTranscriber:
         """A transcriber with ``options`` on this one's weights, for quick drafts on another thread
         beside this one's transcriptions (voicecoach.asr.live): its model object hears ``context_s``
         of a short window and runs on the encoder's CTranslate2 model if there is one
@@ -125,10 +136,18 @@ class WhisperTranscriber:
         extra = dict(o.extra)
         if not o.vad_filter:
             extra.setdefault("hallucination_silence_threshold", HALLUCINATION_SILENCE_S)
-        return self.model.run(samples, call or engine.Call(), language=language, beam_size=o.beam_size,
-                              word_timestamps=True, vad_filter=o.vad_filter, initial_prompt=o.initial_prompt,
-                              hotwords=o.window_prompt,
-                              condition_on_previous_text=o.condition_on_previous_text, **extra)
+        return self.model.run(
+            samples,
+            call or engine.Call(),
+            language=language,
+            beam_size=o.beam_size,
+            word_timestamps=True,
+            vad_filter=o.vad_filter,
+            initial_prompt=o.initial_prompt,
+            hotwords=o.window_prompt,
+            condition_on_previous_text=o.condition_on_previous_text,
+            **extra,
+        )
 
     def transcribe(self, audio: Audio, on_progress: Callable[[float], None] | None = None) -> Transcript:
         """Transcribe ``audio``; ``on_progress`` receives seconds of audio done as pieces finish.

@@ -104,20 +104,23 @@ class Transcript:
         return " ".join(s.text.strip() for s in self.segments).strip()
 
     @classmethod
-    def from_words(cls, words: list[Word], duration_s: float | None = None, **kw) -> "Transcript":
+    def from_words(cls, words: list[Word], duration_s: float | None = None, **kw) -> Transcript:
         """Build a one-segment transcript from words (handy in tests and for hand-made input)."""
         words = tuple(words)
         end = words[-1].end_s if words else 0.0
-        seg = Segment(text=" ".join(w.text for w in words), start_s=words[0].start_s if words else 0.0,
-                      end_s=end, words=words)
+        seg = Segment(
+            text=" ".join(w.text for w in words), start_s=words[0].start_s if words else 0.0, end_s=end, words=words
+        )
         return cls(segments=(seg,) if words else (), duration_s=end if duration_s is None else duration_s, **kw)
 
 
 # Placed before every 30-s window (faster-whisper's hotwords) so that Whisper, trained mostly on clean
 # transcripts, writes the fillers it hears. The wording of the peer tool erm 0.4.0 (MIT); three
 # wordings were measured (docs/fillers.md).
-VERBATIM_PROMPT = ("Um, uh, er, erm, ah, hmm. Like, you know, I mean, sort of. "
-                   "Verbatim transcription including all filler words and disfluencies.")
+VERBATIM_PROMPT = (
+    "Um, uh, er, erm, ah, hmm. Like, you know, I mean, sort of. "
+    "Verbatim transcription including all filler words and disfluencies."
+)
 
 
 @dataclass(frozen=True)

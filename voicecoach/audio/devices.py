@@ -33,15 +33,21 @@ log = logging.getLogger(__name__)
 
 # alsa-lib prints its own messages ("ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred") straight
 # to stderr, under our one-line errors. They go to the debug log instead (`voicecoach -v`).
-_ALSA_HANDLER_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                                      ctypes.c_char_p)
+_ALSA_HANDLER_TYPE = ctypes.CFUNCTYPE(
+    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+)
 _alsa_handler = None  # kept referenced: alsa-lib calls it for the life of the process
 
 
 def _alsa_message(file, line, function, err, fmt):
     # the message's own arguments are variadic and cannot be read here; its format says what happened
-    log.debug("ALSA %s:%d (%s): %s", (file or b"").decode(errors="replace"), line,
-              (function or b"").decode(errors="replace"), (fmt or b"").decode(errors="replace"))
+    log.debug(
+        "ALSA %s:%d (%s): %s",
+        (file or b"").decode(errors="replace"),
+        line,
+        (function or b"").decode(errors="replace"),
+        (fmt or b"").decode(errors="replace"),
+    )
 
 
 def quiet_alsa() -> bool:
@@ -67,7 +73,9 @@ def sounddevice():
     try:
         import sounddevice as sd
     except OSError as e:  # "PortAudio library not found"
-        raise DeviceError(f"the PortAudio library is missing ({e}); install it: sudo apt-get install libportaudio2") from e
+        raise DeviceError(
+            f"the PortAudio library is missing ({e}); install it: sudo apt-get install libportaudio2"
+        ) from e
     quiet_alsa()
     return sd
 
@@ -79,10 +87,18 @@ def list_devices() -> list[Device]:
         default_in, default_out = sd.default.device
     except sd.PortAudioError as e:
         raise DeviceError(f"cannot list sound devices: {e}") from e
-    return [Device(index=i, name=d["name"], max_input_channels=d["max_input_channels"],
-                   max_output_channels=d["max_output_channels"], default_sample_rate_hz=d["default_samplerate"],
-                   is_default_input=i == default_in, is_default_output=i == default_out)
-            for i, d in enumerate(devs)]
+    return [
+        Device(
+            index=i,
+            name=d["name"],
+            max_input_channels=d["max_input_channels"],
+            max_output_channels=d["max_output_channels"],
+            default_sample_rate_hz=d["default_samplerate"],
+            is_default_input=i == default_in,
+            is_default_output=i == default_out,
+        )
+        for i, d in enumerate(devs)
+    ]
 
 
 def resolve(device: str | int | None, kind: str) -> int | None:

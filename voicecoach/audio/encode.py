@@ -30,7 +30,7 @@ def opus_bytes(samples: np.ndarray, bitrate_bps: int = OPUS_BITRATE_BPS) -> byte
         stream.options = {"compression_level": OPUS_COMPLEXITY}
         pcm = np.clip(np.asarray(samples, np.float32), -1.0, 1.0)
         for start in range(0, len(pcm), FRAME_SAMPLES * 50):  # 1-s chunks; the encoder frames them
-            chunk = pcm[start:start + FRAME_SAMPLES * 50]
+            chunk = pcm[start : start + FRAME_SAMPLES * 50]
             frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = start

@@ -72,12 +72,12 @@ def _yin_frames(frames: np.ndarray, rate: int, options: PitchOptions) -> tuple[n
     b = np.fft.rfft(frames[:, win:0:-1], length, axis=1)
     acf = np.fft.irfft(a * b, length, axis=1)[:, win:]
     acf[np.abs(acf) < 1e-6] = 0
-    energy = np.cumsum(frames ** 2, axis=1)
+    energy = np.cumsum(frames**2, axis=1)
     energy = energy[:, win:] - energy[:, :-win]
     energy[np.abs(energy) < 1e-6] = 0
     diff = energy[:, :1] + energy - 2 * acf
-    cmean = np.cumsum(diff[:, 1:tau_max + 1], axis=1) / taus
-    d = diff[:, tau_min:tau_max + 1] / (cmean[:, tau_min - 1:tau_max] + np.finfo(float).tiny)
+    cmean = np.cumsum(diff[:, 1 : tau_max + 1], axis=1) / taus
+    d = diff[:, tau_min : tau_max + 1] / (cmean[:, tau_min - 1 : tau_max] + np.finfo(float).tiny)
     # parabolic interpolation of each trough
     shift = np.zeros_like(d)
     c, lft, rgt = d[:, 1:-1], d[:, :-2], d[:, 2:]
@@ -99,8 +99,9 @@ class TrackBuilder:
     recorded): each frame is computed once its samples are all there, exactly as ``tracks``
     computes it from the whole file. ``finish`` decides voicing, which needs the loudest sample."""
 
-    def __init__(self, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S,
-                 block: int = 2000):
+    def __init__(
+        self, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S, block: int = 2000
+    ):
         self.rate, self.options, self.hop_s, self.block = rate, options, hop_s, block
         self.length = int(round(options.frame_s * rate))
         self.hop = int(round(hop_s * rate))
@@ -116,7 +117,7 @@ class TrackBuilder:
     def add(self, samples: np.ndarray) -> None:
         step = 30 * self.rate  # a slice at a time: an hour in float64 at once would be 460 MB, thrice
         for i in range(0, len(samples), step):
-            self._add(samples[i:i + step])
+            self._add(samples[i : i + step])
 
     def _add(self, samples: np.ndarray) -> None:
         x = np.asarray(samples, dtype=np.float64)
@@ -137,15 +138,21 @@ class TrackBuilder:
         x = self._x
         if final:
             x = np.concatenate([x, np.zeros(self.length // 2)])
-        avail = 1 + (self._offset + len(x) - self.length) // self.hop - self._frames if self._offset + len(x) >= self.length else 0
+        avail = (
+            1 + (self._offset + len(x) - self.length) // self.hop - self._frames
+            if self._offset + len(x) >= self.length
+            else 0
+        )
         if final and self._seen == 0:
             avail = 0
         while avail > 0:
             n = min(avail, self.block)
             lo = self._frames * self.hop - self._offset
-            frames = np.lib.stride_tricks.sliding_window_view(x[lo:lo + (n - 1) * self.hop + self.length], self.length)[::self.hop][:n]
+            frames = np.lib.stride_tricks.sliding_window_view(
+                x[lo : lo + (n - 1) * self.hop + self.length], self.length
+            )[:: self.hop][:n]
             f0, ap = _yin_frames(frames, self.rate, self.options)
-            self._parts.append((f0, ap, np.abs(frames).max(axis=1), np.sqrt((frames ** 2).mean(axis=1))))
+            self._parts.append((f0, ap, np.abs(frames).max(axis=1), np.sqrt((frames**2).mean(axis=1))))
             self._frames += n
             avail -= n
         keep = self._frames * self.hop - self._offset  # the samples later frames no longer need
@@ -164,8 +171,9 @@ class TrackBuilder:
         return Tracks(self.hop_s, np.where(voiced, f0, np.nan), level, tuple(self._clipped))
 
 
-def tracks(samples: np.ndarray, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(),
-           hop_s: float = HOP_S) -> Tracks:
+def tracks(
+    samples: np.ndarray, rate: int = SAMPLE_RATE, options: PitchOptions = PitchOptions(), hop_s: float = HOP_S
+) -> Tracks:
     """Pitch, level and clipping of a mono recording (float samples in [-1, 1])."""
     b = TrackBuilder(rate, options, hop_s)
     b.add(samples)

@@ -20,8 +20,8 @@ def frame_dbfs(samples, frame_s: float = FRAME_S, sample_rate: int = SAMPLE_RATE
     power = np.empty(len(frames))
     # in blocks: the float64 copy of an hour's samples in one piece is 460 MB, and its square as much
     for a in range(0, len(frames), BLOCK_FRAMES):
-        block = frames[a:a + BLOCK_FRAMES].astype(np.float64)
-        power[a:a + BLOCK_FRAMES] = np.mean(block ** 2, axis=1)
+        block = frames[a : a + BLOCK_FRAMES].astype(np.float64)
+        power[a : a + BLOCK_FRAMES] = np.mean(block**2, axis=1)
     return 10 * np.log10(power + 1e-12)
 
 

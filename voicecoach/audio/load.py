@@ -89,8 +89,7 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
             _check_wav_size(path)
         if declared_s is not None and declared_s > max_duration_s:
             raise AudioError(
-                f"{path}: recording is {_clock(declared_s)} long; the limit is "
-                f"{_clock(max_duration_s)} (--max-minutes)"
+                f"{path}: recording is {_clock(declared_s)} long; the limit is {_clock(max_duration_s)} (--max-minutes)"
             )
         codec = stream.codec_context.name
         rate = stream.codec_context.sample_rate or 0
@@ -110,8 +109,7 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
                     buf, n = _append(buf, n, _mono(out))
                 if n > max_samples:
                     raise AudioError(
-                        f"{path}: recording is longer than the limit of {_clock(max_duration_s)} "
-                        "(--max-minutes)"
+                        f"{path}: recording is longer than the limit of {_clock(max_duration_s)} (--max-minutes)"
                     )
             for out in resampler.resample(None):
                 buf, n = _append(buf, n, _mono(out))
@@ -134,8 +132,7 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
             f"only {_clock(decoded_s)} decodes)"
         )
     log.debug("decoded %s: %.2f s, %s, %d Hz, %d ch", path, decoded_s, codec, rate, channels)
-    return Audio(samples=samples, path=path, source_sample_rate_hz=rate,
-                 source_channels=channels, codec=codec)
+    return Audio(samples=samples, path=path, source_sample_rate_hz=rate, source_channels=channels, codec=codec)
 
 
 def _mono(frame) -> np.ndarray:
@@ -149,7 +146,7 @@ def _append(buf: np.ndarray, n: int, chunk: np.ndarray) -> tuple[np.ndarray, int
         grown = np.empty(max(2 * len(buf), n + len(chunk)), np.float32)
         grown[:n] = buf[:n]
         buf = grown
-    buf[n:n + len(chunk)] = chunk
+    buf[n : n + len(chunk)] = chunk
     return buf, n + len(chunk)
 
 
@@ -163,13 +160,14 @@ def _check_wav_size(path: Path) -> None:
         return
     pos = 12
     while pos + 8 <= len(head):
-        cid, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        cid, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
         if cid == b"data":
             present = path.stat().st_size - (pos + 8)
             # 0 and 0xFFFFFFFF mark streamed WAVs whose size was never filled in
             if size not in (0, 0xFFFFFFFF) and present < size:
-                raise AudioError(f"{path}: file is truncated (its header promises {size} bytes of audio, "
-                                 f"{present} are present)")
+                raise AudioError(
+                    f"{path}: file is truncated (its header promises {size} bytes of audio, {present} are present)"
+                )
             return
         pos += 8 + size + (size & 1)
 
@@ -186,4 +184,3 @@ def _declared_duration_s(container, stream) -> float | None:
 def _reason(e: BaseException) -> str:
     text = getattr(e, "strerror", None) or str(e) or type(e).__name__
     return text.strip().rstrip(".").lower()
-

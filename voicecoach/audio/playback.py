@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,22 +18,26 @@ CHUNK_S = 0.1
 LATENCY_S = 0.3
 
 
-def play(samples: np.ndarray, rate: int = SAMPLE_RATE, device: int | None = None, start_s: float = 0.0,
-         on_position: Callable[[float], bool | None] | None = None) -> float:
+def play(
+    samples: np.ndarray,
+    rate: int = SAMPLE_RATE,
+    device: int | None = None,
+    start_s: float = 0.0,
+    on_position: Callable[[float], bool | None] | None = None,
+) -> float:
     """Play mono ``samples`` from ``start_s``; ``on_position(seconds)`` after each chunk may return
     True to stop. Returns the position reached. The device is released in ``finally``."""
     sd = sounddevice()
     pos = int(start_s * rate)
     step = int(CHUNK_S * rate)
     try:
-        stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device,
-                                 latency=LATENCY_S)
+        stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device, latency=LATENCY_S)
         stream.start()
     except (sd.PortAudioError, ValueError) as e:
         raise DeviceError(f"cannot open the speaker ({e}); see `voicecoach devices`") from e
     try:
         while pos < len(samples):
-            block = np.ascontiguousarray(samples[pos:pos + step], dtype=np.float32)
+            block = np.ascontiguousarray(samples[pos : pos + step], dtype=np.float32)
             stream.write(block.reshape(-1, 1))
             pos += len(block)
             if on_position and on_position(pos / rate):

@@ -13,9 +13,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -87,8 +87,12 @@ def dbfs(block: np.ndarray) -> float:
 class Recorder:
     """``with Recorder(path) as rec: ... rec.status() ... rec.stop()``"""
 
-    def __init__(self, path: str | Path, options: RecorderOptions = RecorderOptions(),
-                 on_chunk: Callable[[float, np.ndarray], None] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        options: RecorderOptions = RecorderOptions(),
+        on_chunk: Callable[[float, np.ndarray], None] | None = None,
+    ):
         self.path = Path(path)
         self.options = options
         self.on_chunk = on_chunk
@@ -109,21 +113,27 @@ class Recorder:
             self._overflows += 1
         self._q.put(indata[:, 0].copy())
 
-    def start(self) -> "Recorder":
+    def start(self) -> Recorder:
         import soundfile as sf
 
         sd = sounddevice()
         o = self.options
         try:
             paths.private_file(self.path)  # a recording of the user's voice: 0600 from the first byte
-            self._file = sf.SoundFile(self.path, "w", samplerate=o.sample_rate_hz, channels=1,
-                                      format="FLAC", subtype="PCM_16")
+            self._file = sf.SoundFile(
+                self.path, "w", samplerate=o.sample_rate_hz, channels=1, format="FLAC", subtype="PCM_16"
+            )
         except (OSError, RuntimeError) as e:
             raise RecordingError(f"cannot write the recording to {self.path}: {e}") from e
         try:
-            self._stream = sd.InputStream(samplerate=o.sample_rate_hz, channels=1, dtype="float32",
-                                          blocksize=int(o.block_s * o.sample_rate_hz), device=o.device,
-                                          callback=self._callback)
+            self._stream = sd.InputStream(
+                samplerate=o.sample_rate_hz,
+                channels=1,
+                dtype="float32",
+                blocksize=int(o.block_s * o.sample_rate_hz),
+                device=o.device,
+                callback=self._callback,
+            )
             self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             self._file.close()
@@ -190,8 +200,13 @@ class Recorder:
 
     def status(self) -> RecorderStatus:
         rate = self.options.sample_rate_hz
-        return RecorderStatus(elapsed_s=self._frames / rate, level_dbfs=self._level,
-                              silent_for_s=self._silent_frames / rate, error=self._error, overflows=self._overflows)
+        return RecorderStatus(
+            elapsed_s=self._frames / rate,
+            level_dbfs=self._level,
+            silent_for_s=self._silent_frames / rate,
+            error=self._error,
+            overflows=self._overflows,
+        )
 
     @property
     def stopped(self) -> bool:
@@ -219,10 +234,14 @@ class Recorder:
                 self._error = self._error or f"cannot finish the recording file: {e}"
         if self._overflows:
             log.warning("the microphone's input overflowed %d time(s): some audio was lost", self._overflows)
-        return Recording(path=self.path, duration_s=self._frames / self.options.sample_rate_hz, error=self._error,
-                         overflows=self._overflows)
+        return Recording(
+            path=self.path,
+            duration_s=self._frames / self.options.sample_rate_hz,
+            error=self._error,
+            overflows=self._overflows,
+        )
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self.start()
 
     def __exit__(self, *exc) -> None:

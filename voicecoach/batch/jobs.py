@@ -91,7 +91,9 @@ def read_manifest(path: Path, default_question: str | None) -> list[Job]:
         raise BatchInputError(f"{path}: cannot read the manifest ({e.__class__.__name__})") from e
     rows = list(csv.DictReader(text.splitlines()))
     if not rows:
-        raise BatchInputError(f"{path}: the manifest has no rows (a header line with 'file' and 'question', then one row per recording)")
+        raise BatchInputError(
+            f"{path}: the manifest has no rows (a header line with 'file' and 'question', then one row per recording)"
+        )
     cols = {c.strip().lower(): c for c in rows[0].keys() if c}
     file_col = cols.get("file") or cols.get("path")
     if not file_col:
@@ -104,7 +106,9 @@ def read_manifest(path: Path, default_question: str | None) -> list[Job]:
             raise BatchInputError(f"{path}, line {n}: empty file name")
         q = ((row.get(q_col) or "").strip() if q_col else "") or default_question
         if not q:
-            raise BatchInputError(f"{path}, line {n}: no question for {name} (add a 'question' column or pass --question)")
+            raise BatchInputError(
+                f"{path}, line {n}: no question for {name} (add a 'question' column or pass --question)"
+            )
         f = Path(name)
         if not f.is_absolute():
             f = path.parent / f

@@ -49,20 +49,37 @@ NUMERIC = {"duration_s": float, "wpm": float, "fillers_per_min": float, "pauses"
 def row_from_report(job, report) -> Row:
     """The row for a scored report (``report.score`` None: not scored, with the notice as reason)."""
     r2 = lambda x, n=2: None if x is None else round(float(x), n)  # noqa: E731
-    base = dict(file=job.path, question=job.question, speaker=job.speaker, key=job.key,
-                duration_s=r2(report.transcript.duration_s))
+    base = dict(
+        file=job.path,
+        question=job.question,
+        speaker=job.speaker,
+        key=job.key,
+        duration_s=r2(report.transcript.duration_s),
+    )
     if report.score is None:
         return Row(**base, status=UNSCORED, error=report.why_not_scored)
-    return Row(**base, wpm=r2(report.pace.wpm, 1), fillers_per_min=r2(report.fillers.per_minute),
-               pauses=report.pauses.count, coverage=r2(report.rubric.coverage if report.rubric else None, 3),
-               score=int(report.score), status=OK)
+    return Row(
+        **base,
+        wpm=r2(report.pace.wpm, 1),
+        fillers_per_min=r2(report.fillers.per_minute),
+        pauses=report.pauses.count,
+        coverage=r2(report.rubric.coverage if report.rubric else None, 3),
+        score=int(report.score),
+        status=OK,
+    )
 
 
 def row_failed(job, message: str) -> Row:
     if message.startswith(f"{job.path}: "):  # the row already names the file
-        message = message[len(job.path) + 2:]
-    return Row(file=job.path, question=job.question, speaker=job.speaker, key=job.key, status=FAILED,
-               error=" ".join(message.split()))
+        message = message[len(job.path) + 2 :]
+    return Row(
+        file=job.path,
+        question=job.question,
+        speaker=job.speaker,
+        key=job.key,
+        status=FAILED,
+        error=" ".join(message.split()),
+    )
 
 
 def _line(row: Row, fmt: str) -> str:
@@ -138,8 +155,9 @@ class ResultFile:
             self._f.write(_line(row, self.fmt))  # one write of one whole line
             self._flush()
         except OSError as e:
-            raise OutputError(f"{self.path}: cannot write results ({e.strerror or e}); "
-                              f"{len(self.rows)} rows already written are kept") from e
+            raise OutputError(
+                f"{self.path}: cannot write results ({e.strerror or e}); {len(self.rows)} rows already written are kept"
+            ) from e
         self.rows.append(row)
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from voicecoach.batch.jobs import BatchInputError, Job
 from voicecoach.batch.results import Row, row_failed, row_from_report
@@ -17,7 +17,7 @@ from voicecoach.errors import VoicecoachError
 log = logging.getLogger("voicecoach")
 
 MAX_ATTEMPTS = 3  # a file whose worker died this many times is reported as failed
-# (job, report) -> None: writes a scored file's page (voicecoach.render.html.batch_page)
+# (job, report) -> None: writes a scored file's page (voicecoach.render.html.batch_answer_page)
 PageWriter = Callable[[Job, object], None]
 _scorers: dict = {}
 _lock = threading.Lock()
@@ -52,7 +52,9 @@ def score_job(job: Job, question, options, write_page: PageWriter | None = None)
                 scorer = _scorers[repr(options)] = Scorer(options)
             report = scorer.score(job.path, question)
             if report.numerics != options.numerics:  # (a worker started another way: checked, not assumed)
-                return row_failed(job, f"the worker computed in {report.numerics} mode, not {options.numerics} as asked")
+                return row_failed(
+                    job, f"the worker computed in {report.numerics} mode, not {options.numerics} as asked"
+                )
             if write_page is not None:
                 _write_page(write_page, job, report)
             return row_from_report(job, report)
@@ -77,8 +79,9 @@ def run_inline(jobs: list[Job], questions: dict, options, write_page: PageWriter
         yield score_job(j, questions[j.question], options, write_page)
 
 
-def run_processes(jobs: list[Job], questions: dict, options, workers: int,
-                  write_page: PageWriter | None = None) -> Iterator[Row]:
+def run_processes(
+    jobs: list[Job], questions: dict, options, workers: int, write_page: PageWriter | None = None
+) -> Iterator[Row]:
     """Local worker processes (spawned, so no model state is forked). A worker that dies (killed,
     out of memory) breaks the pool: the files not finished go to a new pool, up to MAX_ATTEMPTS."""
     import multiprocessing
@@ -91,7 +94,9 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int,
     while pending:
         ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
         try:
-            futures = {ex.submit(score_job, j, questions[j.question], options, write_page): i for i, j in pending.items()}
+            futures = {
+                ex.submit(score_job, j, questions[j.question], options, write_page): i for i, j in pending.items()
+            }
             for f in as_completed(futures):
                 i = futures[f]
                 row = f.result()
@@ -101,7 +106,9 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int,
             for i in list(pending):
                 attempts[i] += 1
                 if attempts[i] >= MAX_ATTEMPTS:
-                    yield row_failed(pending.pop(i), f"a worker process died while scoring it ({MAX_ATTEMPTS} attempts)")
+                    yield row_failed(
+                        pending.pop(i), f"a worker process died while scoring it ({MAX_ATTEMPTS} attempts)"
+                    )
             log.warning("batch: a worker process died; %d files go to new workers", len(pending))
         finally:
             # Done: wait for the idle workers, so the pool's manager thread has ended before Python
@@ -111,8 +118,9 @@ def run_processes(jobs: list[Job], questions: dict, options, workers: int,
             ex.shutdown(wait=not pending, cancel_futures=True)
 
 
-def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers: int,
-             write_page: PageWriter | None = None) -> Iterator[Row]:
+def run_dask(
+    jobs: list[Job], questions: dict, options, scheduler: str, workers: int, write_page: PageWriter | None = None
+) -> Iterator[Row]:
     """On a Dask cluster: ``scheduler`` is "local" (a LocalCluster of ``workers`` processes, one
     thread each) or the address of a running scheduler ("tcp://host:8786"). The cluster reruns a
     task whose worker died on another worker; results come back as they finish, each once.
@@ -128,7 +136,9 @@ def run_dask(jobs: list[Job], questions: dict, options, scheduler: str, workers:
         else:
             client = Client(scheduler, timeout="15s")
     except OSError as e:
-        raise BatchInputError(f"cannot reach the Dask scheduler at {scheduler} ({' '.join(str(e).split())[:120]})") from e
+        raise BatchInputError(
+            f"cannot reach the Dask scheduler at {scheduler} ({' '.join(str(e).split())[:120]})"
+        ) from e
     try:
         futures = {client.submit(score_job, j, questions[j.question], options, write_page, pure=False): j for j in jobs}
         for f in as_completed(futures):

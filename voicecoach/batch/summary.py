@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 from voicecoach.batch.results import FAILED, OK, UNSCORED, Row
 
-METRICS = (("score", "score"), ("wpm", "words per minute"), ("fillers_per_min", "fillers per minute"),
-           ("coverage", "rubric coverage"), ("pauses", "pauses"), ("duration_s", "length (s)"))
+METRICS = (
+    ("score", "score"),
+    ("wpm", "words per minute"),
+    ("fillers_per_min", "fillers per minute"),
+    ("coverage", "rubric coverage"),
+    ("pauses", "pauses"),
+    ("duration_s", "length (s)"),
+)
 PERCENTILES = (10, 50, 90)
 
 
@@ -39,6 +45,11 @@ def summarise(rows: list[Row]) -> Summary:
         vals = [float(getattr(r, key)) for r in scored if getattr(r, key) is not None]
         if vals:
             pct[key] = tuple(_percentile(vals, p) for p in PERCENTILES)
-    return Summary(total=len(rows), scored=len(scored), not_scored=sum(r.status == UNSCORED for r in rows),
-                   failed=sum(r.status == FAILED for r in rows), percentiles=pct,
-                   failures=tuple((r.file, r.error) for r in rows if r.status == FAILED))
+    return Summary(
+        total=len(rows),
+        scored=len(scored),
+        not_scored=sum(r.status == UNSCORED for r in rows),
+        failed=sum(r.status == FAILED for r in rows),
+        percentiles=pct,
+        failures=tuple((r.file, r.error) for r in rows if r.status == FAILED),
+    )

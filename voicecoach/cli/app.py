@@ -14,8 +14,8 @@ from voicecoach.errors import ExitCode, VoicecoachError
 app = typer.Typer(
     name="voicecoach",
     help="Practise spoken answers to interview questions, scored on your own machine.\n\n"
-         "Start with `voicecoach questions list`, then `voicecoach practice --question ID` to answer out "
-         "loud, or `voicecoach score answer.m4a --question ID` for a recording you already have.",
+    "Start with `voicecoach questions list`, then `voicecoach practice --question ID` to answer out "
+    "loud, or `voicecoach score answer.m4a --question ID` for a recording you already have.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -45,8 +45,9 @@ def _main(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="voicecoach: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="voicecoach: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("faster_whisper").setLevel(logging.DEBUG if verbose else logging.ERROR)
     if debug:
         _state["debug"] = True
@@ -75,8 +76,7 @@ def main() -> None:
     except Exception as e:
         if _state["debug"]:
             raise
-        print(f"voicecoach: internal error: {type(e).__name__}: {e} (run with --debug for details)",
-              file=sys.stderr)
+        print(f"voicecoach: internal error: {type(e).__name__}: {e} (run with --debug for details)", file=sys.stderr)
         sys.exit(ExitCode.INTERNAL)
 
 

@@ -8,9 +8,20 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.options import bank_option, beam_size_option, check_wpm, checked_filler_method, filler_method_option, make_options, max_wpm_option, min_wpm_option, model_option, reproducible_option, skip_language_option, written_only_option
-
-
+from voicecoach.cli.options import (
+    bank_option,
+    beam_size_option,
+    check_wpm,
+    checked_filler_method,
+    filler_method_option,
+    make_options,
+    max_wpm_option,
+    min_wpm_option,
+    model_option,
+    reproducible_option,
+    skip_language_option,
+    written_only_option,
+)
 from voicecoach.errors import ExitCode
 
 
@@ -21,23 +32,53 @@ def _default_jobs() -> int:
 
 
 def batch(
-    paths: list[str] = typer.Argument(None, metavar="[PATH]...",
-                                      help="Recordings, folders (searched recursively) or globs (quote them: 'answers/*.m4a')."),
-    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID",
-                                           help="The question every recording answers (or the default for manifest rows without one)."),
-    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", metavar="CSV",
-                                            help="CSV with a header: file, question, speaker (file names relative to the CSV)."),
-    out: Path = typer.Option(..., "--out", "-o", metavar="FILE", help="Results file; rows are appended as files finish."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="csv|jsonl",
-                                      help="Output format (default: from the --out suffix, else csv)."),
-    jobs: int = typer.Option(_default_jobs(), "--jobs", "-j", metavar="N", min=1, max=256,
-                             help="Worker processes on this machine (each loads the model once)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDR",
-                                            help="Run on Dask: 'local' starts a LocalCluster of --jobs workers; "
-                                                 "tcp://HOST:PORT uses a running scheduler."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also write an HTML summary (distributions, one row per file) linking to a page "
-                                             "per file, kept in FILE's folder under <name>_files/."),
+    paths: list[str] = typer.Argument(
+        None,
+        metavar="[PATH]...",
+        help="Recordings, folders (searched recursively) or globs (quote them: 'answers/*.m4a').",
+    ),
+    question: Optional[str] = typer.Option(
+        None,
+        "--question",
+        "-q",
+        metavar="ID",
+        help="The question every recording answers (or the default for manifest rows without one).",
+    ),
+    manifest: Optional[Path] = typer.Option(
+        None,
+        "--manifest",
+        "-m",
+        metavar="CSV",
+        help="CSV with a header: file, question, speaker (file names relative to the CSV).",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", metavar="FILE", help="Results file; rows are appended as files finish."
+    ),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="csv|jsonl", help="Output format (default: from the --out suffix, else csv)."
+    ),
+    jobs: int = typer.Option(
+        _default_jobs(),
+        "--jobs",
+        "-j",
+        metavar="N",
+        min=1,
+        max=256,
+        help="Worker processes on this machine (each loads the model once).",
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDR",
+        help="Run on Dask: 'local' starts a LocalCluster of --jobs workers; tcp://HOST:PORT uses a running scheduler.",
+    ),
+    html: Optional[Path] = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write an HTML summary (distributions, one row per file) linking to a page "
+        "per file, kept in FILE's folder under <name>_files/.",
+    ),
     force: bool = typer.Option(False, "--force", help="Rescore everything (the old results file is kept as FILE.bak)."),
     model: str = model_option(),
     bank: list[Path] = bank_option(),
@@ -48,13 +89,20 @@ def batch(
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
     reproducible: bool = reproducible_option(),
-    native: bool = typer.Option(False, "--native", help="With --scheduler: compute natively (each worker's fastest "
-                                "kernels; their numbers can differ by CPU). A cluster batch is reproducible by default."),
-    max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
+    native: bool = typer.Option(
+        False,
+        "--native",
+        help="With --scheduler: compute natively (each worker's fastest "
+        "kernels; their numbers can differ by CPU). A cluster batch is reproducible by default.",
+    ),
+    max_minutes: float = typer.Option(
+        120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."
+    ),
 ) -> None:
     """Score many recordings: one row per file (CSV or JSON lines), a summary, exit 1 if any failed.
 
-    Resumable: each row is written as its file finishes; rerunning the same command skips files already scored with the same content and settings.
+    Resumable: each row is written as its file finishes; rerunning the same command skips files already scored with
+    the same content and settings.
     """
     from voicecoach import numerics
 
@@ -96,8 +144,11 @@ def batch(
     todo = [with_key(j, settings[j.question]) for j in todo]
     done = results.done_keys()
     if pages is not None:  # a file scored before without its page (no --html then) is scored again
-        done = {r.key for r in results.rows
-                if r.key in done and (r.status == FAILED or (pages / page_name(r.file, r.key)).exists())}
+        done = {
+            r.key
+            for r in results.rows
+            if r.key in done and (r.status == FAILED or (pages / page_name(r.file, r.key)).exists())
+        }
     fresh = [j for j in todo if j.key not in done]
     skipped = len(todo) - len(fresh)
     err = Console(stderr=True)
@@ -138,7 +189,14 @@ def _pages_folder(summary: Path) -> Path:
 def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, summary=None) -> list:
     from dataclasses import replace
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from voicecoach.batch.results import FAILED
     from voicecoach.batch.run import run_dask, run_inline, run_processes
@@ -153,9 +211,10 @@ def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, sum
     if pages is not None:
         from functools import partial
 
-        from voicecoach.render.html import batch_page
+        from voicecoach.render.html import batch_answer_page
 
-        write_page = partial(batch_page, str(pages.resolve()), f"../{summary.name}" if summary is not None else None)
+        back = f"../{summary.name}" if summary is not None else None
+        write_page = partial(batch_answer_page, str(pages.resolve()), back)
     if scheduler:
         stream = run_dask(jobs, asked, options, scheduler, workers, write_page)
     elif local_pool:
@@ -164,9 +223,17 @@ def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, sum
         stream = run_inline(jobs, asked, options, write_page)
     written = []
     failed = 0
-    with Progress(TextColumn("Scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err,
-                  disable=not err.is_terminal) as prog:
+    with Progress(
+        TextColumn("Scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as prog:
         task = prog.add_task("", total=len(jobs), failed="")
         try:
             for row in stream:
@@ -175,8 +242,11 @@ def _run(jobs, asked, options, workers, scheduler, results, err, pages=None, sum
                 failed += row.status == FAILED
                 prog.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
                 if not err.is_terminal:
-                    err.print(f"[{len(written)}/{len(jobs)}] {row.status}: {row.file}" + (f" ({row.error})" if row.error else ""),
-                              highlight=False)
+                    err.print(
+                        f"[{len(written)}/{len(jobs)}] {row.status}: {row.file}"
+                        + (f" ({row.error})" if row.error else ""),
+                        highlight=False,
+                    )
         finally:
             stream.close()
     return written
@@ -190,8 +260,11 @@ def _print_summary(rows, out: Path, new: int, skipped: int) -> None:
 
     s = summarise(rows)
     c = Console()
-    c.print(f"[bold]{s.total} files[/bold]: {s.scored} scored, {s.not_scored} not scored (no speech or not English), "
-            f"{s.failed} failed  —  {new} done now, {skipped} from earlier runs  →  {out}", highlight=False)
+    c.print(
+        f"[bold]{s.total} files[/bold]: {s.scored} scored, {s.not_scored} not scored (no speech or not English), "
+        f"{s.failed} failed  —  {new} done now, {skipped} from earlier runs  →  {out}",
+        highlight=False,
+    )
     if s.percentiles:
         t = Table(title="Across scored files", title_justify="left")
         for col in ("", "p10", "median", "p90"):

@@ -6,7 +6,9 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(help="The offline models: what is installed, and whether the weights are intact.", no_args_is_help=True)
+app = typer.Typer(
+    help="The offline models: what is installed, and whether the weights are intact.", no_args_is_help=True
+)
 
 
 @app.command("list")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import sys
+
 import typer
 
 
 def model_option():
     """--model NAME, as every command that transcribes takes it."""
-    return typer.Option("base", "--model", "-m", metavar="NAME",
-                        help="Whisper model: base or tiny.en (offline), or a CTranslate2 model folder.")
+    return typer.Option(
+        "base",
+        "--model",
+        "-m",
+        metavar="NAME",
+        help="Whisper model: base or tiny.en (offline), or a CTranslate2 model folder.",
+    )
 
 
 def bank_option():
@@ -18,7 +24,9 @@ def bank_option():
 
 
 def beam_size_option():
-    return typer.Option(5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate).")
+    return typer.Option(
+        5, "--beam-size", metavar="N", min=1, max=10, help="Beam search width (1 is faster, 5 more accurate)."
+    )
 
 
 def min_wpm_option():
@@ -31,13 +39,18 @@ def max_wpm_option():
 
 def skip_language_option(what: str = "it"):
     """--skip-language-check, as every command that transcribes takes it."""
-    return typer.Option(False, "--skip-language-check",
-                        help=f"Transcribe {what} as English even if language detection ranks another language first.")
+    return typer.Option(
+        False,
+        "--skip-language-check",
+        help=f"Transcribe {what} as English even if language detection ranks another language first.",
+    )
 
 
-FILLER_METHOD_HELP = ("How fillers are counted: verbatim (Whisper writes them, prompted on every 30-s window; the default), "
-                     "verbatim+heard (plus um/uh heard in gaps), written+heard (a plain transcript plus um/uh heard; "
-                     "voicecoach 0.2), written (a plain transcript's fillers only).")
+FILLER_METHOD_HELP = (
+    "How fillers are counted: verbatim (Whisper writes them, prompted on every 30-s window; the default), "
+    "verbatim+heard (plus um/uh heard in gaps), written+heard (a plain transcript plus um/uh heard; "
+    "voicecoach 0.2), written (a plain transcript's fillers only)."
+)
 
 
 def filler_method_option():
@@ -56,9 +69,14 @@ def _numerics(value: bool) -> bool:
 
 def reproducible_option():
     """--reproducible, as every command that transcribes takes it (voicecoach.numerics)."""
-    return typer.Option(False, "--reproducible", is_eager=True, callback=_numerics,
-                        help="Compute with the same kernels on any x86-64 CPU with AVX2, so a recording gives the "
-                             "same report on every machine (also VOICECOACH_REPRODUCIBLE=1).")
+    return typer.Option(
+        False,
+        "--reproducible",
+        is_eager=True,
+        callback=_numerics,
+        help="Compute with the same kernels on any x86-64 CPU with AVX2, so a recording gives the "
+        "same report on every machine (also VOICECOACH_REPRODUCIBLE=1).",
+    )
 
 
 def written_only_option():
@@ -72,8 +90,9 @@ def checked_filler_method(method: str, written_only: bool = False):
     try:
         chosen = FillerMethod.parse(method)
     except ValueError:
-        raise typer.BadParameter(f"--fillers must be one of {', '.join(m.value for m in FillerMethod)}, "
-                                 f"not {method!r}") from None
+        raise typer.BadParameter(
+            f"--fillers must be one of {', '.join(m.value for m in FillerMethod)}, not {method!r}"
+        ) from None
     if written_only:
         if chosen not in (FillerMethod.VERBATIM, FillerMethod.WRITTEN):
             raise typer.BadParameter(f"--fillers {method} contradicts --written-fillers-only (--fillers written)")
@@ -86,12 +105,26 @@ def check_wpm(min_wpm: float, max_wpm: float) -> None:
         raise typer.BadParameter(f"--min-wpm ({min_wpm:g}) must be below --max-wpm ({max_wpm:g})")
 
 
-def make_options(model: str, beam_size: int, min_wpm: float, max_wpm: float, skip_language_check: bool,
-                 method: str, max_minutes: float, cpu_threads: int = 0):
+def make_options(
+    model: str,
+    beam_size: int,
+    min_wpm: float,
+    max_wpm: float,
+    skip_language_check: bool,
+    method: str,
+    max_minutes: float,
+    cpu_threads: int = 0,
+):
     """The ScoreOptions the score and batch commands build from their shared flags."""
     from voicecoach.analysis.pace import PaceOptions
     from voicecoach.pipeline import score_options
 
-    return score_options(method, pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm), max_duration_s=max_minutes * 60,
-                         model=model, beam_size=beam_size, cpu_threads=cpu_threads,
-                         check_language=not skip_language_check)
+    return score_options(
+        method,
+        pace=PaceOptions(min_wpm=min_wpm, max_wpm=max_wpm),
+        max_duration_s=max_minutes * 60,
+        model=model,
+        beam_size=beam_size,
+        cpu_threads=cpu_threads,
+        check_language=not skip_language_check,
+    )

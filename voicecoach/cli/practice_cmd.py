@@ -11,9 +11,15 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.options import bank_option, checked_filler_method, filler_method_option, model_option, reproducible_option, skip_language_option
-
 from voicecoach.atomic import check_target
+from voicecoach.cli.options import (
+    bank_option,
+    checked_filler_method,
+    filler_method_option,
+    model_option,
+    reproducible_option,
+    skip_language_option,
+)
 from voicecoach.cli.score_cmd import why_not_scored, write_page
 from voicecoach.errors import ExitCode
 
@@ -51,26 +57,48 @@ def _meter(dbfs: float, width: int = 20) -> str:
 
 
 def practice(
-    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."),
+    question: Optional[str] = typer.Option(
+        None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."
+    ),
     random_q: bool = typer.Option(False, "--random", help="A random question (from --category, if given)."),
-    category: Optional[str] = typer.Option(None, "--category", "-c", metavar="NAME", help="With --random: only this category."),
+    category: Optional[str] = typer.Option(
+        None, "--category", "-c", metavar="NAME", help="With --random: only this category."
+    ),
     speak: bool = typer.Option(True, "--speak/--no-speak", help="Say the question aloud first."),
-    voice: Optional[str] = typer.Option(None, "--voice", metavar="ID", help="Text-to-speech voice (see `voicecoach devices --voices`)."),
+    voice: Optional[str] = typer.Option(
+        None, "--voice", metavar="ID", help="Text-to-speech voice (see `voicecoach devices --voices`)."
+    ),
     rate: int = typer.Option(160, "--rate", metavar="WPM", min=60, max=400, help="Speaking rate of the question."),
-    device: Optional[str] = typer.Option(None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."),
-    output_device: Optional[str] = typer.Option(None, "--output-device", metavar="DEV", help="Speaker for the question."),
-    margin: float = typer.Option(60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."),
+    device: Optional[str] = typer.Option(
+        None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."
+    ),
+    output_device: Optional[str] = typer.Option(
+        None, "--output-device", metavar="DEV", help="Speaker for the question."
+    ),
+    margin: float = typer.Option(
+        60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."
+    ),
     model: str = model_option(),
     skip_language_check: bool = skip_language_option("the answer"),
     fillers: str = filler_method_option(),
     reproducible: bool = reproducible_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."),
-    live_cues: bool = typer.Option(True, "--live/--no-live", help="Show the live cue line while you answer: pace over "
-                                   "the last 30 s, fillers so far, and a short cue when pace stays out of the comfortable "
-                                   "band or the target's end is 30 s away."),
-    open_page: bool = typer.Option(False, "--open", help="Open the report's HTML page in your browser when scoring ends "
-                                   "(written to --html, or into the session folder)."),
+    html: Optional[Path] = typer.Option(
+        None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."
+    ),
+    live_cues: bool = typer.Option(
+        True,
+        "--live/--no-live",
+        help="Show the live cue line while you answer: pace over "
+        "the last 30 s, fillers so far, and a short cue when pace stays out of the comfortable "
+        "band or the target's end is 30 s away.",
+    ),
+    open_page: bool = typer.Option(
+        False,
+        "--open",
+        help="Open the report's HTML page in your browser when scoring ends "
+        "(written to --html, or into the session folder).",
+    ),
     bank: list[Path] = bank_option(),
 ) -> None:
     """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
@@ -107,9 +135,15 @@ def practice(
         raise QuestionError("choose a question: --question ID or --random (see `voicecoach questions list`)")
     store = SessionStore()
     store.check_writable()
-    opts = PracticeOptions(speak=speak, voice=voice, rate_wpm=rate, margin_s=margin,
-                           input_device=devices.resolve(device, "input"),
-                           output_device=devices.resolve(output_device, "output"), drafts=live_cues)
+    opts = PracticeOptions(
+        speak=speak,
+        voice=voice,
+        rate_wpm=rate,
+        margin_s=margin,
+        input_device=devices.resolve(device, "input"),
+        output_device=devices.resolve(output_device, "output"),
+        drafts=live_cues,
+    )
     scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     console = Console(stderr=as_json)
     interrupted = store.interrupted()
@@ -119,7 +153,9 @@ def practice(
         console.print(f"Found {len(interrupted)} interrupted recording(s); scoring and keeping them first…")
         for r in recover(store, scorer, qs):
             console.print(f"  recovered session {r.session.id} ({clock(r.recording.duration_s)})")
-    console.print(f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]")
+    console.print(
+        f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]"
+    )
     stop = threading.Event()
     limit = max_length_s(q, opts)
     live = Live(console=console, refresh_per_second=8, transient=True)
@@ -149,8 +185,11 @@ def practice(
         """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.asr.live)."""
         t = Text("\n")
         if not f.keeping_up:
-            t.append(f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "
-                     "the report will take longer.", style="yellow")
+            t.append(
+                f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "
+                "the report will take longer.",
+                style="yellow",
+            )
             return t
         pace = scorer.options.analysis.pace
         t.append("pace ")
@@ -180,7 +219,13 @@ def practice(
         t.append_text(timeline(s.elapsed_s))
         t.append(" ")
         t.append(f"{clock(s.elapsed_s)}", style="bold")
-        style = "green" if q.target_min_s <= s.elapsed_s <= q.target_max_s else "yellow" if s.elapsed_s > q.target_max_s else "white"
+        style = (
+            "green"
+            if q.target_min_s <= s.elapsed_s <= q.target_max_s
+            else "yellow"
+            if s.elapsed_s > q.target_max_s
+            else "white"
+        )
         t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)
         t.append(f"  (stops at {clock(limit)})   level {_meter(s.level_dbfs)}")
         if live_cues and figures is not None:
@@ -194,13 +239,19 @@ def practice(
     finally:
         live.stop()
     rec = result.recording
-    why = {"key": "stopped", "interrupt": "interrupted (kept)", "max-length": "reached the maximum length",
-           "error": "stopped by an error"}[result.stopped_by]
+    why = {
+        "key": "stopped",
+        "interrupt": "interrupted (kept)",
+        "max-length": "reached the maximum length",
+        "error": "stopped by an error",
+    }[result.stopped_by]
     kept = "saved" if result.report is not None else "kept"
     console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} {kept}.")
     if rec.overflows:
-        console.print(f"[yellow]The microphone's input overflowed {rec.overflows} time(s): a little audio was lost, "
-                      "so the recording is shorter than your answer (a busy machine?).[/yellow]")
+        console.print(
+            f"[yellow]The microphone's input overflowed {rec.overflows} time(s): a little audio was lost, "
+            "so the recording is shorter than your answer (a busy machine?).[/yellow]"
+        )
     if rec.error:
         print(f"voicecoach: error: {rec.error}", file=sys.stderr)
     if result.report is None:
@@ -216,8 +267,13 @@ def practice(
         from voicecoach.sessions.store import ANSWER, PAGE
 
         folder = store.folder(result.session.id)
-        write_page(html or folder / PAGE, json_report.to_dict(result.report), folder / ANSWER, open_page,
-                   when=datetime.fromisoformat(result.session.created_at).astimezone())
+        write_page(
+            html or folder / PAGE,
+            json_report.to_dict(result.report),
+            folder / ANSWER,
+            open_page,
+            when=datetime.fromisoformat(result.session.created_at).astimezone(),
+        )
     if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
         print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
         raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
@@ -247,14 +303,24 @@ def devices_cmd(
 
     devs = devices.list_devices()
     if not devs:
-        c.print("No sound devices found. Check that a microphone is connected and that the sound server "
-                "(PulseAudio/PipeWire) is running.")
+        c.print(
+            "No sound devices found. Check that a microphone is connected and that the sound server "
+            "(PulseAudio/PipeWire) is running."
+        )
         raise typer.Exit(ExitCode.DEVICE)
     t = Table(show_edge=False)
     for col in ("#", "name", "in", "out", "rate", ""):
         t.add_column(col)
     for d in devs:
-        mark = " ".join(x for x, on in (("default mic", d.is_default_input), ("default speaker", d.is_default_output)) if on)
-        t.add_row(str(d.index), d.name, str(d.max_input_channels), str(d.max_output_channels),
-                  f"{d.default_sample_rate_hz:.0f}", mark)
+        mark = " ".join(
+            x for x, on in (("default mic", d.is_default_input), ("default speaker", d.is_default_output)) if on
+        )
+        t.add_row(
+            str(d.index),
+            d.name,
+            str(d.max_input_channels),
+            str(d.max_output_channels),
+            f"{d.default_sample_rate_hz:.0f}",
+            mark,
+        )
     c.print(t)

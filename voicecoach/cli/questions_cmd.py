@@ -14,7 +14,13 @@ app = typer.Typer(help="The question banks: list them, or show one question with
 
 @app.command("list")
 def list_(
-    category: Optional[str] = typer.Option(None, "--category", "-c", metavar="NAME", help="Only this category (general, motivation, technical, design, behavioral)."),
+    category: Optional[str] = typer.Option(
+        None,
+        "--category",
+        "-c",
+        metavar="NAME",
+        help="Only this category (general, motivation, technical, design, behavioral).",
+    ),
     bank: list[Path] = bank_option(),
 ) -> None:
     """List every question: id, category, target length."""

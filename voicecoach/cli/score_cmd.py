@@ -8,25 +8,58 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.options import bank_option, beam_size_option, check_wpm, checked_filler_method, filler_method_option, make_options, max_wpm_option, min_wpm_option, reproducible_option, skip_language_option, written_only_option
-
-from voicecoach.atomic import check_target
-from voicecoach.errors import AudioError
 from voicecoach.analysis.report import SCHEMA_VERSION
+from voicecoach.atomic import check_target
+from voicecoach.cli.options import (
+    bank_option,
+    beam_size_option,
+    check_wpm,
+    checked_filler_method,
+    filler_method_option,
+    make_options,
+    max_wpm_option,
+    min_wpm_option,
+    reproducible_option,
+    skip_language_option,
+    written_only_option,
+)
+from voicecoach.errors import AudioError
 
 
 def score(
-    file: Path = typer.Argument(..., help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
-                                show_default=False, metavar="FILE"),
-    question: str = typer.Option("tell-me-about-yourself", "--question", "-q", metavar="ID",
-                                 help="Question id (see `voicecoach questions list`)."),
-    model: str = typer.Option("base", "--model", "-m", metavar="NAME",
-                              help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
-                                   "or a faster-whisper name (downloads; needs internet)."),
-    as_json: bool = typer.Option(False, "--json", help=f"Print the full report as JSON (schema {SCHEMA_VERSION}) instead of the summary."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."),
-    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also write the report as one HTML page, with the answer's audio, to play and read (works offline)."),
+    file: Path = typer.Argument(
+        ...,
+        help="The recorded answer: wav, flac, mp3, m4a, ogg/opus, webm; any rate, mono or stereo.",
+        show_default=False,
+        metavar="FILE",
+    ),
+    question: str = typer.Option(
+        "tell-me-about-yourself",
+        "--question",
+        "-q",
+        metavar="ID",
+        help="Question id (see `voicecoach questions list`).",
+    ),
+    model: str = typer.Option(
+        "base",
+        "--model",
+        "-m",
+        metavar="NAME",
+        help="Whisper model: base or tiny.en (offline), a CTranslate2 model folder, "
+        "or a faster-whisper name (downloads; needs internet).",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help=f"Print the full report as JSON (schema {SCHEMA_VERSION}) instead of the summary."
+    ),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", metavar="FILE", help="Also write the JSON report to this file."
+    ),
+    html: Optional[Path] = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write the report as one HTML page, with the answer's audio, to play and read (works offline).",
+    ),
     open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser when done."),
     transcript: bool = typer.Option(False, "--transcript", "-t", help="Show the transcript under the report."),
     bank: list[Path] = bank_option(),
@@ -37,17 +70,22 @@ def score(
     fillers: str = filler_method_option(),
     written_only: bool = written_only_option(),
     reproducible: bool = reproducible_option(),
-    save: bool = typer.Option(False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."),
-    max_minutes: float = typer.Option(120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."),
+    save: bool = typer.Option(
+        False, "--save", help="Keep the recording and report as a session (see `voicecoach sessions`)."
+    ),
+    max_minutes: float = typer.Option(
+        120.0, "--max-minutes", metavar="MIN", min=0.01, help="Refuse recordings longer than this."
+    ),
 ) -> None:
-    """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, voice and wording (advisory), and tips."""
+    """Score a recorded answer: length, pace, fillers, pauses, rubric coverage, voice and wording (advisory), and
+    tips."""
     from rich.console import Console
 
     from voicecoach import questions
+    from voicecoach.atomic import write_atomic
     from voicecoach.audio.load import check_path
     from voicecoach.pipeline import Scorer
     from voicecoach.render import terminal
-    from voicecoach.atomic import write_atomic
     from voicecoach.schema import report as json_report
 
     # Cheap checks first: a typo must cost milliseconds, not a model load.
@@ -65,15 +103,26 @@ def score(
     if err.is_terminal and not as_json:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[pos]}"),
-                      TimeElapsedColumn(), console=err, transient=True) as prog:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[pos]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as prog:
             task = prog.add_task("Loading", total=None, pos="")
 
             def on_progress(stage: str, done: float, total: float) -> None:
                 from voicecoach.timefmt import clock
 
-                prog.update(task, description=stage.capitalize(), completed=done, total=total,
-                            pos=f"{clock(done)}/{clock(total)}")
+                prog.update(
+                    task,
+                    description=stage.capitalize(),
+                    completed=done,
+                    total=total,
+                    pos=f"{clock(done)}/{clock(total)}",
+                )
 
             report = scorer.score(file, q, on_progress=on_progress)
     else:
@@ -118,9 +167,10 @@ def why_not_scored(report, session_id: str | None = None) -> str:
 
     why = report.why_not_scored
     if report.not_scored_because.code == NOT_ENGLISH:
-        why += (f" The session is kept; if it is English, `voicecoach sessions rescore {session_id} "
-                "--skip-language-check` scores it." if session_id else
-                " If it is English, score it anyway with --skip-language-check.")
+        why += (
+            f" The session is kept; if it is English, `voicecoach sessions rescore {session_id} "
+            "--skip-language-check` scores it."
+            if session_id
+            else " If it is English, score it anyway with --skip-language-check."
+        )
     return why
-
-

@@ -8,13 +8,19 @@ from typing import Optional
 
 import typer
 
-from voicecoach.cli.options import checked_filler_method, filler_method_option, model_option, reproducible_option, skip_language_option
-
-
 from voicecoach.atomic import check_target
+from voicecoach.cli.options import (
+    checked_filler_method,
+    filler_method_option,
+    model_option,
+    reproducible_option,
+    skip_language_option,
+)
 from voicecoach.errors import ExitCode
 
-app = typer.Typer(help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True)
+app = typer.Typer(
+    help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True
+)
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -30,8 +36,10 @@ def _fmt(x, spec: str = ".0f", none: str = "–") -> str:
 
 
 @app.command("list")
-def list_(question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
-          ids: bool = typer.Option(False, "--ids", help="Show session ids (refer to a session by its # or its id).")) -> None:
+def list_(
+    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
+    ids: bool = typer.Option(False, "--ids", help="Show session ids (refer to a session by its # or its id)."),
+) -> None:
     """Every session: date, question, length, pace, fillers per minute, coverage, score."""
     from datetime import datetime
 
@@ -49,24 +57,45 @@ def list_(question: Optional[str] = typer.Option(None, "--question", "-q", metav
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     cols = ["#", *(["id"] if ids else []), "date", "question", "length", "wpm", "fill/min", "cover", "score"]
     for col in cols:
-        t.add_column(col, no_wrap=True, overflow="ellipsis", max_width=22 if col == "question" else None,
-                     justify="right" if col in ("#", "wpm", "fill/min", "cover", "score") else "left")
+        t.add_column(
+            col,
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=22 if col == "question" else None,
+            justify="right" if col in ("#", "wpm", "fill/min", "cover", "score") else "left",
+        )
     for n, s in enumerate(sessions, 1):
         local = datetime.fromisoformat(s.created_at).astimezone().strftime("%d %b %H:%M")
         score = _fmt(s.score) if s.status == "scored" else s.status
-        row = [str(n), *([s.id] if ids else []), local, s.question_id,
-               clock(s.duration_s) if s.duration_s is not None else "–", _fmt(s.wpm),
-               _fmt(s.fillers_per_min, ".1f"), "–" if s.coverage is None else f"{s.coverage:.0%}", score]
+        row = [
+            str(n),
+            *([s.id] if ids else []),
+            local,
+            s.question_id,
+            clock(s.duration_s) if s.duration_s is not None else "–",
+            _fmt(s.wpm),
+            _fmt(s.fillers_per_min, ".1f"),
+            "–" if s.coverage is None else f"{s.coverage:.0%}",
+            score,
+        ]
         t.add_row(*row)
     c.print(t)
 
 
 @app.command("show")
-def show(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."),
-         as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON."),
-         html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                             help="Write the report as an HTML page with the answer's audio (`sessions open` "
-                                                  "writes it into the session folder and opens it).")) -> None:
+def show(
+    ref: str = typer.Argument(
+        ..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON."),
+    html: Optional[Path] = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Write the report as an HTML page with the answer's audio (`sessions open` "
+        "writes it into the session folder and opens it).",
+    ),
+) -> None:
     """Show a session's report."""
     import json
 
@@ -94,8 +123,14 @@ def show(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique
 
 
 @app.command("open")
-def open_(ref: str = typer.Argument(..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."),
-          open_page: bool = typer.Option(True, "--open/--no-open", help="Open the page in your browser (--no-open only writes it).")) -> None:
+def open_(
+    ref: str = typer.Argument(
+        ..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."
+    ),
+    open_page: bool = typer.Option(
+        True, "--open/--no-open", help="Open the page in your browser (--no-open only writes it)."
+    ),
+) -> None:
     """Write the session's report as an HTML page in its folder (report.html) and open it in your browser."""
     from voicecoach.sessions.store import PAGE, SessionError
 
@@ -115,14 +150,24 @@ def _write_page(store, info, report: dict, target: Path, open_page: bool, announ
     from voicecoach.sessions.store import ANSWER
 
     answer = store.folder(info.id) / ANSWER
-    write_page(target, report, answer if answer.exists() else None, open_page,
-               when=datetime.fromisoformat(info.created_at).astimezone(), announce=announce)
+    write_page(
+        target,
+        report,
+        answer if answer.exists() else None,
+        open_page,
+        when=datetime.fromisoformat(info.created_at).astimezone(),
+        announce=announce,
+    )
 
 
 @app.command("replay")
-def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
-           start: str = typer.Option("0", "--from", metavar="TIME", help="Start here (seconds or m:ss)."),
-           device: Optional[str] = typer.Option(None, "--device", "-d", metavar="DEV", help="Speaker (see `voicecoach devices`).")) -> None:
+def replay(
+    ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+    start: str = typer.Option("0", "--from", metavar="TIME", help="Start here (seconds or m:ss)."),
+    device: Optional[str] = typer.Option(
+        None, "--device", "-d", metavar="DEV", help="Speaker (see `voicecoach devices`)."
+    ),
+) -> None:
     """Play the answer while its transcript scrolls in time; fillers and long pauses stand out."""
     from rich.console import Console
 
@@ -151,11 +196,15 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
     # written fillers are words (highlighted); heard ones sit in a gap between words (shown as a marker)
     fillers = {round(f["start_s"], 3) for f in occurrences if f.get("source") != HEARD}
     longs = {round(p["start_s"], 3): p["duration_s"] for p in ((report.get("pauses") or {}).get("long_pauses") or [])}
-    events = sorted([(w["start_s"], 1, w) for w in words if w["start_s"] >= start_s]
-                    + [(f["start_s"], 0, f) for f in occurrences if f.get("source") == HEARD and f["start_s"] >= start_s],
-                    key=lambda e: e[:2])
+    events = sorted(
+        [(w["start_s"], 1, w) for w in words if w["start_s"] >= start_s]
+        + [(f["start_s"], 0, f) for f in occurrences if f.get("source") == HEARD and f["start_s"] >= start_s],
+        key=lambda e: e[:2],
+    )
     c = Console(highlight=False)
-    c.print(f"[bold]{info.question_text}[/bold]  [dim]{info.id} · from {clock(start_s)} of {clock(audio.duration_s)}[/dim]")
+    c.print(
+        f"[bold]{info.question_text}[/bold]  [dim]{info.id} · from {clock(start_s)} of {clock(audio.duration_s)}[/dim]"
+    )
     state = {"i": 0, "line": 0}
 
     def on_position(pos: float) -> None:
@@ -185,8 +234,10 @@ def replay(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
 
 
 @app.command("delete")
-def delete(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
-           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+def delete(
+    ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+) -> None:
     """Delete a session (its folder and its index row)."""
     store = _store()
     info = store.get(ref)
@@ -199,8 +250,10 @@ def delete(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix
 
 
 @app.command("export")
-def export(ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
-           out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Zip file (default: <id>.zip here).")) -> None:
+def export(
+    ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Zip file (default: <id>.zip here)."),
+) -> None:
     """Export a session as a zip of its audio and JSON."""
     store = _store()
     info = store.get(ref)
@@ -227,21 +280,28 @@ def recover(model: str = model_option()) -> None:
 
 
 @app.command("rescore")
-def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Sessions to score again (id, prefix, number, or last)."),
-            all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
-            question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="With --all: only this question."),
-            model: str = model_option(),
-            skip_language_check: bool = skip_language_option("the answers"),
-            fillers: str = filler_method_option(),
-            reproducible: bool = reproducible_option()) -> None:
+def rescore(
+    refs: Optional[list[str]] = typer.Argument(
+        None, metavar="[ID]...", help="Sessions to score again (id, prefix, number, or last)."
+    ),
+    all_: bool = typer.Option(False, "--all", help="Every scored or unscored session (of --question, if given)."),
+    question: Optional[str] = typer.Option(
+        None, "--question", "-q", metavar="ID", help="With --all: only this question."
+    ),
+    model: str = model_option(),
+    skip_language_check: bool = skip_language_option("the answers"),
+    fillers: str = filler_method_option(),
+    reproducible: bool = reproducible_option(),
+) -> None:
     """Score saved answers again with this version of voicecoach, so `progress` compares like with like.
 
-    The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be scored again (it is left as it was).
+    The old report is kept in the session folder as report.<time>.json. Exit code 1 if any session could not be
+    scored again (it is left as it was).
     """
     from voicecoach import questions
     from voicecoach.pipeline import Scorer, score_options
-    from voicecoach.sessions.rescore import rescore as run
     from voicecoach.schema.read import filler_method
+    from voicecoach.sessions.rescore import rescore as run
     from voicecoach.sessions.store import PAGE, RECORDING
 
     method = checked_filler_method(fillers)
@@ -257,8 +317,13 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
     before = {s.id: (s.score, s.fillers_per_min, filler_method(store.report(s))) for s in chosen}
     scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     failed = 0
-    for r in run(store, scorer, questions.load_all(), chosen,
-                 on_session=lambda i: typer.echo(f"rescoring {i.id} ({i.question_id}) …")):
+    for r in run(
+        store,
+        scorer,
+        questions.load_all(),
+        chosen,
+        on_session=lambda i: typer.echo(f"rescoring {i.id} ({i.question_id}) …"),
+    ):
         if r.error:
             failed += 1
             typer.echo(f"{r.session.id}: not rescored: {r.error}", err=True)
@@ -268,9 +333,15 @@ def rescore(refs: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", 
         page = store.folder(s.id) / PAGE
         if page.exists():  # a page made from the old report would now tell another story
             _write_page(store, s, store.report(s), page, open_page=False, announce=False)
-        typer.echo(f"{s.id}: score {_fmt(score0)} → {_fmt(s.score)}, fillers/min {_fmt(fpm0, '.1f')} → "
-                   f"{_fmt(s.fillers_per_min, '.1f')}" + (f" (counted {method0} → {r.report.fillers.method})"
-                                                          if r.report.fillers and method0 != r.report.fillers.method else ""))
+        typer.echo(
+            f"{s.id}: score {_fmt(score0)} → {_fmt(s.score)}, fillers/min {_fmt(fpm0, '.1f')} → "
+            f"{_fmt(s.fillers_per_min, '.1f')}"
+            + (
+                f" (counted {method0} → {r.report.fillers.method})"
+                if r.report.fillers and method0 != r.report.fillers.method
+                else ""
+            )
+        )
     if failed:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -284,12 +355,17 @@ def rebuild_index() -> None:
     typer.echo(f"index rebuilt: {n} sessions")
 
 
-def progress(question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
-             last: int = typer.Option(20, "--last", metavar="N", min=2, help="Use the last N scored sessions."),
-             html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
-                                                 help="Also write an HTML page with one chart per metric, its target band "
-                                                      "and your best session."),
-             open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser.")) -> None:
+def progress(
+    question: Optional[str] = typer.Option(None, "--question", "-q", metavar="ID", help="Only this question."),
+    last: int = typer.Option(20, "--last", metavar="N", min=2, help="Use the last N scored sessions."),
+    html: Optional[Path] = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write an HTML page with one chart per metric, its target band and your best session.",
+    ),
+    open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser."),
+) -> None:
     """How each metric moved across your scored sessions."""
     from rich.console import Console
     from rich.table import Table
@@ -316,8 +392,11 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
         c.print(need[0].upper() + need[1:] + ".")
         return
     formats = {"score": ".0f", "coverage": ".0%", "fillers_per_min": ".1f", "wpm": ".0f"}
-    t = Table(title=f"Progress over {n} sessions" + (f" of {question}" if question else ""),
-              title_justify="left", show_edge=False)
+    t = Table(
+        title=f"Progress over {n} sessions" + (f" of {question}" if question else ""),
+        title_justify="left",
+        show_edge=False,
+    )
     for col in ("metric", "first", "", "last", "trend", "best"):
         t.add_column(col)
     for tr in p.trends:
@@ -325,29 +404,44 @@ def progress(question: Optional[str] = typer.Option(None, "--question", "-q", me
         spark = "".join(SPARKS[int((v - lo) / (hi - lo) * 7) if hi > lo else 3] for v in tr.values)
         arrow = "→" if tr.first == tr.last else ("↑" if tr.last > tr.first else "↓")
         style = "dim" if tr.first == tr.last else {True: "green", False: "red", None: ""}[tr.better]
-        fmt = (lambda v, spec=formats.get(tr.field): f"{v:{spec}}") if tr.field != "duration_s" \
+        fmt = (
+            (lambda v, spec=formats.get(tr.field): f"{v:{spec}}")
+            if tr.field != "duration_s"
             else (lambda v: f"{int(v // 60)}:{int(v % 60):02d}")
-        t.add_row(tr.label, fmt(tr.first), f"[{style}]{arrow}[/{style}]" if style else arrow, fmt(tr.last), spark,
-                  fmt(tr.best) if tr.best is not None else "")
+        )
+        t.add_row(
+            tr.label,
+            fmt(tr.first),
+            f"[{style}]{arrow}[/{style}]" if style else arrow,
+            fmt(tr.last),
+            spark,
+            fmt(tr.best) if tr.best is not None else "",
+        )
     c.print(t)
     f = [s.fillers_per_min for s in p.sessions if s.fillers_per_min is not None]
     if len(f) >= 2:
         c.print(f"Fillers per minute {f[0]:.1f} → {f[-1]:.1f} over {n} sessions.")
     if p.mixed_methods:  # the trend would compare two ways of counting
         ways = ", ".join(f"{k} {HOW_COUNTED[m]}" for m, k in p.counted_otherwise.items())
-        c.print(f"[yellow]{sum(p.counted_otherwise.values())} of these {n} sessions counted fillers another way than this "
-                f"version's default ({ways}), so their fillers per minute are not comparable. "
-                f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]")
+        c.print(
+            f"[yellow]{sum(p.counted_otherwise.values())} of these {n} sessions counted fillers another way than this "
+            f"version's default ({ways}), so their fillers per minute are not comparable. "
+            f"`voicecoach sessions rescore --all` scores them again the current way.[/yellow]"
+        )
     elif p.mixed_versions:
-        c.print(f"[yellow]{p.older} of these {n} sessions were scored by an earlier voicecoach, whose "
-                f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
-                f"scores them again with this one, so the trend compares like with like.[/yellow]")
+        c.print(
+            f"[yellow]{p.older} of these {n} sessions were scored by an earlier voicecoach, whose "
+            f"figures can differ from this version's ({__version__}). `voicecoach sessions rescore --all` "
+            f"scores them again with this one, so the trend compares like with like.[/yellow]"
+        )
     elif p.mixed_numerics:
         flag = " --reproducible" if mode == numerics.REPRODUCIBLE else ""
         other = numerics.NATIVE if mode == numerics.REPRODUCIBLE else numerics.REPRODUCIBLE
-        c.print(f"[yellow]{p.other_numerics} of these {n} sessions were computed in {other} mode, not {mode} as now, "
-                f"so their words and figures can differ from this mode's. `voicecoach sessions rescore --all{flag}` "
-                f"scores them again in {mode} mode, so the trend compares like with like.[/yellow]")
+        c.print(
+            f"[yellow]{p.other_numerics} of these {n} sessions were computed in {other} mode, not {mode} as now, "
+            f"so their words and figures can differ from this mode's. `voicecoach sessions rescore --all{flag}` "
+            f"scores them again in {mode} mode, so the trend compares like with like.[/yellow]"
+        )
     if html is not None:
         _progress_page(store, p, question, html, open_page)
 

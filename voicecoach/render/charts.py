@@ -83,10 +83,18 @@ def timeline(report: dict) -> Timeline:
     lo, hi = float(p.get("min_wpm") or 100), float(p.get("max_wpm") or 165)
     top = max(MIN_WPM_SCALE, hi * 1.2, *(w["wpm"] * 1.1 for w in windows)) if windows else max(MIN_WPM_SCALE, hi * 1.2)
     y = lambda wpm: round(PACE_BOTTOM - min(wpm, top) / top * (PACE_BOTTOM - PACE_TOP), 2)  # noqa: E731
-    bars = tuple(Bar(x(w["start_s"]), max(x(w["end_s"]) - x(w["start_s"]) - 2, 1), y(w["wpm"]),
-                     round(PACE_BOTTOM - y(w["wpm"]), 2), w["wpm"], w["verdict"] or "ok",
-                     f"{clock(w['start_s'])}–{clock(w['end_s'])}: {w['wpm']:.0f} wpm ({w['verdict'] or 'ok'})")
-                 for w in windows)
+    bars = tuple(
+        Bar(
+            x(w["start_s"]),
+            max(x(w["end_s"]) - x(w["start_s"]) - 2, 1),
+            y(w["wpm"]),
+            round(PACE_BOTTOM - y(w["wpm"]), 2),
+            w["wpm"],
+            w["verdict"] or "ok",
+            f"{clock(w['start_s'])}–{clock(w['end_s'])}: {w['wpm']:.0f} wpm ({w['verdict'] or 'ok'})",
+        )
+        for w in windows
+    )
     markers: list[Marker] = []
     for f in (report.get("fillers") or {}).get("occurrences") or ():
         kind = HEARD if f["source"] == HEARD else "written"
@@ -94,16 +102,38 @@ def timeline(report: dict) -> Timeline:
         markers.append(Marker(kind, f["start_s"], x(f["start_s"]), f"{clock(f['start_s'])} “{f['text']}” ({how})"))
     pa = report.get("pauses") or {}
     for lp in pa.get("long_pauses") or ():
-        markers.append(Marker("pause", lp["start_s"], x(lp["start_s"]), f"{clock(lp['start_s'])} pause of "
-                              f"{lp['duration_s']:.1f} s", max(x(lp["end_s"]) - x(lp["start_s"]), 2)))
+        markers.append(
+            Marker(
+                "pause",
+                lp["start_s"],
+                x(lp["start_s"]),
+                f"{clock(lp['start_s'])} pause of {lp['duration_s']:.1f} s",
+                max(x(lp["end_s"]) - x(lp["start_s"]), 2),
+            )
+        )
     for g in pa.get("transcription_gaps") or ():
-        markers.append(Marker("gap", g["start_s"], x(g["start_s"]), f"{clock(g['start_s'])} transcription gap of "
-                              f"{g['end_s'] - g['start_s']:.1f} s (not a pause)", max(x(g["end_s"]) - x(g["start_s"]), 2)))
+        markers.append(
+            Marker(
+                "gap",
+                g["start_s"],
+                x(g["start_s"]),
+                f"{clock(g['start_s'])} transcription gap of {g['end_s'] - g['start_s']:.1f} s (not a pause)",
+                max(x(g["end_s"]) - x(g["start_s"]), 2),
+            )
+        )
     step = _tick_step(dur)
     ticks = tuple(Tick(x(t), clock(t)) for t in (i * step for i in range(int(dur // step) + 1)))
     wpm_ticks = tuple((y(v), f"{v:.0f}") for v in (lo, hi))
-    return Timeline(dur, bars, y(hi), round(y(lo) - y(hi), 2), f"comfortable {lo:.0f}–{hi:.0f} wpm",
-                    tuple(sorted(markers, key=lambda m: m.t_s)), ticks, wpm_ticks=wpm_ticks)
+    return Timeline(
+        dur,
+        bars,
+        y(hi),
+        round(y(lo) - y(hi), 2),
+        f"comfortable {lo:.0f}–{hi:.0f} wpm",
+        tuple(sorted(markers, key=lambda m: m.t_s)),
+        ticks,
+        wpm_ticks=wpm_ticks,
+    )
 
 
 # ---- progress and batch charts ----
@@ -153,8 +183,12 @@ def _nice_step(span: float, steps: tuple[float, ...] | None) -> float:
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
 
 
-def _nice_range(values: list[float], band: tuple[float, float] | None,
-                limits: tuple[float, float] | None, steps: tuple[float, ...] | None) -> tuple[float, float, float]:
+def _nice_range(
+    values: list[float],
+    band: tuple[float, float] | None,
+    limits: tuple[float, float] | None,
+    steps: tuple[float, ...] | None,
+) -> tuple[float, float, float]:
     """(low, high, step) of the y axis: round numbers covering the values and the band."""
     vals = list(values) + (list(band) if band else [])
     lo, hi = min(min(vals), 0.0), max(vals)  # every metric here starts at 0
@@ -181,10 +215,19 @@ def best_index(values: list[float], higher_better: bool | None, band: tuple[floa
     return max(range(len(values)), key=lambda i: (-abs(values[i] - mid), i))
 
 
-def series(metric: str, title: str, values: list[float], labels: list[str], fmt, *,
-           band: tuple[float, float] | None, band_label: str, higher_better: bool | None,
-           limits: tuple[float, float] | None = None,
-           steps: tuple[float, ...] | None = None) -> SeriesChart:
+def series(
+    metric: str,
+    title: str,
+    values: list[float],
+    labels: list[str],
+    fmt,
+    *,
+    band: tuple[float, float] | None,
+    band_label: str,
+    higher_better: bool | None,
+    limits: tuple[float, float] | None = None,
+    steps: tuple[float, ...] | None = None,
+) -> SeriesChart:
     """A chart of ``values`` (one per session, oldest first); ``fmt`` formats a value; ``limits``: the
     metric's own range (0-100 for a score), which the axis never passes; ``steps``: tick steps to
     choose from (for times)."""
@@ -227,8 +270,9 @@ class Histogram:
     height: float = CHART_H
 
 
-def histogram(metric: str, title: str, values: list[float], fmt, domain: tuple[float, float] | None = None,
-              bins: int = 10) -> Histogram:
+def histogram(
+    metric: str, title: str, values: list[float], fmt, domain: tuple[float, float] | None = None, bins: int = 10
+) -> Histogram:
     """Counts of ``values`` in equal bins: over ``domain`` (0-100 for a score) in ``bins`` bins, or
     over round numbers covering the values (about 8 bins)."""
     if not values:
@@ -248,8 +292,16 @@ def histogram(metric: str, title: str, values: list[float], fmt, domain: tuple[f
     out = []
     for k, c in enumerate(counts):
         h = round(c / top * (PLOT_B - PLOT_T - 12), 2)
-        out.append(HistBin(round(PLOT_L + k * w + 1, 2), round(PLOT_B - h, 2), round(w - 2, 2), h, c,
-                           f"{fmt(lo + k * step)}–{fmt(lo + (k + 1) * step)}: {c} file{'s' if c != 1 else ''}"))
+        out.append(
+            HistBin(
+                round(PLOT_L + k * w + 1, 2),
+                round(PLOT_B - h, 2),
+                round(w - 2, 2),
+                h,
+                c,
+                f"{fmt(lo + k * step)}–{fmt(lo + (k + 1) * step)}: {c} file{'s' if c != 1 else ''}",
+            )
+        )
     every = max(1, math.ceil(bins / 6))
     ticks = tuple((round(PLOT_L + k * w, 2), fmt(lo + k * step)) for k in range(0, bins + 1, every))
     return Histogram(metric, title, tuple(out), ticks, len(values))

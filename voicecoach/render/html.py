@@ -50,9 +50,13 @@ class Paragraph:
 def _env():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=PackageLoader("voicecoach.render", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("voicecoach.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["clock"] = lambda t: "" if t is None else clock(t)
     env.filters["t"] = lambda t: f"{float(t):.3f}"
     from voicecoach.render.text import EDGES, LISTED_PHRASES, language_summary
@@ -74,8 +78,10 @@ def _sha256(text: str) -> str:
 
 def csp(script: str, style: str) -> str:
     """The page's policy: nothing from anywhere, except audio from data: and this script and style."""
-    return (f"default-src 'none'; media-src data:; img-src data:; script-src '{_sha256(script)}'; "
-            f"style-src '{_sha256(style)}'; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; media-src data:; img-src data:; script-src '{_sha256(script)}'; "
+        f"style-src '{_sha256(style)}'; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _render(template: str, **context) -> str:
@@ -85,8 +91,11 @@ def _render(template: str, **context) -> str:
     script = _asset("report.js") if template == "answer.html.j2" else ""
     from voicecoach import __version__
 
-    return _env().get_template(template).render(
-        csp=csp(script, style), style=Markup(style), script=Markup(script), version=__version__, **context)
+    return (
+        _env()
+        .get_template(template)
+        .render(csp=csp(script, style), style=Markup(style), script=Markup(script), version=__version__, **context)
+    )
 
 
 def paragraphs(report: dict) -> tuple[Paragraph, ...]:
@@ -96,11 +105,17 @@ def paragraphs(report: dict) -> tuple[Paragraph, ...]:
     f = report.get("fillers") or {}
     # a written filler covers the words that start inside it ("you know": two words)
     written = [(x["start_s"] - 1e-3, x["end_s"] - 1e-3) for x in f.get("occurrences") or () if x["source"] != HEARD]
-    extra = [Token(HEARD, x["text"], x["start_s"], x["end_s"]) for x in f.get("occurrences") or () if x["source"] == HEARD]
+    extra = [
+        Token(HEARD, x["text"], x["start_s"], x["end_s"]) for x in f.get("occurrences") or () if x["source"] == HEARD
+    ]
     pa = report.get("pauses") or {}
-    extra += [Token("pause", f"{x['duration_s']:.1f} s pause", x["start_s"], x["end_s"]) for x in pa.get("long_pauses") or ()]
-    extra += [Token("gap", f"transcription gap {clock(g['start_s'])}–{clock(g['end_s'])}", g["start_s"], g["end_s"])
-              for g in pa.get("transcription_gaps") or ()]
+    extra += [
+        Token("pause", f"{x['duration_s']:.1f} s pause", x["start_s"], x["end_s"]) for x in pa.get("long_pauses") or ()
+    ]
+    extra += [
+        Token("gap", f"transcription gap {clock(g['start_s'])}–{clock(g['end_s'])}", g["start_s"], g["end_s"])
+        for g in pa.get("transcription_gaps") or ()
+    ]
     extra.sort(key=lambda t: t.start_s)
     out: list[Paragraph] = []
     k = 0
@@ -123,21 +138,34 @@ def paragraphs(report: dict) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
-def audio_data_uri(samples: "np.ndarray") -> str:
+def audio_data_uri(samples: np.ndarray) -> str:
     from voicecoach.audio.encode import opus_bytes
 
     return "data:audio/ogg;base64," + base64.b64encode(opus_bytes(samples)).decode("ascii")
 
 
-def answer_page(report: dict, samples: "np.ndarray | None", *, when: datetime | None = None,
-                title: str | None = None, back: str | None = None) -> str:
+def answer_page(
+    report: dict,
+    samples: np.ndarray | None,
+    *,
+    when: datetime | None = None,
+    title: str | None = None,
+    back: str | None = None,
+) -> str:
     """The page of one answer. ``samples``: the answer's audio (16 kHz mono float32), embedded as
     Opus; None leaves the page without a player. ``when``: when it was recorded (or scored).
     ``back``: a link to the page this one belongs to (a batch summary)."""
-    return _render("answer.html.j2", r=report, audio=audio_data_uri(samples) if samples is not None else None,
-                   when=(when or datetime.now().astimezone()).strftime("%d %b %Y, %H:%M"),
-                   title=title or report["question"]["text"], timeline=charts.timeline(report) if report["score"] is not None else None,
-                   paragraphs=paragraphs(report), HEARD=HEARD, back=back)
+    return _render(
+        "answer.html.j2",
+        r=report,
+        audio=audio_data_uri(samples) if samples is not None else None,
+        when=(when or datetime.now().astimezone()).strftime("%d %b %Y, %H:%M"),
+        title=title or report["question"]["text"],
+        timeline=charts.timeline(report) if report["score"] is not None else None,
+        paragraphs=paragraphs(report),
+        HEARD=HEARD,
+        back=back,
+    )
 
 
 PROGRESS_METRICS = (
@@ -152,18 +180,20 @@ SCORE_GOOD = 75.0  # the terminal shows a score or part this high in green
 COVERAGE_GOOD = 0.75
 
 
-def progress_page(p: "Progress", *, question: str | None, pace_band: tuple[float, float],
-                  length_band: tuple[float, float] | None) -> str:
+def progress_page(
+    p: Progress, *, question: str | None, pace_band: tuple[float, float], length_band: tuple[float, float] | None
+) -> str:
     """One chart per metric over ``p.sessions``, with its target band and the best session marked.
     ``length_band``: the question's target (None when the sessions answer different questions)."""
     from voicecoach.analysis.score import FILLERS_FREE_PER_MIN
 
-    bands = {"score": ((SCORE_GOOD, 100.0), f"{SCORE_GOOD:.0f} or more"),
-             "coverage": ((COVERAGE_GOOD, 1.0), f"{COVERAGE_GOOD:.0%} or more"),
-             "fillers_per_min": ((0.0, FILLERS_FREE_PER_MIN), f"{FILLERS_FREE_PER_MIN:g} or fewer a minute (full marks)"),
-             "wpm": (pace_band, f"comfortable {pace_band[0]:.0f}–{pace_band[1]:.0f} wpm"),
-             "duration_s": (length_band, f"target {clock(length_band[0])}–{clock(length_band[1])}" if length_band else
-                            "")}
+    bands = {
+        "score": ((SCORE_GOOD, 100.0), f"{SCORE_GOOD:.0f} or more"),
+        "coverage": ((COVERAGE_GOOD, 1.0), f"{COVERAGE_GOOD:.0%} or more"),
+        "fillers_per_min": ((0.0, FILLERS_FREE_PER_MIN), f"{FILLERS_FREE_PER_MIN:g} or fewer a minute (full marks)"),
+        "wpm": (pace_band, f"comfortable {pace_band[0]:.0f}–{pace_band[1]:.0f} wpm"),
+        "duration_s": (length_band, f"target {clock(length_band[0])}–{clock(length_band[1])}" if length_band else ""),
+    }
     chart_list = []
     for metric, title, fld, higher, fmt, limits, steps in PROGRESS_METRICS:
         pairs = [(getattr(s, fld), s) for s in p.sessions if getattr(s, fld) is not None]
@@ -171,11 +201,29 @@ def progress_page(p: "Progress", *, question: str | None, pace_band: tuple[float
             continue
         labels = [datetime.fromisoformat(s.created_at).astimezone().strftime("%d %b %H:%M") for _, s in pairs]
         band, band_label = bands[metric]
-        chart_list.append(charts.series(metric, title, [float(v) for v, _ in pairs], labels, fmt, band=band,
-                                        band_label=band_label, higher_better=higher, limits=limits, steps=steps))
+        chart_list.append(
+            charts.series(
+                metric,
+                title,
+                [float(v) for v, _ in pairs],
+                labels,
+                fmt,
+                band=band,
+                band_label=band_label,
+                higher_better=higher,
+                limits=limits,
+                steps=steps,
+            )
+        )
     rows = [(datetime.fromisoformat(s.created_at).astimezone().strftime("%d %b %Y %H:%M"), s) for s in p.sessions]
-    return _render("progress.html.j2", charts=chart_list, p=p, rows=rows, question=question,
-                   when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"))
+    return _render(
+        "progress.html.j2",
+        charts=chart_list,
+        p=p,
+        rows=rows,
+        question=question,
+        when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"),
+    )
 
 
 BATCH_METRICS = (  # (Row field, title, value format, the metric's whole range or None)
@@ -186,21 +234,36 @@ BATCH_METRICS = (  # (Row field, title, value format, the metric's whole range o
 )
 
 
-def batch_page(rows: "list[Row]", links: dict[tuple[str, str], str], *, results: str) -> str:
+def batch_page(rows: list[Row], links: dict[tuple[str, str], str], *, results: str) -> str:
     """The batch summary: one row per file (linked to its page where ``links`` has its (file, key)) and the
     distributions of score, pace, fillers and coverage over the scored files."""
     from voicecoach.batch.results import OK
     from voicecoach.batch.summary import summarise
 
     scored = [r for r in rows if r.status == OK]
-    hists = [charts.histogram(m, t, [float(getattr(r, m)) for r in scored if getattr(r, m) is not None], fmt, domain)
-             for m, t, fmt, domain in BATCH_METRICS]
-    return _render("batch.html.j2", rows=sorted(rows, key=lambda r: r.file), links=links, hists=hists, s=summarise(rows), results=results,
-                   when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"))
+    hists = [
+        charts.histogram(m, t, [float(getattr(r, m)) for r in scored if getattr(r, m) is not None], fmt, domain)
+        for m, t, fmt, domain in BATCH_METRICS
+    ]
+    return _render(
+        "batch.html.j2",
+        rows=sorted(rows, key=lambda r: r.file),
+        links=links,
+        hists=hists,
+        s=summarise(rows),
+        results=results,
+        when=datetime.now().astimezone().strftime("%d %b %Y, %H:%M"),
+    )
 
 
-def write_answer(out: str | Path, report: dict, audio_path: str | Path | None, *, when: datetime | None = None,
-                 back: str | None = None) -> Path:
+def write_answer(
+    out: str | Path,
+    report: dict,
+    audio_path: str | Path | None,
+    *,
+    when: datetime | None = None,
+    back: str | None = None,
+) -> Path:
     """Write the page of ``report``, with the audio of ``audio_path`` (a page without a player if it
     cannot be read: the report is still worth seeing)."""
     import logging
@@ -235,7 +298,7 @@ def write(path: str | Path, page: str) -> Path:
     return Path(path)
 
 
-def batch_page(html_dir: str, back: str | None, job, report) -> None:
+def batch_answer_page(html_dir: str, back: str | None, job, report) -> None:
     """Write a batch file's page into ``html_dir`` (``back``: the link to the summary). Bound with
     functools.partial, it is the batch's page writer (voicecoach.batch.run.PageWriter), picklable
     for worker processes."""

@@ -17,8 +17,13 @@ HOW_COUNTED = {
     FillerMethod.VERBATIM: "counted the fillers of a verbatim transcript",
 }
 # (label, SessionInfo field, higher is better: True / False / None for neither)
-METRICS = (("score", "score", True), ("coverage", "coverage", True), ("fillers per minute", "fillers_per_min", False),
-           ("words per minute", "wpm", None), ("length", "duration_s", None))
+METRICS = (
+    ("score", "score", True),
+    ("coverage", "coverage", True),
+    ("fillers per minute", "fillers_per_min", False),
+    ("words per minute", "wpm", None),
+    ("length", "duration_s", None),
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,15 @@ class Progress:
         return 0 < self.other_numerics < len(self.sessions)
 
 
-def progress(store: SessionStore, question: str | None = None, last: int = 20, *, method: str,
-             version: str, numerics: str = "native") -> Progress:
+def progress(
+    store: SessionStore,
+    question: str | None = None,
+    last: int = 20,
+    *,
+    method: str,
+    version: str,
+    numerics: str = "native",
+) -> Progress:
     """The last ``last`` scored sessions (of ``question``), compared; ``method``, ``version`` and
     ``numerics``: the filler method, voicecoach version and numerics mode that count as current."""
     from voicecoach.schema.read import filler_method

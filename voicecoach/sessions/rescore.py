@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from voicecoach.errors import AudioError
 from voicecoach.schema.report import to_dict
@@ -23,8 +24,13 @@ class RescoreResult:
     error: str | None = None
 
 
-def rescore(store: SessionStore, scorer: "Scorer", questions: "dict[str, Question]", sessions: list[SessionInfo],
-            on_session: Callable[[SessionInfo], None] | None = None) -> list[RescoreResult]:
+def rescore(
+    store: SessionStore,
+    scorer: Scorer,
+    questions: dict[str, Question],
+    sessions: list[SessionInfo],
+    on_session: Callable[[SessionInfo], None] | None = None,
+) -> list[RescoreResult]:
     """Score saved answers again with the current voicecoach (a new model, or fillers counted the
     current way). The old report is kept beside the new one as report.<time>.json; a session whose
     answer cannot be scored is left exactly as it was."""

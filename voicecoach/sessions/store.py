@@ -24,10 +24,10 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from voicecoach import atomic, paths
 from voicecoach.errors import ExitCode, VoicecoachError
@@ -78,6 +78,7 @@ class SessionInfo:
 
 COLUMNS = [f.name for f in fields(SessionInfo)]
 
+
 def _make_private(db: sqlite3.Connection, home: Path) -> None:
     """Up to 0.3.0, recordings, reports and the index were 0644 in 0755 folders."""
     import logging
@@ -90,7 +91,9 @@ def _make_private(db: sqlite3.Connection, home: Path) -> None:
 # Ordered, named migrations; each runs once and is recorded in the migrations table. A migration is
 # SQL, or a function of (connection, home folder) for changes to the files.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection, Path], None]]] = [
-    ("001_sessions", """
+    (
+        "001_sessions",
+        """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
             created_at TEXT NOT NULL,
@@ -101,7 +104,8 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection, Path], None]]] =
             source TEXT NOT NULL, pid INTEGER
         );
         CREATE INDEX sessions_question ON sessions(question_id, created_at);
-    """),
+    """,
+    ),
     ("002_private", _make_private),
 ]
 
@@ -172,7 +176,9 @@ class SessionStore:
                         db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", [name])
                 else:
                     with db:
-                        db.executescript("BEGIN;" + step + f"INSERT INTO migrations VALUES ('{name}', datetime('now'));COMMIT;")
+                        db.executescript(
+                            "BEGIN;" + step + f"INSERT INTO migrations VALUES ('{name}', datetime('now'));COMMIT;"
+                        )
             return db
         except sqlite3.DatabaseError as e:
             raise SessionError(
@@ -190,8 +196,10 @@ class SessionStore:
     def _index(self, info: SessionInfo) -> None:
         try:
             with self.db:
-                self.db.execute(f"INSERT OR REPLACE INTO sessions ({', '.join(COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(COLUMNS))})", [getattr(info, c) for c in COLUMNS])
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO sessions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                    [getattr(info, c) for c in COLUMNS],
+                )
         except sqlite3.DatabaseError as e:
             raise SessionError(f"cannot update the session index ({e}); run `voicecoach sessions rebuild-index`") from e
 
@@ -214,8 +222,14 @@ class SessionStore:
         """A new session folder in status "recording", owned by this process."""
         self.check_writable()
         sid, created = _now_id()
-        info = SessionInfo(id=sid, created_at=created, question_id=question_id, question_text=question_text,
-                           source=source, pid=os.getpid())
+        info = SessionInfo(
+            id=sid,
+            created_at=created,
+            question_id=question_id,
+            question_text=question_text,
+            source=source,
+            pid=os.getpid(),
+        )
         try:
             self.folder(sid).mkdir(mode=paths.PRIVATE_DIR)
         except OSError as e:
@@ -268,7 +282,9 @@ class SessionStore:
         if ref.lstrip("-").isdigit() and len(ref) < 6:
             n = int(ref)
             if n == 0 or abs(n) > len(sessions):
-                raise SessionError(f"no session number {ref} (there are {len(sessions)}); see `voicecoach sessions list`")
+                raise SessionError(
+                    f"no session number {ref} (there are {len(sessions)}); see `voicecoach sessions list`"
+                )
             return sessions[n - 1 if n > 0 else n]
         hits = [s for s in sessions if s.id.startswith(ref)]
         if len(hits) == 1:
@@ -372,7 +388,9 @@ class SessionStore:
         return len(infos), moved
 
 
-def keep_recording(path: Path, question, report: dict, duration_s: float, store: SessionStore | None = None) -> SessionInfo:
+def keep_recording(
+    path: Path, question, report: dict, duration_s: float, store: SessionStore | None = None
+) -> SessionInfo:
     """Keep an existing recording and its report as a session (``score --save``): the audio is
     stored as 16 kHz mono FLAC."""
     import soundfile as sf
