@@ -3,7 +3,7 @@ minutes (real speech from tests/data tiled to length; a transcript of 150 words 
 
     .venv/bin/python scripts/benchmark_html.py [--repeats 3]
 
-Reported in docs/results/performance-log.md (HTML report). The page is made after the report is shown, so its
+Reported in docs/results/perf-the-html-report.md. The page is made after the report is shown, so its
 time adds to the wait only for `--html`/`--open`.
 """
 

@@ -180,7 +180,7 @@ class TranscriptionOptions:
         piece_s: the recording is transcribed in pieces of at most this length, cut at quiet points
             (voicecoach.asr.pieces), as a live transcriber must; a remainder carried from the
             piece before (``carry_s``) counts towards it, so 30 s is one Whisper window (docs/live.md,
-            docs/results/performance-log.md).
+            docs/results/perf-following-whisper-s-seek-each-piece-cut-at-30-s-mi.md).
         carry_s: a piece's remainder no longer than this (the audio after the last word Whisper
             wrote in it) is put before the next piece rather than transcribed as a window of its
             own; 0 = never, 30 (the default) = always, so each window starts where the last

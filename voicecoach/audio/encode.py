@@ -3,7 +3,7 @@
 Opus at 24 kbit/s is clear for speech (its SILK/hybrid modes were built for it). At libopus's
 default complexity (10) a 4-minute answer took 3.8 s to encode here, at 5 it takes 0.8 s and comes
 out at 0.9 MB instead of 0.74 MB (1.2 MB as base64 in the page): the page must not keep the user
-waiting after the report, and it stays far under 3 MB (docs/results/performance-log.md, HTML report).
+waiting after the report, and it stays far under 3 MB (docs/results/perf-the-html-report.md, HTML report).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from voicecoach.errors import ExitCode
 
 def _default_jobs() -> int:
     # One single-threaded worker per core beat one worker using every core by 1.7x on 20 short
-    # recordings here (docs/results/performance-log.md, Batch); each worker holds a model (~600 MB), hence the cap.
+    # recordings here (docs/results/perf-batch-0-2.md, Batch); each worker holds a model (~600 MB), hence the cap.
     return max(1, min(os.cpu_count() or 1, 4))
 
 
