@@ -387,7 +387,8 @@ def test_the_last_window_finishes_its_sentence_on_its_own_encoding(scorer, data,
     You just" and no text after it; faster-whisper would encode a second window from there.
     voicecoach reads on from that timestamp on the window's own encoding (Tuning.read_on),
     so the clip is encoded once, and the loop the reading-on falls into at the cut ("er, er, er, ...")
-    is not kept (docs/results/perf-after-0-5-5-where-the-wait-after-the-stop-goes-on.md, The last window finishes its sentence)."""
+    is not kept (docs/results/perf-after-0-5-5-where-the-wait-after-the-stop-goes-on.md, The last window
+    finishes its sentence)."""
     from voicecoach.asr.types import Tuning
     from voicecoach.audio.load import load
 

@@ -159,7 +159,8 @@ class Scorer:
     def embed_finished_sentences(self, question: Question, words) -> None:
         """Embed the sentences of ``words`` (the answer so far) but the last, which may go on, so
         the report of a live answer embeds only its last sentences after the stop (the rubric's
-        embeddings of a 10-minute answer took 2 s there; docs/results/perf-0-5-2-the-report-s-embeddings-ahead-drafts-before.md)."""
+        embeddings of a 10-minute answer took 2 s there;
+        docs/results/perf-0-5-2-the-report-s-embeddings-ahead-drafts-before.md)."""
         if not question.rubric:
             return
         from voicecoach.analysis.rubric import sentence_texts

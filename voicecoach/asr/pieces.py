@@ -25,7 +25,8 @@ from voicecoach.audio.load import SAMPLE_RATE
 WINDOW_S = 30.0  # Whisper hears 30 s at a time
 # A piece's remainder after the last word Whisper wrote in it, however long, goes before the next
 # piece, which is cut so that both fit one window: each window starts where the last one's words
-# ended, as in a whole-file transcription (docs/results/perf-following-whisper-s-seek-each-piece-cut-at-30-s-mi.md, Following Whisper's seek).
+# ended, as in a whole-file transcription
+# (docs/results/perf-following-whisper-s-seek-each-piece-cut-at-30-s-mi.md, Following Whisper's seek).
 CARRY_S = WINDOW_S
 PIECE_S = WINDOW_S  # the carry and the next piece together
 PIECE_SEARCH_S = 5.0

@@ -35,7 +35,8 @@ class ThreadPlan:
     encoder all of them (a CTranslate2 model of its own on the same weights), and the hesitation
     probe the other half, reading window k while the decoder writes window k+1. With one thread in
     all (a batch worker) no core is idle: the probe reads ``probe_windows`` windows in one batched
-    call on the decoder's own model. docs/results/perf-0-5-5-the-decoder-s-threads-measured-on-each-host.md has the measurements.
+    call on the decoder's own model. docs/results/perf-0-5-5-the-decoder-s-threads-measured-on-each-host.md
+    has the measurements.
     """
 
     decode: int
