@@ -29,85 +29,21 @@ one way these comparisons change a setting. docs/performance.md has the results 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("VOICECOACH_DATA", ROOT.parent / "shared" / "audio" / "real"))
-LECTURE = DATA / "physicsworks_16k_mono.flac"
+import toolbox
+from toolbox import DATA, LECTURE, MEDIUM_WORDS, PIECES, bare_seconds, timed
 
-# piece -> (Tuning fields, TranscriptionOptions fields) that turn it off
-PIECES: dict[str, tuple[dict, dict]] = {
-    "own_encoder": ({"own_encoder": False}, {}),
-    "encode_once": ({"encode_once": False}, {}),
-    "token_cap": ({"token_cap": False}, {}),
-    "read_on": ({"read_on": 0}, {}),
-    "carry": ({}, {"carry_s": 0.0}),
-    "refill": ({}, {"refill": False}),
-    "probe_own_model": ({"probe_own_model": False}, {}),
-}
-
-PREAMBLE = r"""
-import dataclasses, json, os, sys
-from voicecoach import numerics
-numerics.use(numerics.REPRODUCIBLE if os.environ.get("VOICECOACH_REPRODUCIBLE") == "1" else numerics.NATIVE)
-from voicecoach.asr import transcriber as whisper
-tuning, fields = json.loads(os.environ["ABLATE_OFF"])
-_init = whisper.WhisperTranscriber.__init__
-def _off(self, options=whisper.TranscriptionOptions()):
-    options = dataclasses.replace(options, **fields, tuning=dataclasses.replace(options.tuning, **tuning))
-    _init(self, options)
-whisper.WhisperTranscriber.__init__ = _off
-"""
-
-
-def off_env(names: list[str]) -> dict:
-    tuning, fields = {}, {}
-    for n in names:
-        tuning.update(PIECES[n][0])
-        fields.update(PIECES[n][1])
-    return {**os.environ, "ABLATE_OFF": json.dumps([tuning, fields])}
+ROOT = toolbox.ROOT
 
 
 def command_with(names: list[str], argv: list[str]) -> tuple[list[str], dict]:
-    """``argv`` (``voicecoach ...`` or ``SCRIPT.py ...``) run with the pieces ``names`` off."""
-    if argv[0] == "voicecoach":
-        tail = "from voicecoach.cli.app import main; sys.argv = ['voicecoach'] + sys.argv[1:]; main()"
-        rest = argv[1:]
-    else:
-        tail = "import runpy; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-        rest = argv
-    return [sys.executable, "-c", PREAMBLE + tail, *rest], off_env(names)
-
-
-def timed(cmd: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one run of ``cmd``."""
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status:
-        sys.exit(f"ablate: {' '.join(cmd[:1] + cmd[-4:])} failed")
-    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
-
-
-def bare_seconds(audio: Path, verbatim: bool, threads: int) -> float:
-    """faster-whisper's own transcription (model loaded, audio decoded): scripts/benchmark.py's BARE."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from benchmark import BARE
-
-    out = subprocess.run(
-        [sys.executable, "-c", BARE, str(audio), "base", str(threads), "verbatim" if verbatim else "plain"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+    return toolbox.command_off(names, argv)
 
 
 def speed(a) -> None:
@@ -180,7 +116,8 @@ def golden(a) -> None:
 
 LECTURE_CHECK = r"""
 import json, sys
-from voicecoach.evaluation import edit_distance, wer_words
+sys.path.insert(0, sys.argv.pop(1))
+from evaluation import edit_distance, wer_words
 medium = [l.split("\t")[2] for l in open(sys.argv[2]).read().splitlines() if l and not l.startswith(("#", "start"))]
 report = json.load(sys.stdin)
 words = [w["text"] for seg in report["transcript"]["segments"] for w in seg["words"]]
@@ -192,13 +129,13 @@ print(f"{len(hyp)} words, WER against Whisper medium {edit_distance(ref, hyp) / 
 def lecture(a) -> None:
     """The lecture (no human reference) scored with each piece off, its words against Whisper medium's
     (a proxy: ../shared/audio/real/physicsworks.whisper_medium_words.tsv), reproducible numerics."""
-    medium = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
+    medium = MEDIUM_WORDS
     for c in ["all on", *a.pieces]:
         cmd, env = command_with([] if c == "all on" else [c], ["voicecoach", "score", str(LECTURE), "--json"])
         env["VOICECOACH_REPRODUCIBLE"] = "1"
         report = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
         out = subprocess.run(
-            [sys.executable, "-c", LECTURE_CHECK, "-", str(medium)],
+            [sys.executable, "-c", LECTURE_CHECK, str(ROOT / "scripts"), "-", str(medium)],
             input=report,
             capture_output=True,
             text=True,
@@ -209,6 +146,7 @@ def lecture(a) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     sub = ap.add_subparsers(dest="what", required=True)
     names = ",".join(PIECES)
     for what in ("speed", "accuracy", "golden", "lecture"):

@@ -29,28 +29,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import toolbox
+
 from voicecoach.asr.transcriber import ThreadPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_AUDIO = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
-
-BARE = r"""
-import sys, time, json
-from voicecoach.asr.models import resolve
-from voicecoach.asr.types import VERBATIM_PROMPT
-from voicecoach.audio import load
-from faster_whisper import WhisperModel
-m = WhisperModel(resolve(sys.argv[2]).path, device="cpu", compute_type="int8", cpu_threads=int(sys.argv[3]))
-audio = load(sys.argv[1]).samples
-verbatim = sys.argv[4] == "verbatim"
-t = time.perf_counter()
-segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
-                              hallucination_silence_threshold=2.0,
-                              hotwords=VERBATIM_PROMPT if verbatim else None, condition_on_previous_text=not verbatim)
-n = sum(len(s.words) for s in segments)
-print(json.dumps({"seconds": time.perf_counter() - t, "words": n}))
-"""
+DEFAULT_AUDIO = toolbox.LECTURE
 
 
 def timed_run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -61,17 +46,9 @@ def timed_run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - t, p
 
 
-def peak_rss_mb(cmd: list[str]) -> float:
-    """Peak resident memory of a child process, via wait4's rusage."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        sys.exit(f"benchmark: {' '.join(cmd)} failed: {proc.stderr.read().decode()[-500:]}")
-    return usage.ru_maxrss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     ap.add_argument("--model", default="base")
     ap.add_argument("--repeats", type=int, default=3)
@@ -86,11 +63,11 @@ def main() -> None:
     half, cores = ThreadPlan.for_threads().decode, os.cpu_count() or 1
     bare_half, bare_all, bare_plain, e2e, old = [], [], [], [], []
     for i in range(a.repeats):
-        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(half), "verbatim"])
+        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(half), "verbatim"])
         bare_half.append(json.loads(p.stdout)["seconds"])
-        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(cores), "verbatim"])
+        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(cores), "verbatim"])
         bare_all.append(json.loads(p.stdout)["seconds"])
-        _, p = timed_run([sys.executable, "-c", BARE, str(a.audio), a.model, str(cores), "plain"])
+        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(cores), "plain"])
         bare_plain.append(json.loads(p.stdout)["seconds"])
         s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json"])
         e2e.append(s)
@@ -122,7 +99,7 @@ def main() -> None:
             hour = Path(tmp) / "hour.flac"
             subprocess.run(["sox", *[str(a.audio)] * (3600 // 200 + 1), str(hour), "trim", "0", "3600"], check=True)
             t = time.perf_counter()
-            mb = peak_rss_mb([vc, "score", str(hour), "--model", a.model, "--json"])
+            mb = toolbox.peak_rss_mb([vc, "score", str(hour), "--model", a.model, "--json"])
             print(f"60-minute file: peak RSS {mb:.0f} MB (target < 1536 MB), {time.perf_counter() - t:.0f} s")
 
 

@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 
 import psutil
+import toolbox
 
 ROOT = Path(__file__).resolve().parent.parent
 VC = str(Path(sys.executable).parent / "voicecoach")
-DEFAULT = ROOT.parent / "shared" / "audio" / "real" / "mfa"
+DEFAULT = toolbox.DATA / "mfa"
 
 BARE = r"""
 import sys, time, json, os
@@ -83,6 +84,7 @@ def watched(cmd: list[str]) -> tuple[float, dict[int, float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     a = ap.parse_args()
     files = sorted(str(p) for p in a.folder.iterdir() if p.suffix in (".flac", ".wav"))

@@ -17,13 +17,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import toolbox
 
 ROOT = Path(__file__).resolve().parent.parent
-LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+LECTURE = toolbox.LECTURE
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--configs", default="int8:1:5,int8:2:5", help="compute:threads:beam, comma-separated")
     ap.add_argument("--patience", default="1.0", help="beam-search patience per setting, comma-separated (one for all)")
     ap.add_argument("--audio", type=Path, default=LECTURE)

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/benchmark_last_piece.py [--audio FILE] [--pause 1.0 | --at T,T...] [--whole-windows
     [--step 20]] [--against TSV]
-        [--ab MODULE.NAME=VALUE]
+        [--ab PIECE]
 
 After the stop, `practice` transcribes what no piece has yet: the remainder carried from the piece
 before, plus what came after the last cut (up to 30 s in all). scripts/benchmark_practice.py
@@ -17,25 +17,24 @@ known, as in practice:
 - with ``--whole-windows``, the worst case: 30-s stretches every ``--step`` seconds, each
   transcribed as a last piece (they start and end mid-word).
 
-``--ab`` compares two builds that differ in one module constant on the same stops: each build cuts
-its own pieces, and every stop is run with both on the one warmed model, in alternating order, so
+``--ab PIECE`` compares two builds, the second with one piece of the ASR layer off, on the same stops: each build cuts
+its own pieces, and every stop is run with both (two transcribers on the same weights), in alternating order, so
 that a shared host's drift in speed falls on both alike.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
-LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+LECTURE = toolbox.LECTURE
 # Whisper medium's words of the lecture: what the last pieces' words are compared with (a proxy, not
 # a human reference; it reads the lecture closer than base does)
-MEDIUM = LECTURE.parent / "physicsworks.whisper_medium_words.tsv"
+MEDIUM = toolbox.MEDIUM_WORDS
 
 
 def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[float, list]:
@@ -54,39 +53,6 @@ def timed_last_piece(t, samples, start: int, carry, offset_s: float) -> tuple[fl
         return time.monotonic() - t0, [w for s in segs for w in s.words]
     finally:
         run.close()
-
-
-def assignment(text: str) -> str:
-    """``text`` if it is MODULE.NAME=VALUE with a constant MODULE has and VALUE a Python literal
-    (for --ab; argparse turns the ValueError into a one-line error)."""
-    target, sep, value = text.partition("=")
-    module_name, dot, name = target.rpartition(".")
-    if not (sep and dot):
-        raise ValueError(text)
-    try:
-        ast.literal_eval(value)
-        if not hasattr(importlib.import_module(module_name), name):
-            raise ValueError(text)
-    except (ImportError, SyntaxError) as e:
-        raise ValueError(text) from e
-    return text
-
-
-@contextmanager
-def setting(assignment: str | None):
-    """With ``MODULE.NAME=VALUE`` (VALUE a Python literal) set for the duration; None: as is."""
-    if assignment is None:
-        yield
-        return
-    target, value = assignment.split("=", 1)
-    module_name, name = target.rsplit(".", 1)
-    module = importlib.import_module(module_name)
-    before = getattr(module, name)
-    setattr(module, name, ast.literal_eval(value))
-    try:
-        yield
-    finally:
-        setattr(module, name, before)
 
 
 def pieces_as_spoken(t, samples) -> tuple[list[tuple[int, object]], list[float]]:
@@ -125,27 +91,24 @@ def stop_at(t, samples, states, stop: int) -> tuple[float, float, list]:
 
 
 def after_sentences(
-    t, samples, pause_s: float, at: list[float] | None = None, builds: tuple[str | None, ...] = (None,)
+    builds: list, samples, pause_s: float, at: list[float] | None = None
 ) -> list[list[tuple[float, float, float, list]]]:
-    """For each build (``setting``'s assignment; None: as is), (stop time, where the last piece
+    """For each build (a WhisperTranscriber; a second one has a piece off, on the same weights),
+    (stop time, where the last piece
     begins (s), seconds to transcribe it, its words) for a stop ``pause_s`` after each sentence
     that ends after the first 30 s in the first build's pieces (or at each time in ``at``). With two
     builds, each stop is run with both on the same warmed model, in A B, B A, A B ... order, so that
     drift in a shared host's speed falls on both alike."""
     from voicecoach.audio.load import SAMPLE_RATE
 
-    states = []
-    for build in builds:
-        with setting(build):
-            states.append(pieces_as_spoken(t, samples))
+    states = [pieces_as_spoken(t, samples) for t in builds]
     stops = sorted(at) if at else [end_s + pause_s for end_s in sorted(states[0][1]) if end_s >= 30]
     out: list[list] = [[] for _ in builds]
     for n, stop_s in enumerate(s for s in stops if s * SAMPLE_RATE <= len(samples)):
         stop = int(stop_s * SAMPLE_RATE)
         line = []
         for i in range(len(builds)) if n % 2 == 0 else reversed(range(len(builds))):
-            with setting(builds[i]):
-                begin_s, dt, words = stop_at(t, samples, states[i][0], stop)
+            begin_s, dt, words = stop_at(builds[i], samples, states[i][0], stop)
             out[i].append((stop / SAMPLE_RATE, begin_s, dt, words))
         for i, _build in enumerate(builds):
             _, begin_s, dt, words = out[i][-1]
@@ -171,7 +134,7 @@ def read_words(path: Path) -> list[tuple[float, float, str]]:
 def pooled_wer(pieces: list[tuple[float, float, list]], reference: list[tuple[float, float, str]]) -> float:
     """Word error rate of the last pieces' words, pooled, against the reference words whose middle
     falls inside each piece ((begin s, end s, words) each)."""
-    from voicecoach.evaluation import edit_distance, wer_words
+    from evaluation import edit_distance, wer_words
 
     errors = total = 0
     for begin, end, words in pieces:
@@ -183,6 +146,7 @@ def pooled_wer(pieces: list[tuple[float, float, list]], reference: list[tuple[fl
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument(
         "--pause", type=float, default=1.0, help="seconds between the last word and the stop key (default 1)"
@@ -194,11 +158,10 @@ def main() -> None:
     )
     ap.add_argument(
         "--ab",
-        metavar="MODULE.NAME=VALUE",
-        type=assignment,
-        help="also run every stop with this module constant set (a Python literal), both builds "
-        "on one warmed model in alternating order; e.g. "
-        "voicecoach.asr.transcriber.HALLUCINATION_SILENCE_S=None",
+        metavar="PIECE",
+        choices=list(toolbox.PIECES),
+        help="also run every stop with this piece of the ASR layer off (toolbox.PIECES), both builds "
+        "on the same weights, in alternating order",
     )
     ap.add_argument("--whole-windows", action="store_true", help="30-s stretches instead (the worst case)")
     ap.add_argument(
@@ -223,16 +186,17 @@ def main() -> None:
     against = a.against or (MEDIUM if a.audio.resolve() == LECTURE.resolve() else None)
     reference = read_words(against) if against else None
     t = WhisperTranscriber()
-    warm = t.begin()
-    warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
-    warm.close()
+    builds = [t] + ([WhisperTranscriber(toolbox.options_off(t.options, [a.ab]))] if a.ab else [])
+    for b in builds:
+        warm = b.begin()
+        warm.add(samples[: 10 * SAMPLE_RATE], 0.0, last=True)  # the model loaded, the language found
+        warm.close()
     print(f"decoder threads: {t.plan.decode}, encoder threads: {t.plan.encode}")
     if not a.whole_windows:
-        builds = (None, a.ab) if a.ab else (None,)
         what = "stops at the times given" if a.at else f"stops {a.pause:.1f} s after a sentence"
-        for build, stops in zip(builds, after_sentences(t, samples, a.pause, a.at, builds)):
+        for i, stops in enumerate(after_sentences(builds, samples, a.pause, a.at)):
             times = [dt for *_, dt, _ in stops]
-            name = "" if not a.ab else f"{'B (' + build + ')' if build else 'A (as is)'}: "
+            name = "" if not a.ab else (f"B ({a.ab} off): " if i else "A (as is): ")
             print(
                 f"{name}{what} ({len(times)} in {a.audio.name}): last piece median "
                 f"{np.median(times):.2f} s, 90th percentile {np.percentile(times, 90):.2f} s, most {max(times):.2f} s; "

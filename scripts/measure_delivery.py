@@ -13,12 +13,15 @@ import argparse
 import time
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "audio" / "real"
+REAL = toolbox.DATA
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("files", nargs="*", type=Path)
     a = ap.parse_args()
     files = a.files or sorted([*REAL.glob("*.wav"), *REAL.glob("*.flac")])

@@ -15,8 +15,10 @@ import csv
 import sys
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "audio" / "real"
+REAL = toolbox.DATA
 sys.path.insert(0, str(ROOT / "tests"))
 
 
@@ -40,7 +42,13 @@ def texts() -> dict[str, str]:
 
 
 def main() -> None:
+    import argparse
     import json
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
+    ap.add_argument("reports", nargs="*", type=Path, metavar="REPORT.json", help="reports to judge as well")
+    a = ap.parse_args()
 
     from helpers import transcript
 
@@ -52,7 +60,7 @@ def main() -> None:
     n = 0
     words = 0
     sources = {k: transcript(v) for k, v in texts().items()}
-    for arg in sys.argv[1:]:
+    for arg in a.reports:
         from voicecoach.asr.types import Segment, Transcript, Word
 
         d = json.loads(Path(arg).read_text())

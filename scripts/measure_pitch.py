@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import toolbox
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "audio" / "real"
+REAL = toolbox.DATA
 DEFAULT = [
     "mfa_acoustic_corpus.wav",
     "mfa_cold_corpus.wav",
@@ -48,6 +49,7 @@ def at(track: np.ndarray, hop_s: float, times: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("files", nargs="*", type=Path)
     a = ap.parse_args()
     files = a.files or [REAL / f for f in DEFAULT]

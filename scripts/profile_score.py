@@ -19,8 +19,10 @@ import collections  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import toolbox  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_AUDIO = ROOT.parent / "shared" / "audio" / "real" / "physicsworks_16k_mono.flac"
+DEFAULT_AUDIO = toolbox.LECTURE
 
 spent: dict[str, float] = collections.defaultdict(float)
 count: dict[str, int] = collections.Counter()
@@ -46,6 +48,7 @@ def timed(owner, name: str, label: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    toolbox.add_data_option(ap)
     ap.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     ap.add_argument("--question", default="tell-me-about-yourself")
     ap.add_argument("--piece-s", type=float, default=None)

@@ -14,9 +14,13 @@ from voicecoach import numerics  # noqa: E402  (no numpy yet: that is the point)
 
 numerics.use(numerics.REPRODUCIBLE)
 
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+# the measuring toolbox (scripts/toolbox.py) and its evaluation helpers, which the tests use too
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 DATA = Path(__file__).parent / "data"
 

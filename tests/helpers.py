@@ -103,8 +103,9 @@ def digital_gaps(path: Path, min_s: float = 0.02) -> list[tuple[float, float]]:
 
 def word_errors(reference: str, hypothesis: str) -> int:
     """Word-level edit distance between two texts, after voicecoach's normaliser."""
+    from evaluation import edit_distance
+
     from voicecoach.analysis.tokens import normalise_text
-    from voicecoach.evaluation import edit_distance
 
     return edit_distance(normalise_text(reference), normalise_text(hypothesis))
 

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import pytest
-
-from voicecoach.evaluation import (
+from evaluation import (
     Counts,
     Reference,
     Utterance,

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from evaluation import edit_distance, wer_words
 from test_long_answer import build_long_answer
 from test_practice import EXE, sessions, wait_for_recording, wav16
-
-from voicecoach.evaluation import edit_distance, wer_words
 
 pytestmark = [pytest.mark.audio, pytest.mark.model, pytest.mark.timeout(720)]
 

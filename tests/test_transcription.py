@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from evaluation import edit_distance
 from helpers import count_encodings, espeak, speech_span_s, write_audio
 
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
-from voicecoach.evaluation import edit_distance
 from voicecoach.pipeline import score_options
 
 pytestmark = pytest.mark.model
