@@ -32,7 +32,7 @@ from voicecoach.audio.load import SAMPLE_RATE
 log = logging.getLogger("voicecoach")
 
 BEHIND_S = 45.0  # more untranscribed audio than this (a piece and a half): the machine is not keeping up
-# Drafts (docs/live.md, "Drafts beside the pieces", has the measurements behind each figure):
+# Drafts (docs/results/live-drafts-beside-the-pieces.md has the measurements behind each figure):
 DRAFT_MIN_S = 2.0  # a new draft waits for this much new audio (practice hands over 1-s chunks)
 DRAFT_MAX_S = 6.0  # ... and reads at most this much
 # A draft's encoder hears 20 s (its audio, then zero frames), not 30: half the time, read as well;
