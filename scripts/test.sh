@@ -17,4 +17,4 @@ echo "== fast tier: ruff, then the tests without a model or a sound device"
 .venv/bin/ruff format --check .
 tier "not model and not audio" "$@"
 echo "== the rest: the real model and the virtual sound card"
-tier "model or audio" "$@"
+tier "model or audio" --durations=15 "$@"

@@ -227,22 +227,30 @@ def test_sigkill_halfway_then_resume_gives_the_uninterrupted_results(tmp_path, d
     assert essentials(final) == essentials(rows_of(whole))
 
 
+@pytest.fixture(scope="module")
+def four_scored_serially(tmp_path_factory):
+    """The four clean recordings in a folder, and their rows from a serial batch (one run for both
+    parallel ways below)."""
+    d = tmp_path_factory.mktemp("four")
+    for name in CLEAN:
+        shutil.copy(Path(__file__).parent / "data" / name, d / name)
+    serial = d.parent / "serial.csv"
+    assert run("batch", d, "-q", Q, "-o", serial, "--jobs", "1").returncode == 0
+    return d, essentials(rows_of(serial))
+
+
 @pytest.mark.model
 @pytest.mark.parametrize(
     "how", [("--jobs", "2"), ("--scheduler", "local", "--jobs", "2")], ids=["processes", "LocalCluster"]
 )
-def test_parallel_runs_match_the_serial_run(tmp_path, data, how):
-    d = tmp_path / "four"
-    d.mkdir()
-    for name in CLEAN:
-        shutil.copy(data / name, d / name)
-    serial, parallel = tmp_path / "serial.csv", tmp_path / "parallel.jsonl"
-    assert run("batch", d, "-q", Q, "-o", serial, "--jobs", "1").returncode == 0
+def test_parallel_runs_match_the_serial_run(tmp_path, four_scored_serially, how):
+    d, serial = four_scored_serially
+    parallel = tmp_path / "parallel.jsonl"
     p = run("batch", d, "-q", Q, "-o", parallel, *how)
     assert p.returncode == 0, p.stderr
     rows = [json.loads(line) for line in parallel.read_text().splitlines()]
     got = {Path(r["file"]).name: (r["status"], str(r["score"]), str(r["wpm"]), str(r["fillers_per_min"])) for r in rows}
-    assert got == essentials(rows_of(serial))
+    assert got == serial
 
 
 def _free_port() -> int:
