@@ -63,12 +63,9 @@ def main() -> None:
     half, cores = ThreadPlan.for_threads().decode, os.cpu_count() or 1
     bare_half, bare_all, bare_plain, e2e, old = [], [], [], [], []
     for i in range(a.repeats):
-        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(half), "verbatim"])
-        bare_half.append(json.loads(p.stdout)["seconds"])
-        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(cores), "verbatim"])
-        bare_all.append(json.loads(p.stdout)["seconds"])
-        _, p = timed_run([sys.executable, "-c", toolbox.BARE, str(a.audio), a.model, str(cores), "plain"])
-        bare_plain.append(json.loads(p.stdout)["seconds"])
+        bare_half.append(toolbox.bare_seconds(a.audio, True, half, a.model))
+        bare_all.append(toolbox.bare_seconds(a.audio, True, cores, a.model))
+        bare_plain.append(toolbox.bare_seconds(a.audio, False, cores, a.model))
         s, p = timed_run([vc, "score", str(a.audio), "--model", a.model, "--json"])
         e2e.append(s)
         report = json.loads(p.stdout)

@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/benchmark_batch.py [FOLDER]     (default: the 20 MFA clips in ../shared/audio/real/mfa)
 
-1. Bare transcription: faster-whisper on each file with voicecoach's settings (base, int8, beam 5,
-   word timestamps, hallucination_silence_threshold 2 s), model loaded once, audio decoded: the
+1. Bare transcription (toolbox.BARE): faster-whisper on each file with voicecoach's settings (base,
+   int8, beam 5, word timestamps, the verbatim prompt), model loaded once, audio decoded: the
    transcription itself, on as many threads as voicecoach's decoder. Like voicecoach, it gives the
    decoder new threads after a file that fell back to sampling, so both decode every file alike;
    that reload is not timed here (it is voicecoach's overhead).
@@ -12,13 +12,12 @@
    each process doing the work (sampled every 0.2 s with psutil).
 Per-file overhead = (batch --jobs 1 wall time - sum of bare transcription) / files: everything
 beyond transcription (start-up, model load, decoding, language check, hesitation probe, analysis,
-embeddings, writing); the same with --written-fillers-only tells the probe's share apart.
+embeddings, writing); the same with --written-fillers-only (a plain transcript) tells the prompt's share apart.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,33 +31,6 @@ import toolbox
 ROOT = Path(__file__).resolve().parent.parent
 VC = str(Path(sys.executable).parent / "voicecoach")
 DEFAULT = toolbox.DATA / "mfa"
-
-BARE = r"""
-import sys, time, json, os
-from voicecoach.asr.models import resolve
-from voicecoach.audio import load
-import ctranslate2
-from faster_whisper import WhisperModel
-ctranslate2.set_random_seed(0)
-from voicecoach.asr.transcriber import ThreadPlan
-threads = ThreadPlan.for_threads().decode  # the decoder's threads in a --jobs 1 batch (the default)
-m = WhisperModel(resolve("base").path, device="cpu", compute_type="int8", cpu_threads=threads)
-total, audio_s = 0.0, 0.0
-for p in sys.argv[1:]:
-    a = load(p)
-    t = time.perf_counter()
-    segs, _ = m.transcribe(a.samples, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
-                           hallucination_silence_threshold=2.0)
-    sampled = any(s.temperature > 0 for s in list(segs))  # list(): the whole file is decoded
-    total += time.perf_counter() - t
-    # as voicecoach does, untimed: the next file starts from the seed (see WhisperTranscriber.fresh_decoder)
-    if sampled:
-        m.model = None
-        m.model = ctranslate2.models.Whisper(resolve("base").path, device="cpu", compute_type="int8",
-                                             intra_threads=threads)
-    audio_s += a.duration_s
-print(json.dumps({"seconds": total, "audio_s": audio_s}))
-"""
 
 
 def watched(cmd: list[str]) -> tuple[float, dict[int, float]]:
@@ -89,9 +61,10 @@ def main() -> None:
     a = ap.parse_args()
     files = sorted(str(p) for p in a.folder.iterdir() if p.suffix in (".flac", ".wav"))
     subprocess.run([VC, "models", "verify"], check=True, capture_output=True)
-    bare = json.loads(
-        subprocess.run([sys.executable, "-c", BARE, *files], capture_output=True, text=True, check=True).stdout
-    )
+    from voicecoach.asr.transcriber import ThreadPlan
+
+    # the decoder's threads in a --jobs 1 batch (the default), voicecoach's default prompt
+    bare = toolbox.bare(files, verbatim=True, threads=ThreadPlan.for_threads().decode)
     minutes = bare["audio_s"] / 60
     print(
         f"{len(files)} files, {bare['audio_s']:.0f} s of audio; bare transcription {bare['seconds']:.1f} s "
@@ -118,7 +91,8 @@ def main() -> None:
     plain = (walls["--jobs 1 --written-fillers-only"] - bare["seconds"]) / len(files)
     print(
         f"\nper-file overhead beyond transcription (--jobs 1): {over:.2f} s (target <= 0.3 s); "
-        f"{plain:.2f} s without the hesitation probe (--written-fillers-only), so the probe adds {over - plain:.2f} s"
+        f"{plain:.2f} s with a plain transcript (--written-fillers-only), "
+        f"so the verbatim prompt adds {over - plain:.2f} s"
     )
 
 

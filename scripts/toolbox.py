@@ -51,38 +51,49 @@ def add_data_option(ap: argparse.ArgumentParser) -> None:
     )
 
 
-# faster-whisper alone on a file: its model loaded and the audio decoded before the clock starts.
-# argv: audio, model, threads, "verbatim" (voicecoach's prompt on every window, no conditioning)
-# or "plain" (faster-whisper's defaults: what a user would run instead).
+# faster-whisper alone: its model loaded, and each file decoded, before the clock starts.
+# argv: model, threads, "verbatim" (voicecoach's prompt on every window, no conditioning: its
+# default) or "plain" (faster-whisper's defaults: what a user would run instead), then the files.
+# After a file that fell back to sampling the decoder restarts from the seed, untimed, as
+# voicecoach's does (WhisperTranscriber.fresh_decoder), so both decode every file alike.
 BARE = r"""
 import sys, time, json
+import ctranslate2
+from faster_whisper import WhisperModel
 from voicecoach.asr.models import resolve
 from voicecoach.asr.types import VERBATIM_PROMPT
 from voicecoach.audio import load
-from faster_whisper import WhisperModel
-m = WhisperModel(resolve(sys.argv[2]).path, device="cpu", compute_type="int8", cpu_threads=int(sys.argv[3]))
-audio = load(sys.argv[1]).samples
-verbatim = sys.argv[4] == "verbatim"
-t = time.perf_counter()
-segments, info = m.transcribe(audio, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
-                              hallucination_silence_threshold=2.0,
-                              hotwords=VERBATIM_PROMPT if verbatim else None, condition_on_previous_text=not verbatim)
-n = sum(len(s.words) for s in segments)
-print(json.dumps({"seconds": time.perf_counter() - t, "words": n}))
+ctranslate2.set_random_seed(0)
+path, threads, verbatim = resolve(sys.argv[1]).path, int(sys.argv[2]), sys.argv[3] == "verbatim"
+m = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
+seconds, words, audio_s = 0.0, 0, 0.0
+for f in sys.argv[4:]:
+    audio = load(f)
+    t = time.perf_counter()
+    segments, _ = m.transcribe(audio.samples, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
+                               hallucination_silence_threshold=2.0, hotwords=VERBATIM_PROMPT if verbatim else None,
+                               condition_on_previous_text=not verbatim)
+    segments = list(segments)  # (the whole file decoded)
+    seconds += time.perf_counter() - t
+    words += sum(len(s.words) for s in segments)
+    audio_s += audio.duration_s
+    if any(s.temperature > 0 for s in segments):
+        m.model = None
+        m.model = ctranslate2.models.Whisper(path, device="cpu", compute_type="int8", intra_threads=threads)
+print(json.dumps({"seconds": seconds, "words": words, "audio_s": audio_s}))
 """
 
 
-def bare(audio: Path, verbatim: bool, threads: int, model: str = "base") -> dict:
-    """One bare transcription in a fresh process: {"seconds": transcription only, "words": n}."""
+def bare(files: list[Path], verbatim: bool, threads: int, model: str = "base") -> dict:
+    """Bare transcriptions in one fresh process: {"seconds": transcription only, "words", "audio_s"}."""
     how = "verbatim" if verbatim else "plain"
-    out = subprocess.run(
-        [sys.executable, "-c", BARE, str(audio), model, str(threads), how], check=True, capture_output=True, text=True
-    )
+    cmd = [sys.executable, "-c", BARE, model, str(threads), how, *map(str, files)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def bare_seconds(audio: Path, verbatim: bool, threads: int, model: str = "base") -> float:
-    return bare(audio, verbatim, threads, model)["seconds"]
+    return bare([audio], verbatim, threads, model)["seconds"]
 
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
