@@ -62,6 +62,23 @@ def tell_me():
 
 
 @pytest.fixture(scope="session")
+def long_answer(scorer, tell_me, tmp_path_factory):
+    """The 3:13 answer built from the test recordings (test_long_answer.build_long_answer), scored
+    once for the session: its path, each recording's span, the report, and whether Whisper fell
+    back to sampling in it (tests/golden.py's fingerprint records that)."""
+    from types import SimpleNamespace
+
+    from test_long_answer import build_long_answer
+
+    from voicecoach.asr import engine
+
+    path = tmp_path_factory.mktemp("long-answer") / "long_answer.flac"
+    spans = build_long_answer(DATA, path)
+    report = scorer.score(path, tell_me)
+    return SimpleNamespace(path=path, spans=spans, report=report, sampled=engine.has_sampled(scorer.transcriber.model))
+
+
+@pytest.fixture(scope="session")
 def pulse(tmp_path_factory):
     """A running PulseAudio server with a virtual microphone and speaker. PULSE_SERVER is set for
     this process too (before anything imports sounddevice) and so for every child process."""

@@ -55,13 +55,11 @@ def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
     return spans
 
 
-def test_hesitations_in_minute_three_are_found_as_in_minute_one(scorer, tell_me, data, tmp_path):
-    path = tmp_path / "long_answer.flac"
-    spans = build_long_answer(data, path)
-    assert 180 < load(path).duration_s < 240
+def test_hesitations_in_minute_three_are_found_as_in_minute_one(long_answer):
+    spans, report = long_answer.spans, long_answer.report
+    assert 180 < load(long_answer.path).duration_s < 240
     first, again = spans["mfa_acoustic_corpus#1"], spans["mfa_acoustic_corpus#2"]
     assert first[1] < 60 and 120 < again[0] < 180  # minute 1 and minute 3
-    report = scorer.score(path, tell_me)
     hes = [f for f in report.fillers.fillers if f.kind == HESITATION]
 
     def found(span):
