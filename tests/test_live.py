@@ -158,3 +158,57 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
         f"live vs rescore: WER {edit_distance(a, b) / len(a):.3f}, fillers {live['fillers']['count']} / "
         f"{again['fillers']['count']}"
     )
+
+
+def wait_for_screen(session: str, text: str, timeout_s: float = 120) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        shown = screen(session)
+        if text in shown:
+            return shown
+        time.sleep(0.25)
+    raise AssertionError(f"never showed {text!r}:\n{screen(session)}")
+
+
+def test_try_again_asks_the_same_question_and_shows_what_moved(pulse, home, data, tmp_path):
+    """At a terminal, after the report `r` asks the same question again: two real answers played into
+    the microphone (JFK, then the fast MFA reader), both kept as sessions of that question, and the
+    second report says what moved against the first; Enter then ends practice."""
+    first, second = (
+        wav16(data / f, tmp_path / f"{i}.wav") for i, f in enumerate(("whisper_jfk.flac", "mfa_english_fast.wav"))
+    )
+    session, done = f"again{os.getpid()}", tmp_path / "exit.txt"
+    env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
+    command = f"{EXE} practice -q what-excites-you --no-speak --no-live; echo $? > {done}; sleep 600"
+    tmux = ["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50"]
+    subprocess.run([*tmux, *sum((["-e", f"{k}={v}"] for k, v in env.items()), []), command], check=True)
+
+    def answer(wav: Path, takes: int) -> None:
+        """Play ``wav`` once the ``takes``-th recording has started, then press Enter."""
+        deadline = time.monotonic() + 60
+        while len(list((home / "sessions").glob("*/answer.flac"))) < takes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pulse.play_into_mic(wav).wait(60)
+        time.sleep(1.0)
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+
+    try:
+        answer(first, 1)
+        wait_for_screen(session, "r try again")
+        subprocess.run(["tmux", "send-keys", "-t", session, "r"], check=True)
+        answer(second, 2)
+        shown = wait_for_screen(session, "Against your take before")
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # done
+        deadline = time.monotonic() + 30
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.25)
+    finally:
+        final = screen(session)
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert done.exists() and done.read_text().strip() == "0", final
+    kept = sessions(home)
+    assert [x["question_id"] for x in kept] == ["what-excites-you"] * 2, kept
+    assert all(x["status"] == "scored" for x in kept), kept
+    moved = " ".join(shown[shown.index("Against your take before") :].split())
+    print(moved)
+    assert "score" in moved and "length" in moved and "→" in moved, moved

@@ -56,6 +56,46 @@ def _meter(dbfs: float, width: int = 20) -> str:
     return "█" * filled + "·" * (width - filled)
 
 
+def _ask(console, prompt: str) -> str:
+    """One key at the terminal after ``prompt``: "r", "n", or "" for anything else."""
+    import termios
+    import tty
+
+    console.print(prompt)
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        key = os.read(fd, 1).decode(errors="replace").lower()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    return key if key in ("r", "n") else ""
+
+
+def _another(qs: dict, q, category: str | None):
+    """Another question than ``q``: from ``category`` if given, else from ``q``'s own category,
+    else from the whole bank."""
+    for pool in ([x for x in qs.values() if x.category == (category or q.category)], list(qs.values())):
+        pool = [x for x in pool if x.id != q.id]
+        if pool:
+            return random.choice(pool)
+    return q
+
+
+def _show_moved(console, before: dict, now: dict) -> None:
+    """What moved against the take before: each figure with its arrow, green where its part of the
+    score went up, yellow where it went down."""
+    from rich.text import Text
+
+    from voicecoach.render.text import what_moved
+
+    line = Text("Against your take before: ", style="bold")
+    for i, m in enumerate(what_moved(before, now)):
+        style = "green" if m.better else "yellow" if m.better is False else "dim"
+        line.append(("  " if i else "") + f"{m.label} {m.before} → {m.now} {m.arrow}", style=style)
+    console.print(line)
+
+
 def practice(
     question: Optional[str] = typer.Option(
         None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."
@@ -103,7 +143,9 @@ def practice(
 ) -> None:
     """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
 
-    Ctrl-C also stops and keeps what was recorded. The session is saved (see `voicecoach sessions`).
+    Then r asks the same question again and shows what moved against the take before, n asks another
+    question, Enter ends. Ctrl-C also stops and keeps what was recorded. Every take is saved as a
+    session (see `voicecoach sessions`).
     """
     from rich.console import Console
     from rich.live import Live
@@ -153,132 +195,156 @@ def practice(
         console.print(f"Found {len(interrupted)} interrupted recording(s); scoring and keeping them first…")
         for r in recover(store, scorer, qs):
             console.print(f"  recovered session {r.session.id} ({clock(r.recording.duration_s)})")
-    console.print(
-        f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]"
-    )
-    stop = threading.Event()
-    limit = max_length_s(q, opts)
-    live = Live(console=console, refresh_per_second=8, transient=True)
 
-    def on_stage(stage: str) -> None:
-        if stage == "recording":
-            console.print("[green]● Recording.[/green] Press Enter or q to stop (Ctrl-C also stops and keeps it).")
-            threading.Thread(target=_key_reader, args=(stop,), daemon=True).start()
-            live.start()
-        elif stage == "scoring":
-            live.stop()
-            console.print("[dim]Scoring…[/dim]")
-
-    def timeline(elapsed: float, width: int = 30) -> Text:
-        """Elapsed time on a bar to the stop point; the target window is shaded."""
-        bar = Text()
-        for i in range(width):
-            at = (i + 0.5) / width * limit
-            in_target = q.target_min_s <= at <= q.target_max_s
-            if at <= elapsed:
-                bar.append("█", style="green" if in_target else "yellow" if at > q.target_max_s else "cyan")
-            else:
-                bar.append("░" if in_target else "·", style="green" if in_target else "dim")
-        return bar
-
-    def cue_line(s, f) -> Text:
-        """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.asr.live)."""
-        t = Text("\n")
-        if not f.keeping_up:
-            t.append(
-                f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "
-                "the report will take longer.",
-                style="yellow",
-            )
-            return t
-        pace = scorer.options.analysis.pace
-        t.append("pace ")
-        if f.pace_wpm is None:
-            t.append("…", style="dim")
-        else:
-            ok = pace.min_wpm <= f.pace_wpm <= pace.max_wpm
-            t.append(f"{f.pace_wpm:.0f} wpm", style="green" if ok else "yellow")
-            t.append(" (last 30 s)", style="dim")
-        t.append(f"   fillers {f.fillers}")
-        t.append(f"   heard to {clock(f.heard_s)}", style="dim")
-        cue = None
-        if q.target_max_s - 30 <= s.elapsed_s < q.target_max_s:
-            cue = "30 s to your target's end: start wrapping up"
-        elif s.elapsed_s >= q.target_max_s:
-            cue = "past your target: finish your sentence"
-        elif f.pace_wpm is not None and f.pace_wpm > pace.max_wpm:
-            cue = "fast: slow down a little"
-        elif f.pace_wpm is not None and f.pace_wpm < pace.min_wpm:
-            cue = "slow: pick up the pace a little"
-        if cue:
-            t.append(f"   ▶ {cue}", style="bold yellow")
-        return t
-
-    def on_status(s, figures=None) -> None:
-        t = Text()
-        t.append_text(timeline(s.elapsed_s))
-        t.append(" ")
-        t.append(f"{clock(s.elapsed_s)}", style="bold")
-        style = (
-            "green"
-            if q.target_min_s <= s.elapsed_s <= q.target_max_s
-            else "yellow"
-            if s.elapsed_s > q.target_max_s
-            else "white"
-        )
-        t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)
-        t.append(f"  (stops at {clock(limit)})   level {_meter(s.level_dbfs)}")
-        if live_cues and figures is not None:
-            t.append_text(cue_line(s, figures))
-        if s.silent_for_s >= 4:
-            t.append(f"\nNo sound for {s.silent_for_s:.0f} s: is your microphone muted?", style="bold red")
-        live.update(t)
-
-    try:
-        result = run(q, store, scorer, opts, stop, on_status=on_status, on_stage=on_stage)
-    finally:
-        live.stop()
-    rec = result.recording
-    why = {
-        "key": "stopped",
-        "interrupt": "interrupted (kept)",
-        "max-length": "reached the maximum length",
-        "error": "stopped by an error",
-    }[result.stopped_by]
-    kept = "saved" if result.report is not None else "kept"
-    console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} {kept}.")
-    if rec.overflows:
+    def take(q):
+        """Ask ``q``, record the answer, score and keep it, show the report; the report's dict."""
         console.print(
-            f"[yellow]The microphone's input overflowed {rec.overflows} time(s): a little audio was lost, "
-            "so the recording is shorter than your answer (a busy machine?).[/yellow]"
+            f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]"
         )
-    if rec.error:
-        print(f"voicecoach: error: {rec.error}", file=sys.stderr)
-    if result.report is None:
-        print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
-        raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
-    if as_json:
-        sys.stdout.write(json_report.dumps(result.report) + "\n")
-    elif result.report.score is not None:
-        terminal.render(json_report.to_dict(result.report), Console())
-    if html is not None or open_page:  # after the report is on screen: encoding the audio takes a second
-        from datetime import datetime
+        stop, keys = threading.Event(), []
+        limit = max_length_s(q, opts)
+        live = Live(console=console, refresh_per_second=8, transient=True)
 
-        from voicecoach.sessions.store import ANSWER, PAGE
+        def on_stage(stage: str) -> None:
+            if stage == "recording":
+                console.print("[green]● Recording.[/green] Press Enter or q to stop (Ctrl-C also stops and keeps it).")
+                keys.append(threading.Thread(target=_key_reader, args=(stop,), daemon=True))
+                keys[-1].start()
+                live.start()
+            elif stage == "scoring":
+                live.stop()
+                console.print("[dim]Scoring…[/dim]")
 
-        folder = store.folder(result.session.id)
-        write_page(
-            html or folder / PAGE,
-            json_report.to_dict(result.report),
-            folder / ANSWER,
-            open_page,
-            when=datetime.fromisoformat(result.session.created_at).astimezone(),
-        )
-    if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
-        print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
-        raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
-    if rec.error:
-        raise typer.Exit(ExitCode.RECORDING)
+        def timeline(elapsed: float, width: int = 30) -> Text:
+            """Elapsed time on a bar to the stop point; the target window is shaded."""
+            bar = Text()
+            for i in range(width):
+                at = (i + 0.5) / width * limit
+                in_target = q.target_min_s <= at <= q.target_max_s
+                if at <= elapsed:
+                    bar.append("█", style="green" if in_target else "yellow" if at > q.target_max_s else "cyan")
+                else:
+                    bar.append("░" if in_target else "·", style="green" if in_target else "dim")
+            return bar
+
+        def cue_line(s, f) -> Text:
+            """Pace over the last 30 s, fillers so far, and one short cue (voicecoach.asr.live)."""
+            t = Text("\n")
+            if not f.keeping_up:
+                t.append(
+                    f"Live figures paused: the transcription is {f.behind_s:.0f} s behind (a busy machine?); "
+                    "the report will take longer.",
+                    style="yellow",
+                )
+                return t
+            pace = scorer.options.analysis.pace
+            t.append("pace ")
+            if f.pace_wpm is None:
+                t.append("…", style="dim")
+            else:
+                ok = pace.min_wpm <= f.pace_wpm <= pace.max_wpm
+                t.append(f"{f.pace_wpm:.0f} wpm", style="green" if ok else "yellow")
+                t.append(" (last 30 s)", style="dim")
+            t.append(f"   fillers {f.fillers}")
+            t.append(f"   heard to {clock(f.heard_s)}", style="dim")
+            cue = None
+            if q.target_max_s - 30 <= s.elapsed_s < q.target_max_s:
+                cue = "30 s to your target's end: start wrapping up"
+            elif s.elapsed_s >= q.target_max_s:
+                cue = "past your target: finish your sentence"
+            elif f.pace_wpm is not None and f.pace_wpm > pace.max_wpm:
+                cue = "fast: slow down a little"
+            elif f.pace_wpm is not None and f.pace_wpm < pace.min_wpm:
+                cue = "slow: pick up the pace a little"
+            if cue:
+                t.append(f"   ▶ {cue}", style="bold yellow")
+            return t
+
+        def on_status(s, figures=None) -> None:
+            t = Text()
+            t.append_text(timeline(s.elapsed_s))
+            t.append(" ")
+            t.append(f"{clock(s.elapsed_s)}", style="bold")
+            style = (
+                "green"
+                if q.target_min_s <= s.elapsed_s <= q.target_max_s
+                else "yellow"
+                if s.elapsed_s > q.target_max_s
+                else "white"
+            )
+            t.append(f"  target {clock(q.target_min_s)}–{clock(q.target_max_s)}", style=style)
+            t.append(f"  (stops at {clock(limit)})   level {_meter(s.level_dbfs)}")
+            if live_cues and figures is not None:
+                t.append_text(cue_line(s, figures))
+            if s.silent_for_s >= 4:
+                t.append(f"\nNo sound for {s.silent_for_s:.0f} s: is your microphone muted?", style="bold red")
+            live.update(t)
+
+        try:
+            result = run(q, store, scorer, opts, stop, on_status=on_status, on_stage=on_stage)
+        finally:
+            live.stop()
+            stop.set()
+            if sys.stdin is not None and sys.stdin.isatty():
+                for k in keys:  # (at a terminal it lets go of it within 0.2 s; a pipe's reader just stays blocked)
+                    k.join()
+        rec = result.recording
+        why = {
+            "key": "stopped",
+            "interrupt": "interrupted (kept)",
+            "max-length": "reached the maximum length",
+            "error": "stopped by an error",
+        }[result.stopped_by]
+        kept = "saved" if result.report is not None else "kept"
+        console.print(f"Recorded {clock(rec.duration_s)} — {why}. Session {result.session.id} {kept}.")
+        if rec.overflows:
+            console.print(
+                f"[yellow]The microphone's input overflowed {rec.overflows} time(s): a little audio was lost, "
+                "so the recording is shorter than your answer (a busy machine?).[/yellow]"
+            )
+        if rec.error:
+            print(f"voicecoach: error: {rec.error}", file=sys.stderr)
+        if result.report is None:
+            print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
+            raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
+        if as_json:
+            sys.stdout.write(json_report.dumps(result.report) + "\n")
+        elif result.report.score is not None:
+            terminal.render(json_report.to_dict(result.report), Console())
+        if html is not None or open_page:  # after the report is on screen: encoding the audio takes a second
+            from datetime import datetime
+
+            from voicecoach.sessions.store import ANSWER, PAGE
+
+            folder = store.folder(result.session.id)
+            write_page(
+                html or folder / PAGE,
+                json_report.to_dict(result.report),
+                folder / ANSWER,
+                open_page,
+                when=datetime.fromisoformat(result.session.created_at).astimezone(),
+            )
+        if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
+            print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
+            raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
+        if rec.error:
+            raise typer.Exit(ExitCode.RECORDING)
+        return json_report.to_dict(result.report)
+
+    before = take(q)
+    # Try again (the same question, with what moved against the take before) or another question,
+    # at a terminal only: a script that pipes Enter in gets one take, as before.
+    while not as_json and sys.stdin is not None and sys.stdin.isatty():
+        key = _ask(console, "[bold]r[/bold] try again · [bold]n[/bold] another question · [bold]Enter[/bold] done")
+        if key == "r":
+            now = take(q)
+            _show_moved(console, before, now)
+            before = now
+        elif key == "n":
+            q = _another(qs, q, category)
+            before = take(q)
+        else:
+            break
 
 
 def devices_cmd(
