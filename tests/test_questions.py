@@ -85,6 +85,10 @@ def test_user_bank_in_home_is_loaded_and_can_override(tmp_path, monkeypatch):
             lambda s: s.replace('examples = ["Because it is private"]', "examples = [1]"),
             "rubric item 'reason': field 'examples' must be a list",
         ),
+        (
+            lambda s: s.replace('description = "Gives a reason"', 'description = "Gives a reason"\n  follow_up = 3'),
+            "rubric item 'reason': field 'follow_up' must be str, not int",
+        ),
         (lambda s: s.replace('id = "my-q"\n', ""), "question 1: missing field 'id'"),
         (lambda s: s + "[[[", "not valid TOML"),
     ],
@@ -95,6 +99,13 @@ def test_malformed_bank_names_file_entry_field(tmp_path, mutate, expected):
     with pytest.raises(QuestionError) as e:
         questions.load_bank(bank)
     assert str(e.value).startswith(str(bank)) and expected in str(e.value)
+
+
+def test_every_rubric_item_of_the_bundled_bank_has_a_follow_up_question():
+    items = [(q.id, r) for q in questions.load_all().values() for r in q.rubric]
+    assert items
+    assert all(r.follow_up.strip().endswith("?") for _, r in items), [(q, r.id) for q, r in items if not r.follow_up]
+    assert len({r.follow_up for _, r in items}) == len(items)  # each asks for its own point
 
 
 def test_unknown_question_suggests():

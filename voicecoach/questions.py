@@ -29,12 +29,15 @@ class RubricItem:
         description: what the point is, in a sentence.
         examples: ways a speaker might say it (matched by meaning, not by words).
         keywords: words or short phrases that are evidence for it.
+        follow_up: what an interviewer asks when an answer leaves this point out (`voicecoach
+            interview`); empty if none.
     """
 
     id: str
     description: str
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    follow_up: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def parse_bank(text: str, file: str) -> list[Question]:
                     description=_field(r, "description", str, file, rwhere),
                     examples=_str_list(r, "examples", file, rwhere),
                     keywords=_str_list(r, "keywords", file, rwhere),
+                    follow_up=_field(r, "follow_up", str, file, rwhere, required=False, default=""),
                 )
             )
         out.append(
