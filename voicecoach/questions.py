@@ -183,10 +183,35 @@ def load_all(extra_banks: list[str | Path] = ()) -> dict[str, Question]:
     return out
 
 
+# A follow-up is a question of its own: "<question id>~<rubric item id>" (voicecoach.interview)
+FOLLOW_UP_SEP = "~"
+FOLLOW_UP_MIN_S, FOLLOW_UP_MAX_S = 30.0, 90.0  # a follow-up's answer is short: the one point it asks for
+
+
+def follow_up(question: Question, item: RubricItem) -> Question:
+    """The follow-up ``item`` asks after ``question``: its text, a 30-90 s target, and ``item`` as its
+    only rubric point."""
+    return Question(
+        id=f"{question.id}{FOLLOW_UP_SEP}{item.id}",
+        text=item.follow_up,
+        category=question.category,
+        target_min_s=FOLLOW_UP_MIN_S,
+        target_max_s=FOLLOW_UP_MAX_S,
+        rubric=(item,),
+        source=question.source,
+    )
+
+
 def get(question_id: str, extra_banks: list[str | Path] = ()) -> Question:
+    """The question ``question_id`` (a follow-up's id too); QuestionError naming a close id otherwise."""
     qs = load_all(extra_banks)
     if question_id in qs:
         return qs[question_id]
+    parent, sep, item_id = question_id.partition(FOLLOW_UP_SEP)
+    if sep and parent in qs:
+        item = next((r for r in qs[parent].rubric if r.id == item_id and r.follow_up), None)
+        if item is not None:
+            return follow_up(qs[parent], item)
     import difflib
 
     close = difflib.get_close_matches(question_id, list(qs), n=1)

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from voicecoach import __version__
-from voicecoach.cli import batch_cmd, models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
+from voicecoach.cli import batch_cmd, interview_cmd, models_cmd, practice_cmd, questions_cmd, score_cmd, sessions_cmd
 from voicecoach.errors import ExitCode, VoicecoachError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.command("score")(score_cmd.score)
 app.command("batch")(batch_cmd.batch)
 app.command("practice")(practice_cmd.practice)
+app.command("interview")(interview_cmd.interview)
 app.add_typer(sessions_cmd.app, name="sessions")
 app.command("progress")(sessions_cmd.progress)
 app.add_typer(questions_cmd.app, name="questions")

@@ -45,10 +45,36 @@ def _key_reader(stop: threading.Event) -> None:
         finally:
             termios.tcsetattr(fd, termios.TCSADRAIN, old)
     else:
-        for line in sys.stdin:  # EOF (no input at all) never stops the recording
+        _LINES.attach(stop)
+
+
+class _Lines:
+    """Piped input, for every answer the process records (an interview records several): one
+    thread reads the lines, and an empty line or q stops the answer being recorded now. EOF (no
+    input at all) never stops a recording."""
+
+    def __init__(self) -> None:
+        self.current: threading.Event | None = None
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def attach(self, stop: threading.Event) -> None:
+        with self.lock:
+            self.current = stop
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._read, daemon=True)
+                self.thread.start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
             if line.strip().lower() in ("", "q"):
-                stop.set()
-                return
+                with self.lock:
+                    if self.current is not None:
+                        self.current.set()
+                        self.current = None
+
+
+_LINES = _Lines()
 
 
 def _meter(dbfs: float, width: int = 20) -> str:
@@ -82,6 +108,26 @@ def _another(qs: dict, q, category: str | None):
     return q
 
 
+def _one_line(r: dict) -> str:
+    """An answer's figures on one line: score, length, pace, fillers per minute, coverage."""
+    from voicecoach.timefmt import clock
+
+    bits = [f"score {r['score']:.0f}", f"length {clock(r['length']['answer_s'])}"]
+    if r.get("pace"):
+        bits.append(f"pace {r['pace']['wpm']:.0f} wpm")
+    if r.get("fillers"):
+        bits.append(f"fillers {r['fillers']['per_minute']:.1f}/min")
+    if r.get("rubric"):
+        bits.append(f"coverage {r['rubric']['coverage']:.0%}")
+    return "  ".join(bits)
+
+
+def _dict(result) -> dict:
+    from voicecoach.schema.report import to_dict
+
+    return to_dict(result.report)
+
+
 def _show_moved(console, before: dict, now: dict) -> None:
     """What moved against the take before: each figure with its arrow, green where its part of the
     score went up, yellow where it went down."""
@@ -96,108 +142,32 @@ def _show_moved(console, before: dict, now: dict) -> None:
     console.print(line)
 
 
-def practice(
-    question: Optional[str] = typer.Option(
-        None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."
-    ),
-    random_q: bool = typer.Option(False, "--random", help="A random question (from --category, if given)."),
-    category: Optional[str] = typer.Option(
-        None, "--category", "-c", metavar="NAME", help="With --random: only this category."
-    ),
-    speak: bool = typer.Option(True, "--speak/--no-speak", help="Say the question aloud first."),
-    voice: Optional[str] = typer.Option(
-        None, "--voice", metavar="ID", help="Text-to-speech voice (see `voicecoach devices --voices`)."
-    ),
-    rate: int = typer.Option(160, "--rate", metavar="WPM", min=60, max=400, help="Speaking rate of the question."),
-    device: Optional[str] = typer.Option(
-        None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."
-    ),
-    output_device: Optional[str] = typer.Option(
-        None, "--output-device", metavar="DEV", help="Speaker for the question."
-    ),
-    margin: float = typer.Option(
-        60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."
-    ),
-    model: str = model_option(),
-    skip_language_check: bool = skip_language_option("the answer"),
-    fillers: str = filler_method_option(),
-    reproducible: bool = reproducible_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
-    html: Optional[Path] = typer.Option(
-        None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."
-    ),
-    live_cues: bool = typer.Option(
-        True,
-        "--live/--no-live",
-        help="Show the live cue line while you answer: pace over "
-        "the last 30 s, fillers so far, and a short cue when pace stays out of the comfortable "
-        "band or the target's end is 30 s away.",
-    ),
-    open_page: bool = typer.Option(
-        False,
-        "--open",
-        help="Open the report's HTML page in your browser when scoring ends "
-        "(written to --html, or into the session folder).",
-    ),
-    bank: list[Path] = bank_option(),
-) -> None:
-    """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
-
-    Then r asks the same question again and shows what moved against the take before, n asks another
-    question, Enter ends. Ctrl-C also stops and keeps what was recorded. Every take is saved as a
-    session (see `voicecoach sessions`).
-    """
-    from rich.console import Console
+def make_taker(
+    store,
+    scorer,
+    opts,
+    console,
+    *,
+    live_cues: bool,
+    as_json: bool = False,
+    html=None,
+    open_page: bool = False,
+    show: str = "report",
+):
+    """``take(q)``: ask ``q``, record the answer, score and keep it as a session. ``show``: "report"
+    (the full report, or JSON with ``as_json``), "summary" (one line), or "none". Returns the
+    PracticeResult; an answer that could not be scored exits with its code unless ``show`` is not
+    "report" (an interview goes on: the session is kept)."""
     from rich.live import Live
     from rich.text import Text
 
-    from voicecoach import questions
-    from voicecoach.audio import devices
-    from voicecoach.errors import QuestionError
-    from voicecoach.pipeline import Scorer, score_options
-    from voicecoach.practice import PracticeOptions, max_length_s
+    from voicecoach.practice import max_length_s
     from voicecoach.practice import practice as run
     from voicecoach.render import terminal
     from voicecoach.schema import report as json_report
-    from voicecoach.sessions import SessionStore
     from voicecoach.timefmt import clock
 
-    method = checked_filler_method(fillers)
-    if html is not None:
-        check_target(html)
-    qs = questions.load_all(bank)
-    if random_q:
-        pool = [q for q in qs.values() if not category or q.category == category]
-        if not pool:
-            raise QuestionError(f"no questions in category '{category}'")
-        q = random.choice(pool)
-    elif question:
-        q = questions.get(question, bank)
-    else:
-        raise QuestionError("choose a question: --question ID or --random (see `voicecoach questions list`)")
-    store = SessionStore()
-    store.check_writable()
-    opts = PracticeOptions(
-        speak=speak,
-        voice=voice,
-        rate_wpm=rate,
-        margin_s=margin,
-        input_device=devices.resolve(device, "input"),
-        output_device=devices.resolve(output_device, "output"),
-        drafts=live_cues,
-    )
-    scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
-    console = Console(stderr=as_json)
-    interrupted = store.interrupted()
-    if interrupted:
-        from voicecoach.practice import recover
-
-        console.print(f"Found {len(interrupted)} interrupted recording(s); scoring and keeping them first…")
-        for r in recover(store, scorer, qs):
-            console.print(f"  recovered session {r.session.id} ({clock(r.recording.duration_s)})")
-
     def take(q):
-        """Ask ``q``, record the answer, score and keep it, show the report; the report's dict."""
         console.print(
             f"[bold]{q.text}[/bold]  [dim]({q.id}; aim for {clock(q.target_min_s)}–{clock(q.target_max_s)})[/dim]"
         )
@@ -304,13 +274,20 @@ def practice(
             )
         if rec.error:
             print(f"voicecoach: error: {rec.error}", file=sys.stderr)
+        strict = show == "report"  # (an interview goes on after an answer it could not score)
         if result.report is None:
             print(f"voicecoach: error: the answer could not be scored or saved: {result.score_error}", file=sys.stderr)
-            raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
-        if as_json:
+            if strict:
+                raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
+            return result
+        if show == "report" and as_json:
             sys.stdout.write(json_report.dumps(result.report) + "\n")
-        elif result.report.score is not None:
+        elif show == "report" and result.report.score is not None:
+            from rich.console import Console
+
             terminal.render(json_report.to_dict(result.report), Console())
+        elif show == "summary" and result.report.score is not None:
+            console.print(_one_line(json_report.to_dict(result.report)))
         if html is not None or open_page:  # after the report is on screen: encoding the audio takes a second
             from datetime import datetime
 
@@ -326,23 +303,125 @@ def practice(
             )
         if result.report.score is None:  # no speech (a muted microphone?) or another language; the session is kept
             print(f"voicecoach: error: {why_not_scored(result.report, result.session.id)}", file=sys.stderr)
-            raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
-        if rec.error:
+            if strict:
+                raise typer.Exit(ExitCode.RECORDING if rec.error else ExitCode.INPUT)
+        if rec.error and strict:
             raise typer.Exit(ExitCode.RECORDING)
-        return json_report.to_dict(result.report)
+        return result
 
-    before = take(q)
+    return take
+
+
+def practice(
+    question: Optional[str] = typer.Option(
+        None, "--question", "-q", metavar="ID", help="Question id (see `voicecoach questions list`)."
+    ),
+    random_q: bool = typer.Option(False, "--random", help="A random question (from --category, if given)."),
+    category: Optional[str] = typer.Option(
+        None, "--category", "-c", metavar="NAME", help="With --random: only this category."
+    ),
+    speak: bool = typer.Option(True, "--speak/--no-speak", help="Say the question aloud first."),
+    voice: Optional[str] = typer.Option(
+        None, "--voice", metavar="ID", help="Text-to-speech voice (see `voicecoach devices --voices`)."
+    ),
+    rate: int = typer.Option(160, "--rate", metavar="WPM", min=60, max=400, help="Speaking rate of the question."),
+    device: Optional[str] = typer.Option(
+        None, "--device", "-d", metavar="DEV", help="Microphone: number or part of its name (see `voicecoach devices`)."
+    ),
+    output_device: Optional[str] = typer.Option(
+        None, "--output-device", metavar="DEV", help="Speaker for the question."
+    ),
+    margin: float = typer.Option(
+        60.0, "--margin", metavar="S", min=0, help="Stop recording this many seconds after the target maximum."
+    ),
+    model: str = model_option(),
+    skip_language_check: bool = skip_language_option("the answer"),
+    fillers: str = filler_method_option(),
+    reproducible: bool = reproducible_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when done."),
+    html: Optional[Path] = typer.Option(
+        None, "--html", metavar="FILE", help="Also write the report as an HTML page to play and read."
+    ),
+    live_cues: bool = typer.Option(
+        True,
+        "--live/--no-live",
+        help="Show the live cue line while you answer: pace over "
+        "the last 30 s, fillers so far, and a short cue when pace stays out of the comfortable "
+        "band or the target's end is 30 s away.",
+    ),
+    open_page: bool = typer.Option(
+        False,
+        "--open",
+        help="Open the report's HTML page in your browser when scoring ends "
+        "(written to --html, or into the session folder).",
+    ),
+    bank: list[Path] = bank_option(),
+) -> None:
+    """Answer a question out loud: it is spoken, you answer, Enter or q stops, you get the report.
+
+    Then r asks the same question again and shows what moved against the take before, n asks another
+    question, Enter ends. Ctrl-C also stops and keeps what was recorded. Every take is saved as a
+    session (see `voicecoach sessions`).
+    """
+    from rich.console import Console
+
+    from voicecoach import questions
+    from voicecoach.audio import devices
+    from voicecoach.errors import QuestionError
+    from voicecoach.pipeline import Scorer, score_options
+    from voicecoach.practice import PracticeOptions
+    from voicecoach.sessions import SessionStore
+    from voicecoach.timefmt import clock
+
+    method = checked_filler_method(fillers)
+    if html is not None:
+        check_target(html)
+    qs = questions.load_all(bank)
+    if random_q:
+        pool = [q for q in qs.values() if not category or q.category == category]
+        if not pool:
+            raise QuestionError(f"no questions in category '{category}'")
+        q = random.choice(pool)
+    elif question:
+        q = questions.get(question, bank)
+    else:
+        raise QuestionError("choose a question: --question ID or --random (see `voicecoach questions list`)")
+    store = SessionStore()
+    store.check_writable()
+    opts = PracticeOptions(
+        speak=speak,
+        voice=voice,
+        rate_wpm=rate,
+        margin_s=margin,
+        input_device=devices.resolve(device, "input"),
+        output_device=devices.resolve(output_device, "output"),
+        drafts=live_cues,
+    )
+    scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
+    console = Console(stderr=as_json)
+    interrupted = store.interrupted()
+    if interrupted:
+        from voicecoach.practice import recover
+
+        console.print(f"Found {len(interrupted)} interrupted recording(s); scoring and keeping them first…")
+        for r in recover(store, scorer, qs):
+            console.print(f"  recovered session {r.session.id} ({clock(r.recording.duration_s)})")
+
+    take = make_taker(
+        store, scorer, opts, console, live_cues=live_cues, as_json=as_json, html=html, open_page=open_page
+    )
+    before = _dict(take(q))
     # Try again (the same question, with what moved against the take before) or another question,
     # at a terminal only: a script that pipes Enter in gets one take, as before.
     while not as_json and sys.stdin is not None and sys.stdin.isatty():
         key = _ask(console, "[bold]r[/bold] try again · [bold]n[/bold] another question · [bold]Enter[/bold] done")
         if key == "r":
-            now = take(q)
+            now = _dict(take(q))
             _show_moved(console, before, now)
             before = now
         elif key == "n":
             q = _another(qs, q, category)
-            before = take(q)
+            before = _dict(take(q))
         else:
             break
 

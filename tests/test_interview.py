@@ -1,0 +1,164 @@
+"""`voicecoach interview`: the plan, the follow-up rule, the interview's report, bad invocations, and
+a real interview of two questions on the virtual sound card."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from test_practice import EXE, sessions, wav16
+
+from voicecoach import interview, questions
+
+
+def test_a_drawn_plan_follows_the_interview_order_and_a_seed_repeats_it():
+    qs = questions.load_all()
+    plan = interview.draw(qs, 5, seed=7)
+    assert [q.category for q in plan] == list(interview.ORDER)
+    assert [q.id for q in interview.draw(qs, 5, seed=7)] == [q.id for q in plan]
+    assert len({q.id for q in interview.draw(qs, 12, seed=1)}) == 12  # round after round, never twice
+    assert {q.category for q in interview.draw(qs, 3, "behavioral", seed=2)} == {"behavioral"}
+    for bad in (0, len(qs) + 1):
+        with pytest.raises(questions.QuestionError, match="--count must be 1 to"):
+            interview.draw(qs, bad)
+
+
+def report(items: dict[str, str], score=60.0) -> dict:
+    return {"score": score, "rubric": {"items": [{"id": k, "status": v} for k, v in items.items()]}}
+
+
+def test_the_first_missed_point_with_a_follow_up_is_followed_up():
+    q = questions.get("measurable-impact")
+    assert (
+        interview.follow_up_item(q, report({"situation": "covered", "task": "missed", "action": "missed"})).id == "task"
+    )
+    assert (
+        interview.follow_up_item(
+            q, report({"situation": "partly", "task": "partly", "action": "covered", "quantified-result": "partly"})
+        )
+        is None
+    )  # partly: it was raised
+    assert interview.follow_up_item(q, report({}, score=None)) is None  # not scored: nothing to follow up
+    fq = questions.get("measurable-impact~task")
+    assert fq.text.endswith("?") and [r.id for r in fq.rubric] == ["task"]
+    assert (fq.target_min_s, fq.target_max_s) == (questions.FOLLOW_UP_MIN_S, questions.FOLLOW_UP_MAX_S)
+
+
+def full(score, answer_s, wpm, words, fillers, per_min, coverage, items, tips):
+    return {
+        "score": score,
+        "question": {"text": "?"},
+        "length": {"answer_s": answer_s},
+        "pace": {"wpm": wpm, "words": words, "speaking_s": answer_s},
+        "fillers": {"count": fillers, "per_minute": per_min},
+        "rubric": {"coverage": coverage, "items": [{"id": k, "status": v} for k, v in items.items()]},
+        "tips": [{"area": a, "text": t} for a, t in tips],
+    }
+
+
+def test_the_interview_report_totals_ranks_credits_follow_ups_and_merges_tips():
+    iv = interview.Interview(
+        id="x",
+        created_at="now",
+        plan=["a", "b"],
+        finished=True,
+        answers=[
+            interview.Answer("a", "s1"),
+            interview.Answer("a~task", "s2", follow_up="What did you do?"),
+            interview.Answer("b", "s3"),
+        ],
+    )
+    reports = {
+        "s1": full(
+            50.0, 60.0, 120, 120, 6, 6.0, 0.25, {"task": "missed"}, [("fillers", "Fewer ums."), ("pace", "Slow.")]
+        ),
+        "s2": full(70.0, 30.0, 120, 60, 0, 0.0, 1.0, {"task": "covered"}, []),
+        "s3": full(80.0, 90.0, 140, 210, 3, 2.0, 0.5, {}, [("fillers", "Fewer uhs.")]),
+    }
+    s = interview.summary(iv, reports)
+    assert [a["question_id"] for a in s["answers"]] == ["a", "a~task", "b"]
+    assert s["answers"][0]["covered_on_follow_up"] == ["task"] and s["answers"][0]["coverage"] == 0.25
+    assert s["strongest"] == "b" and s["weakest"] == "a"
+    assert s["totals"] == {"speaking_s": 180.0, "fillers_per_min": 3.0, "wpm": 130.0, "score": 65.0}
+    assert s["tips"] == ["In 2 of 2 answers — Fewer ums.", "Slow."]
+    assert (s["planned"], s["answered"]) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--questions", "tell-me-about-yourself,no-such-question"], "unknown question 'no-such-question'"),
+        (["--count", "0"], "--count must be 1 to"),
+        (["--count", "99"], "--count must be 1 to"),
+        (["--category", "gossip"], "no questions in category 'gossip'"),
+        (["--resume"], "no interview to resume"),
+        (["--feedback", "sometimes"], "--feedback must be none or each"),
+    ],
+)
+def test_bad_invocations_are_one_line_and_exit_2(home, args, said):
+    p = subprocess.run(
+        [EXE, "interview", "--no-speak", *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert p.returncode == 2, p.stderr
+    assert said in p.stderr, p.stderr
+
+
+@pytest.mark.audio
+@pytest.mark.model
+def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed(pulse, home, data, tmp_path):
+    """measurable-impact answered with JFK (no STAR point in it): its follow-up on the situation is
+    asked and answered; what-excites-you answered (espeak-ng) with each point at least partly made:
+    no follow-up. One report for the three answers, each a session."""
+    jfk = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
+    excite = tmp_path / "excite.wav"
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-w",
+            str(excite),
+            "-s",
+            "150",
+            "What excites me most is reinforcement learning for robots. For example, a recent paper showed a robot dog "
+            "that learned to walk on its own in one hour of practice. That connects to my own work: I build control "
+            "software for warehouse robots, and I want to work on problems like that every day.",
+        ],
+        check=True,
+    )
+    out = tmp_path / "interview.json"
+    p = subprocess.Popen(
+        [EXE, "interview", "--questions", "measurable-impact,what-excites-you", "--no-speak", "--no-live", "-o", out],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        for n, wav in enumerate((jfk, short, excite), 1):
+            deadline = time.monotonic() + 120
+            while len(list((home / "sessions").glob("*/answer.flac"))) < n and time.monotonic() < deadline:
+                assert p.poll() is None, p.stderr.read()
+                time.sleep(0.05)
+            pulse.play_into_mic(wav).wait(60)
+            time.sleep(1.0)
+            p.stdin.write("\n")
+            p.stdin.flush()
+        stdout, stderr = p.communicate(timeout=180)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, stderr
+    s = json.loads(out.read_text())
+    assert [(a["question_id"], a["follow_up"] is not None) for a in s["answers"]] == [
+        ("measurable-impact", False),
+        ("measurable-impact~situation", True),
+        ("what-excites-you", False),
+    ]
+    assert s["answers"][1]["follow_up"] == questions.get("measurable-impact~situation").text
+    assert s["finished"] and (s["planned"], s["answered"]) == (2, 2)
+    assert {a["session_id"] for a in s["answers"]} == {x["id"] for x in sessions(home)}
+    assert all(a["score"] is not None for a in s["answers"])
+    print(stdout)
+    assert "Strongest answer" in stdout and "Interview" in stdout
