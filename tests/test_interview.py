@@ -162,3 +162,37 @@ def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed
     assert all(a["score"] is not None for a in s["answers"])
     print(stdout)
     assert "Strongest answer" in stdout and "Interview" in stdout
+
+
+@pytest.mark.model
+def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data):
+    """Sessions kept by `score --save` stand in for answers (the interview record links them): `sessions
+    list` shows which interview and answer each is, `sessions show interview:1` the interview's report,
+    made from the sessions' reports as they are now, and a deleted answer leaves a row without figures."""
+    from voicecoach.sessions import SessionStore
+
+    iv = interview.new([questions.get("what-excites-you")], follow_ups=True)
+    for q in ("what-excites-you", "what-excites-you~example"):
+        p = subprocess.run([EXE, "score", data / "whisper_jfk.flac", "-q", q, "--save"], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    a, b = SessionStore().list()
+    iv.answers = [interview.Answer(a.question_id, a.id), interview.Answer(b.question_id, b.id, follow_up="?")]
+    iv.finished = True
+    interview.save(iv)
+    listed = subprocess.run(
+        [EXE, "sessions", "list"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}
+    )
+    assert listed.returncode == 0 and "interview" in listed.stdout
+    rows = [line.split() for line in listed.stdout.splitlines() if "what-excites-you" in line]
+    assert [r[1] for r in rows] == ["1.1", "1.1f"], listed.stdout
+    shown = subprocess.run([EXE, "sessions", "show", "interview:1", "--json"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    s = json.loads(shown.stdout)
+    assert [x["session_id"] for x in s["answers"]] == [a.id, b.id] and s["answers"][0]["score"] is not None
+    assert subprocess.run([EXE, "sessions", "delete", b.id, "--yes"], capture_output=True).returncode == 0
+    s = json.loads(
+        subprocess.run([EXE, "sessions", "show", "interview:last", "--json"], capture_output=True, text=True).stdout
+    )
+    assert s["answers"][1]["score"] is None and s["answers"][0]["score"] is not None
+    bad = subprocess.run([EXE, "sessions", "show", "interview:nope"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no interview 'nope'" in bad.stderr

@@ -125,7 +125,7 @@ def load(iid: str) -> Interview:
         d = json.loads(path.read_text())
         return Interview(**{**d, "answers": [Answer(**a) for a in d.get("answers", [])]})
     except FileNotFoundError:
-        raise InterviewError(f"no interview '{iid}' (see `voicecoach interview --list`)") from None
+        raise InterviewError(f"no interview '{iid}' (`voicecoach sessions list` shows them)") from None
     except (OSError, ValueError, TypeError) as e:
         raise InterviewError(f"the interview record {path} is damaged ({e})") from e
 
@@ -138,6 +138,31 @@ def all_interviews() -> list[Interview]:
             out.append(load(p.stem))
         except InterviewError:
             continue
+    return out
+
+
+def find(ref: str) -> Interview:
+    """The interview ``ref`` names: its id, a unique prefix of it, or "last"."""
+    every = all_interviews()
+    if ref == "last" and every:
+        return every[-1]
+    hits = [iv for iv in every if iv.id.startswith(ref)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise InterviewError(f"no interview '{ref}' (`voicecoach sessions list` shows them)")
+    raise InterviewError(f"'{ref}' names {len(hits)} interviews: give more of the id")
+
+
+def memberships() -> dict[str, str]:
+    """Session id -> "<interview number>.<answer>" ("2.3f": interview 2, answer 3, a follow-up),
+    numbering the interviews oldest first as `sessions list` shows them."""
+    out = {}
+    for n, iv in enumerate(all_interviews(), 1):
+        k = 0
+        for a in iv.answers:
+            k += a.follow_up is None
+            out[a.session_id] = f"{n}.{k}" + ("f" if a.follow_up else "")
     return out
 
 

@@ -16,7 +16,7 @@ from voicecoach.cli.options import (
     reproducible_option,
     skip_language_option,
 )
-from voicecoach.errors import ExitCode
+from voicecoach.errors import ExitCode, VoicecoachError
 
 app = typer.Typer(
     help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True
@@ -47,15 +47,29 @@ def list_(
     from rich.console import Console
     from rich.table import Table
 
+    from voicecoach import interview
     from voicecoach.timefmt import clock
 
     sessions = _store().list(question)
+    groups = interview.memberships()  # session id -> "interview.answer"
     c = Console()
     if not sessions:
         c.print("No sessions yet. Start one with `voicecoach practice --question tell-me-about-yourself`.")
         return
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    cols = ["#", *(["id"] if ids else []), "date", "question", "length", "wpm", "fill/min", "cover", "score"]
+    grouped = any(s.id in groups for s in sessions)
+    cols = [
+        "#",
+        *(["id"] if ids else []),
+        *(["interview"] if grouped else []),
+        "date",
+        "question",
+        "length",
+        "wpm",
+        "fill/min",
+        "cover",
+        "score",
+    ]
     for col in cols:
         t.add_column(
             col,
@@ -70,6 +84,7 @@ def list_(
         row = [
             str(n),
             *([s.id] if ids else []),
+            *([groups.get(s.id, "")] if grouped else []),
             local,
             s.question_id,
             clock(s.duration_s) if s.duration_s is not None else "–",
@@ -80,12 +95,20 @@ def list_(
         ]
         t.add_row(*row)
     c.print(t)
+    if grouped:
+        c.print(
+            "[dim]interview: its number and the answer's (f: a follow-up); "
+            "`voicecoach sessions show interview:N` shows an interview's report[/dim]"
+        )
 
 
 @app.command("show")
 def show(
     ref: str = typer.Argument(
-        ..., metavar="ID", help="Session id, a unique prefix, its number in `sessions list`, or last."
+        ...,
+        metavar="ID",
+        help="Session id, a unique prefix, its number in `sessions list`, or last; "
+        "interview:N (its number in `sessions list`), interview:ID or interview:last for an interview's report.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the stored report as JSON."),
     html: Optional[Path] = typer.Option(
@@ -107,6 +130,9 @@ def show(
     if html is not None:
         check_target(html)
     store = _store()
+    if ref.startswith("interview:"):
+        _show_interview(store, ref.removeprefix("interview:"), as_json)
+        return
     info = store.get(ref)
     report = store.report(info)
     if report is None:
@@ -120,6 +146,30 @@ def show(
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
         terminal.render(report, Console())
+
+
+def _show_interview(store, ref: str, as_json: bool) -> None:
+    """An interview's report, made from its answers' reports as they are now (a rescored answer shows)."""
+    import json
+
+    from rich.console import Console
+
+    from voicecoach import interview
+    from voicecoach.cli.interview_cmd import render
+
+    every = interview.all_interviews()
+    iv = every[int(ref) - 1] if ref.isdigit() and 1 <= int(ref) <= len(every) else interview.find(ref)
+    reports = {}
+    for a in iv.answers:
+        try:
+            reports[a.session_id] = store.report(store.get(a.session_id))
+        except VoicecoachError:  # a deleted or damaged session: its row says so, the rest is shown
+            reports[a.session_id] = None
+    summary = interview.summary(iv, reports)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    else:
+        render(summary, Console())
 
 
 @app.command("open")
