@@ -128,3 +128,13 @@ def _tiers(request, monkeypatch):
 
     monkeypatch.setattr(ctranslate2.models, "Whisper", refuse("Whisper"))
     monkeypatch.setattr(safetensors.numpy, "load_file", refuse("the MiniLM sentence encoder"))
+
+
+@pytest.fixture(scope="session")
+def golden_set(scorer, long_answer):
+    """tests/golden.py's recordings scored once for the session, backwards (each follows other files
+    than when tests/data/golden.json was written): (fingerprints, {name: Report})."""
+    import golden
+
+    reports: dict = {}
+    return golden.compute(scorer=scorer, backwards=True, long_answer=long_answer, reports=reports), reports

@@ -63,13 +63,16 @@ def versions() -> dict:
     return {name: version(name) for name in DECIDING}
 
 
-def compute(threads: int = 0, scorer=None, backwards: bool = False, long_answer=None) -> dict:
+def compute(
+    threads: int = 0, scorer=None, backwards: bool = False, long_answer=None, reports: dict | None = None
+) -> dict:
     """The fingerprints of the set, scored in this process (in the mode it is in), one after the
     other with one Scorer; ``backwards``: in the reverse order, so each file follows other files
     than when the golden file was written (a file's numbers must not depend on what came before,
     the sampling fallback's random sequence included). Each says whether Whisper fell back to
     sampling in it. ``long_answer``: the suite's session fixture, whose report of the long answer
-    (made with the same scorer) is used rather than scoring it again."""
+    (made with the same scorer) is used rather than scoring it again. ``reports``: filled with each
+    file's Report by name, for other tests to read."""
     from test_long_answer import build_long_answer
 
     from voicecoach import questions
@@ -89,7 +92,10 @@ def compute(threads: int = 0, scorer=None, backwards: bool = False, long_answer=
                 out[name] = fingerprint(to_dict(long_answer.report))
                 out[name]["sampled"] = long_answer.sampled
                 continue
-            out[name] = fingerprint(to_dict(scorer.score(path, q)))
+            report = scorer.score(path, q)
+            if reports is not None:
+                reports[name] = report
+            out[name] = fingerprint(to_dict(report))
             out[name]["sampled"] = engine.has_sampled(scorer.transcriber.model)
             print(f"  {name}: {len(out[name]['words'])} words, score {out[name]['score']}", file=sys.stderr)
     return {name: out[name] for name, _ in todo}

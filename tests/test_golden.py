@@ -25,11 +25,10 @@ def test_the_numbers_libraries_are_those_the_golden_file_was_made_with():
     )
 
 
-def test_every_recording_gives_its_golden_numbers(scorer, long_answer):
+def test_every_recording_gives_its_golden_numbers(golden_set):
     assert numerics.active() == numerics.REPRODUCIBLE
     want = json.loads(golden.GOLDEN.read_text())["recordings"]
-    # backwards: each file follows other files than when the file was written (the long answer,
-    # scored once for the session, follows whatever the suite scored before it)
-    got = golden.compute(scorer=scorer, backwards=True, long_answer=long_answer)
+    # scored backwards: each file follows other files than when the file was written (conftest.golden_set)
+    got, _ = golden_set
     moved = golden.differences(want, got)
     assert not moved, "\n".join(moved)

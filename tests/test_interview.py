@@ -3,6 +3,7 @@ a real interview of two questions on the virtual sound card."""
 
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -10,6 +11,42 @@ import pytest
 from test_practice import EXE, sessions, wav16
 
 from voicecoach import interview, questions
+
+
+def start_interview(*args, follow_ups: bool = False):
+    from test_practice import _ctrl_c_as_at_a_terminal
+
+    return subprocess.Popen(
+        [
+            EXE,
+            "interview",
+            "--no-speak",
+            "--no-live",
+            "--follow-ups" if follow_ups else "--no-follow-ups",
+            *map(str, args),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
+
+
+def answer_when_recording(p, home, pulse, wav, n: int, stop: str = "\n") -> None:
+    """Once the ``n``-th answer is being recorded, play ``wav`` into the microphone and stop it."""
+    deadline = time.monotonic() + 120
+    while len(list((home / "sessions").glob("*/answer.flac"))) < n and time.monotonic() < deadline:
+        assert p.poll() is None, p.stderr.read()
+        time.sleep(0.05)
+    pulse.play_into_mic(wav).wait(60)
+    time.sleep(1.0)
+    if stop == "ctrl-c":
+        p.send_signal(signal.SIGINT)
+    else:
+        p.stdin.write(stop)
+        p.stdin.flush()
 
 
 def test_a_drawn_plan_follows_the_interview_order_and_a_seed_repeats_it():
@@ -127,28 +164,10 @@ def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed
         check=True,
     )
     out = tmp_path / "interview.json"
-    p = subprocess.Popen(
-        [EXE, "interview", "--questions", "measurable-impact,what-excites-you", "--no-speak", "--no-live", "-o", out],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    try:
-        for n, wav in enumerate((jfk, short, excite), 1):
-            deadline = time.monotonic() + 120
-            while len(list((home / "sessions").glob("*/answer.flac"))) < n and time.monotonic() < deadline:
-                assert p.poll() is None, p.stderr.read()
-                time.sleep(0.05)
-            pulse.play_into_mic(wav).wait(60)
-            time.sleep(1.0)
-            p.stdin.write("\n")
-            p.stdin.flush()
-        stdout, stderr = p.communicate(timeout=180)
-    finally:
-        if p.poll() is None:
-            p.kill()
+    p = start_interview("--questions", "measurable-impact,what-excites-you", "-o", out, follow_ups=True)
+    for n, wav in enumerate((jfk, short, excite), 1):
+        answer_when_recording(p, home, pulse, wav, n)
+    stdout, stderr = p.communicate(timeout=180)
     assert p.returncode == 0, stderr
     s = json.loads(out.read_text())
     assert [(a["question_id"], a["follow_up"] is not None) for a in s["answers"]] == [
@@ -196,3 +215,31 @@ def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data)
     assert s["answers"][1]["score"] is None and s["answers"][0]["score"] is not None
     bad = subprocess.run([EXE, "sessions", "show", "interview:nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no interview 'nope'" in bad.stderr
+
+
+@pytest.mark.audio
+@pytest.mark.model
+def test_ctrl_c_keeps_a_partial_interview_that_resume_completes(pulse, home, data, tmp_path):
+    jfk = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
+    short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
+    plan = ["what-excites-you", "bias-variance", "why-this-company"]
+    p = start_interview("--questions", ",".join(plan))
+    answer_when_recording(p, home, pulse, jfk, 1)
+    answer_when_recording(p, home, pulse, short, 2, stop="ctrl-c")  # Ctrl-C while the second is answered
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 130, err
+    assert "stopped after 2 of 3 questions" in " ".join(out.split())
+    [iv] = interview.all_interviews()
+    assert not iv.finished and [a.question_id for a in iv.answers] == plan[:2]
+
+    p = start_interview("--resume")
+    answer_when_recording(p, home, pulse, jfk, 3)
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 0, err
+    [iv] = interview.all_interviews()
+    assert iv.finished and [a.question_id for a in iv.answers] == plan
+    assert "3 of 3 questions answered" in out
+    again = subprocess.run(
+        [EXE, "interview", "--resume", "--no-speak"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert again.returncode == 2 and "no interview to resume" in again.stderr
