@@ -144,10 +144,9 @@ def test_bad_invocations_are_one_line_and_exit_2(home, args, said):
 @pytest.mark.audio
 @pytest.mark.model
 def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed(pulse, home, data, tmp_path):
-    """measurable-impact answered with JFK (no STAR point in it): its follow-up on the situation is
+    """measurable-impact answered with a 4-s clip (no STAR point in it): its follow-up on the situation is
     asked and answered; what-excites-you answered (espeak-ng) with each point at least partly made:
     no follow-up. One report for the three answers, each a session."""
-    jfk = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
     short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
     excite = tmp_path / "excite.wav"
     subprocess.run(
@@ -157,15 +156,15 @@ def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed
             str(excite),
             "-s",
             "150",
-            "What excites me most is reinforcement learning for robots. For example, a recent paper showed a robot dog "
-            "that learned to walk on its own in one hour of practice. That connects to my own work: I build control "
-            "software for warehouse robots, and I want to work on problems like that every day.",
+            "Reinforcement learning for robots excites me most. For example, a robot dog recently learned to walk on "
+            "its own in one hour. That connects to my work: I build control software for robots and want to solve "
+            "problems like that.",
         ],
         check=True,
     )
     out = tmp_path / "interview.json"
     p = start_interview("--questions", "measurable-impact,what-excites-you", "-o", out, follow_ups=True)
-    for n, wav in enumerate((jfk, short, excite), 1):
+    for n, wav in enumerate((short, short, excite), 1):
         answer_when_recording(p, home, pulse, wav, n)
     stdout, stderr = p.communicate(timeout=180)
     assert p.returncode == 0, stderr
@@ -220,11 +219,10 @@ def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data)
 @pytest.mark.audio
 @pytest.mark.model
 def test_ctrl_c_keeps_a_partial_interview_that_resume_completes(pulse, home, data, tmp_path):
-    jfk = wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav")
     short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
     plan = ["what-excites-you", "bias-variance", "why-this-company"]
     p = start_interview("--questions", ",".join(plan))
-    answer_when_recording(p, home, pulse, jfk, 1)
+    answer_when_recording(p, home, pulse, short, 1)
     answer_when_recording(p, home, pulse, short, 2, stop="ctrl-c")  # Ctrl-C while the second is answered
     out, err = p.communicate(timeout=180)
     assert p.returncode == 130, err
@@ -233,7 +231,7 @@ def test_ctrl_c_keeps_a_partial_interview_that_resume_completes(pulse, home, dat
     assert not iv.finished and [a.question_id for a in iv.answers] == plan[:2]
 
     p = start_interview("--resume")
-    answer_when_recording(p, home, pulse, jfk, 3)
+    answer_when_recording(p, home, pulse, short, 3)
     out, err = p.communicate(timeout=180)
     assert p.returncode == 0, err
     [iv] = interview.all_interviews()

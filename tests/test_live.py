@@ -172,10 +172,10 @@ def wait_for_screen(session: str, text: str, timeout_s: float = 120) -> str:
 
 def test_try_again_asks_the_same_question_and_shows_what_moved(pulse, home, data, tmp_path):
     """At a terminal, after the report `r` asks the same question again: two real answers played into
-    the microphone (JFK, then the fast MFA reader), both kept as sessions of that question, and the
+    the microphone (the slow MFA reader, then the fast one), both kept as sessions of that question, and the
     second report says what moved against the first; Enter then ends practice."""
     first, second = (
-        wav16(data / f, tmp_path / f"{i}.wav") for i, f in enumerate(("whisper_jfk.flac", "mfa_english_fast.wav"))
+        wav16(data / f, tmp_path / f"{i}.wav") for i, f in enumerate(("mfa_english_slow.wav", "mfa_english_fast.wav"))
     )
     session, done = f"again{os.getpid()}", tmp_path / "exit.txt"
     env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}

@@ -293,31 +293,18 @@ def test_no_sound_device(home, tmp_path):
     assert not (home / "sessions").exists() or not list((home / "sessions").iterdir())
 
 
-def test_replay_plays_the_answer_with_its_transcript(pulse, home, data, tmp_path):
-    subprocess.run([EXE, "score", data / "whisper_jfk.flac", "--save"], check=True, capture_output=True, timeout=120)
-    capture = pulse.capture_speaker(tmp_path / "replay.wav")
-    time.sleep(0.3)
-    r = subprocess.run([EXE, "sessions", "replay", "1", "--from", "0:05"], capture_output=True, text=True, timeout=60)
-    time.sleep(0.3)
-    capture.terminate()
-    capture.wait(10)
-    assert r.returncode == 0, r.stderr
-    assert "country" in r.stdout and "fellow" not in r.stdout  # started at 0:05
+def test_replay_plays_the_answer_from_a_time_with_its_transcript(pulse, home, data, tmp_path):
+    """The hoarse monologue half counted as in 0.2 (--fillers written+heard), replayed from 0:15: its
+    audio from there plays on the speaker, and the transcript scrolls from there, its last "uh"
+    (heard, not written) before "And here's"."""
     from voicecoach.audio import load
 
-    heard = load(tmp_path / "replay.wav").samples
-    assert np.abs(heard).max() > 0.05 and 5.0 <= len(heard) / 16000 <= 10.0
-
-
-def test_replay_shows_the_um_heard_in_a_gap(pulse, home, data):
-    """The hoarse monologue half counted as in 0.2 (--fillers written+heard): from 0:15 its last "uh"
-    (heard, not written) comes before "And here's"."""
+    clip = data / "mfa_cold_corpus.flac"
     subprocess.run(
-        [EXE, "score", data / "mfa_cold_corpus.flac", "--save", "--fillers", "written+heard"],
-        check=True,
-        capture_output=True,
-        timeout=180,
+        [EXE, "score", clip, "--save", "--fillers", "written+heard"], check=True, capture_output=True, timeout=180
     )
+    capture = pulse.capture_speaker(tmp_path / "replay.wav")
+    time.sleep(0.3)
     r = subprocess.run(
         [EXE, "sessions", "replay", "1", "--from", "0:15"],
         capture_output=True,
@@ -325,9 +312,16 @@ def test_replay_shows_the_um_heard_in_a_gap(pulse, home, data):
         timeout=60,
         env={**os.environ, "COLUMNS": "200"},
     )
+    time.sleep(0.3)
+    capture.terminate()
+    capture.wait(10)
     assert r.returncode == 0, r.stderr
     out = " ".join(r.stdout.split())
     assert "(um/uh)" in out and out.index("(um/uh)") < out.index("here's"), out
+    assert "sick corpus" not in out  # (said in the first seconds: replay started at 0:15)
+    heard = load(tmp_path / "replay.wav").samples
+    rest_s = load(clip).duration_s - 15
+    assert np.abs(heard).max() > 0.05 and rest_s - 1 <= len(heard) / 16000 <= rest_s + 4
 
 
 def test_devices_lists_the_virtual_card(pulse):

@@ -79,4 +79,5 @@ def what_moved(before: dict, now: dict) -> list[Moved]:
     a, b = figure("rubric", "coverage")
     if a is not None and b is not None:
         rows.append(Moved("coverage", f"{a:.0%}", f"{b:.0%}", arrow(a, b), better("coverage")))
-    return rows
+    # a change too small to show is no change
+    return [Moved(m.label, m.before, m.now, "=", None) if m.before == m.now else m for m in rows]
