@@ -412,8 +412,8 @@ def practice(
     )
     before = _dict(take(q))
     # Try again (the same question, with what moved against the take before) or another question,
-    # at a terminal only: a script that pipes Enter in gets one take, as before.
-    while not as_json and sys.stdin is not None and sys.stdin.isatty():
+    # at a terminal only: a script that pipes Enter in, or reads the output, gets one take.
+    while not as_json and sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():
         key = _ask(console, "[bold]r[/bold] try again · [bold]n[/bold] another question · [bold]Enter[/bold] done")
         if key == "r":
             now = _dict(take(q))
