@@ -1,8 +1,7 @@
-"""Live feedback on the virtual sound card: an answer of several pieces is transcribed while it is spoken.
+"""Live feedback on the virtual sound card: a 3-minute answer is transcribed while it is spoken.
 
-One real run (about 95 s): the first four recordings of test_long_answer's 3:13 answer (real
-speech from tests/data, about 80 s: three 30-s pieces, the carry between them, fillers in two)
-are played into the virtual microphone while `voicecoach practice` runs in a real terminal (tmux).
+One real run (about 4 minutes): the 3:13 answer of test_long_answer (real speech from tests/data)
+is played into the virtual microphone while `voicecoach practice` runs in a real terminal (tmux).
 The screen is read every second. Then Enter stops it, and `voicecoach sessions rescore` scores the
 saved file again. How long the report takes after the stop, and how far the cue line is behind
 the speech, are timings: scripts/benchmark_practice.py measures them; they are printed here, not
@@ -43,27 +42,9 @@ def wait_for_screen(session: str, text: str, timeout_s: float = 120) -> str:
     raise AssertionError(f"never showed {text!r}:\n{screen(session)}")
 
 
-# The bars on the cue line were set for the whole 3:13 answer (193 s: 150 reads, 30 "heard to"
-# values); they scale with the length played.
-READS_PER_S, HEARD_PER_S = 150 / 193, 30 / 193
-
-
 def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pulse, home, data, tmp_path):
-    spans = build_long_answer(data, tmp_path / "long.flac")
-    answer_s = spans["librispeech_61-70968-0000#1"][1] + 1.0  # (into the quiet after the fourth recording)
-    wav = tmp_path / "answer.wav"
-    subprocess.run(
-        [
-            "sox",
-            "-D",
-            str(wav16(tmp_path / "long.flac", tmp_path / "long.wav")),
-            str(wav),
-            "trim",
-            "0",
-            f"{answer_s:.2f}",
-        ],
-        check=True,
-    )
+    build_long_answer(data, tmp_path / "long.flac")
+    wav = wav16(tmp_path / "long.flac", tmp_path / "long.wav")
     session, done, log = f"live{os.getpid()}", tmp_path / "exit.txt", tmp_path / "practice.log"
     env = {"PULSE_SERVER": pulse.server, "VOICECOACH_HOME": str(home)}
     subprocess.run(
@@ -124,9 +105,9 @@ def test_live_cues_follow_the_answer_and_the_live_report_is_the_rescored_one(pul
     assert live["transcribed_live"] is True
 
     # The cue line changed as the answer went on, and says what the transcript says.
-    assert len(seen) >= READS_PER_S * answer_s, seen[-5:]
+    assert len(seen) >= 150, seen[-5:]
     heard = [h for _, _, _, h in seen]
-    assert len(set(heard)) >= HEARD_PER_S * answer_s and heard == sorted(heard)
+    assert len(set(heard)) >= 30 and heard == sorted(heard)
     assert len({f for _, _, f, _ in seen}) >= 5 and len({p for _, p, _, _ in seen if p}) >= 5
     lag = sorted(e - h for e, _, _, h in seen if e >= 35)
     words = [w for s in live["transcript"]["segments"] for w in s["words"]]
