@@ -156,9 +156,9 @@ def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed
             str(excite),
             "-s",
             "150",
-            "Reinforcement learning for robots excites me most. For example, a robot dog recently learned to walk on "
-            "its own in one hour. That connects to my work: I build control software for robots and want to solve "
-            "problems like that.",
+            "Reinforcement learning for robots excites me most. A good example is how AlphaFold predicted protein "
+            "structures, and I read a paper last month about robots that learn to walk. That connects to my own "
+            "work: I build control software for robots and want to solve such problems.",
         ],
         check=True,
     )
