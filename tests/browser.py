@@ -3,7 +3,7 @@
 Run by tests/test_html.py inside a network namespace with only loopback up (chromedriver talks to
 Chromium over loopback), so the page provably loads nothing from the network:
 
-    python tests/browser.py answer PAGE.html     # or: progress PAGE.html, batch PAGE.html
+    python tests/browser.py answer PAGE.html     # or: interview, progress, batch PAGE.html
 
 Uses Debian's chromium and chromium-driver (scripts/setup.sh installs them) through Selenium.
 """
@@ -145,12 +145,57 @@ def charts(d, page: Path) -> dict:
     return out
 
 
+def interview(d, page: Path) -> dict:
+    """An interview's page: each answer's player and transcript; a click on a word plays that answer
+    from the word (and pauses any other)."""
+    from selenium.webdriver.common.by import By
+
+    d.get(page.resolve().as_uri())
+    sections = d.find_elements(By.CSS_SELECTOR, "section.answer")
+    out: dict = {"answers": [], "clicks": []}
+    for i, sec in enumerate(sections):
+        players = sec.find_elements(By.TAG_NAME, "audio")
+        duration = None
+        end = time.monotonic() + 20
+        while players and duration is None and time.monotonic() < end:
+            duration = d.execute_script(
+                "const a = arguments[0]; return a.readyState >= 1 && isFinite(a.duration) ? a.duration : null",
+                players[0],
+            )
+            time.sleep(0.05)
+        words = sec.find_elements(By.CSS_SELECTOR, ".w")
+        out["answers"].append(
+            {
+                "session": sec.get_attribute("data-session"),
+                "players": len(players),
+                "duration_s": duration,
+                "words": len(words),
+            }
+        )
+    for k in range(len(sections) - 1, -1, -1):  # the last answer first: the others must stay paused
+        words = sections[k].find_elements(By.CSS_SELECTOR, ".w")
+        if not words:
+            continue
+        w = words[len(words) // 2]
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", w)
+        w.click()
+        state = d.execute_script(
+            "return Array.from(document.querySelectorAll('section.answer')).map(s => {"
+            " const a = s.querySelector('audio'), n = s.querySelector('.w.now');"
+            " return {t: a ? a.currentTime : null, paused: a ? a.paused : null, now: n ? n.dataset.s : null}; })"
+        )
+        out["clicks"].append({"answer": k, "start_s": float(w.get_attribute("data-s")), "state": state})
+    d.execute_script("document.querySelectorAll('audio').forEach(a => a.pause())")
+    out.update(common(d))
+    return out
+
+
 def main() -> None:
     mode, page = sys.argv[1], Path(sys.argv[2])
     shot = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     d = driver()
     try:
-        result = answer(d, page) if mode == "answer" else charts(d, page)
+        result = {"answer": answer, "interview": interview}.get(mode, charts)(d, page)
         if shot is not None:
             d.execute_script("window.scrollTo(0, 0)")
             d.save_screenshot(str(shot))

@@ -54,6 +54,22 @@ def scorer():
     return Scorer()
 
 
+@pytest.fixture
+def save_scored(scorer, home):
+    """``save_scored(path, question_id)``: what `voicecoach score PATH -q ID --save` keeps, made with
+    the session's loaded pipeline (no process to start, no model to load again); its SessionInfo."""
+    from voicecoach import questions
+    from voicecoach.schema.report import to_dict
+    from voicecoach.sessions.store import keep_recording
+
+    def save(path, question_id: str = "tell-me-about-yourself"):
+        q = questions.get(question_id)
+        report = scorer.score(path, q)
+        return keep_recording(path, q, to_dict(report), report.transcript.duration_s)
+
+    return save
+
+
 @pytest.fixture(scope="session")
 def tell_me():
     from voicecoach import questions

@@ -180,19 +180,16 @@ ANSWER = (
 )
 
 
-def score_json(path) -> dict:
-    import json
-    import subprocess
+@pytest.fixture
+def score_json(scorer, tell_me):
+    """The report dict `voicecoach score FILE --json` prints, from the session's loaded pipeline."""
+    from voicecoach.schema.report import to_dict
 
-    from test_cli import EXE
-
-    p = subprocess.run([EXE, "score", str(path), "--json"], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    return json.loads(p.stdout)
+    return lambda path: to_dict(scorer.score(path, tell_me))
 
 
 @pytest.mark.model
-def test_flat_espeak_is_monotone_and_its_normal_voice_is_not(tmp_path):
+def test_flat_espeak_is_monotone_and_its_normal_voice_is_not(score_json, tmp_path):
     """espeak-ng reads the same 30-s answer with its pitch range squeezed (SSML prosody range
     "x-low") and as it normally speaks: only the first is flagged, in the report and its tips."""
     import subprocess
@@ -211,7 +208,7 @@ def test_flat_espeak_is_monotone_and_its_normal_voice_is_not(tmp_path):
 
 
 @pytest.mark.model
-def test_sentence_endings_turned_down_with_sox_trail_off(data, tmp_path):
+def test_sentence_endings_turned_down_with_sox_trail_off(score_json, data, tmp_path):
     """A real recording, and the same with each sentence's last word 20 dB quieter (sox): the
     original has no trailing-off finding; the altered one has them at the turned-down endings only."""
     import subprocess

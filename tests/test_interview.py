@@ -143,10 +143,14 @@ def test_bad_invocations_are_one_line_and_exit_2(home, args, said):
 
 @pytest.mark.audio
 @pytest.mark.model
-def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed(pulse, home, data, tmp_path):
-    """measurable-impact answered with a 4-s clip (no STAR point in it): its follow-up on the situation is
-    asked and answered; what-excites-you answered (espeak-ng) with each point at least partly made:
-    no follow-up. One report for the three answers, each a session."""
+def test_an_interview_with_a_follow_up_stopped_by_ctrl_c_and_resumed(pulse, home, data, tmp_path):
+    """measurable-impact answered with a 4-s clip (no STAR point in it): its follow-up on the situation
+    is asked and answered; Ctrl-C while bias-variance is answered keeps a partial interview (2 of 3
+    questions); --resume asks what-excites-you, answered (espeak-ng) with each point at least partly
+    made: no follow-up. One report for the four answers, each a session, as JSON and as a page that
+    plays each answer in a real browser."""
+    from test_html import offline_browser
+
     short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
     excite = tmp_path / "excite.wav"
     subprocess.run(
@@ -162,28 +166,64 @@ def test_an_interview_of_two_questions_with_a_follow_up_where_a_point_was_missed
         ],
         check=True,
     )
-    out = tmp_path / "interview.json"
-    p = start_interview("--questions", "measurable-impact,what-excites-you", "-o", out, follow_ups=True)
-    for n, wav in enumerate((short, short, excite), 1):
-        answer_when_recording(p, home, pulse, wav, n)
-    stdout, stderr = p.communicate(timeout=180)
-    assert p.returncode == 0, stderr
-    s = json.loads(out.read_text())
+    plan = ["measurable-impact", "bias-variance", "what-excites-you"]
+    p = start_interview("--questions", ",".join(plan), follow_ups=True)
+    answer_when_recording(p, home, pulse, short, 1)
+    answer_when_recording(p, home, pulse, short, 2)  # the follow-up
+    answer_when_recording(p, home, pulse, short, 3, stop="ctrl-c")  # Ctrl-C while the second question is answered
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 130, err
+    assert "stopped after 2 of 3 questions" in " ".join(out.split())
+    [iv] = interview.all_interviews()
+    assert not iv.finished
+    assert [a.question_id for a in iv.answers] == ["measurable-impact", "measurable-impact~situation", "bias-variance"]
+
+    report, page = tmp_path / "interview.json", tmp_path / "interview.html"
+    p = start_interview("--resume", "-o", report, "--html", page, follow_ups=True)
+    answer_when_recording(p, home, pulse, excite, 4)
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 0, err
+    s = json.loads(report.read_text())
     assert [(a["question_id"], a["follow_up"] is not None) for a in s["answers"]] == [
         ("measurable-impact", False),
         ("measurable-impact~situation", True),
+        ("bias-variance", False),
         ("what-excites-you", False),
     ]
     assert s["answers"][1]["follow_up"] == questions.get("measurable-impact~situation").text
-    assert s["finished"] and (s["planned"], s["answered"]) == (2, 2)
-    assert {a["session_id"] for a in s["answers"]} == {x["id"] for x in sessions(home)}
+    assert s["finished"] and (s["planned"], s["answered"]) == (3, 3)
+    kept = sessions(home)
+    assert [a["session_id"] for a in s["answers"]] == [x["id"] for x in kept]
     assert all(a["score"] is not None for a in s["answers"])
-    print(stdout)
-    assert "Strongest answer" in stdout and "Interview" in stdout
+    print(out)
+    said = " ".join(out.split())  # (rich wraps the table's title to the table's width)
+    assert "Strongest answer" in said and "3 of 3 questions answered" in said, out
+    again = subprocess.run(
+        [EXE, "interview", "--resume", "--no-speak"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert again.returncode == 2 and "no interview to resume" in again.stderr
+
+    seen = offline_browser("interview", page)
+    assert seen["console"] == [] and all(x.startswith("data:") for x in seen["resources"]), seen
+    assert [a["session"] for a in seen["answers"]] == [x["id"] for x in kept]
+    for shown, x in zip(seen["answers"], kept):
+        words = sum(
+            len(seg["words"])
+            for seg in json.loads((home / "sessions" / x["id"] / "report.json").read_text())["transcript"]["segments"]
+        )
+        assert shown["players"] == 1 and shown["words"] == words > 0, (shown, x)
+        assert shown["duration_s"] == pytest.approx(x["duration_s"], abs=0.1), (shown, x)
+    for click in seen["clicks"]:  # the clicked answer plays from the word; every other one is paused
+        for k, state in enumerate(click["state"]):
+            if k == click["answer"]:
+                assert not state["paused"] and abs(state["t"] - click["start_s"]) <= 0.1, click
+                assert float(state["now"]) == click["start_s"], click
+            else:
+                assert state["paused"], click
 
 
 @pytest.mark.model
-def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data):
+def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data, save_scored):
     """Sessions kept by `score --save` stand in for answers (the interview record links them): `sessions
     list` shows which interview and answer each is, `sessions show interview:1` the interview's report,
     made from the sessions' reports as they are now, and a deleted answer leaves a row without figures."""
@@ -191,8 +231,7 @@ def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data)
 
     iv = interview.new([questions.get("what-excites-you")], follow_ups=True)
     for q in ("what-excites-you", "what-excites-you~example"):
-        p = subprocess.run([EXE, "score", data / "whisper_jfk.flac", "-q", q, "--save"], capture_output=True, text=True)
-        assert p.returncode == 0, p.stderr
+        save_scored(data / "whisper_jfk.flac", q)
     a, b = SessionStore().list()
     iv.answers = [interview.Answer(a.question_id, a.id), interview.Answer(b.question_id, b.id, follow_up="?")]
     iv.finished = True
@@ -214,30 +253,3 @@ def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data)
     assert s["answers"][1]["score"] is None and s["answers"][0]["score"] is not None
     bad = subprocess.run([EXE, "sessions", "show", "interview:nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no interview 'nope'" in bad.stderr
-
-
-@pytest.mark.audio
-@pytest.mark.model
-def test_ctrl_c_keeps_a_partial_interview_that_resume_completes(pulse, home, data, tmp_path):
-    short = wav16(data / "mfa_english_fast.wav", tmp_path / "short.wav")
-    plan = ["what-excites-you", "bias-variance", "why-this-company"]
-    p = start_interview("--questions", ",".join(plan))
-    answer_when_recording(p, home, pulse, short, 1)
-    answer_when_recording(p, home, pulse, short, 2, stop="ctrl-c")  # Ctrl-C while the second is answered
-    out, err = p.communicate(timeout=180)
-    assert p.returncode == 130, err
-    assert "stopped after 2 of 3 questions" in " ".join(out.split())
-    [iv] = interview.all_interviews()
-    assert not iv.finished and [a.question_id for a in iv.answers] == plan[:2]
-
-    p = start_interview("--resume")
-    answer_when_recording(p, home, pulse, short, 3)
-    out, err = p.communicate(timeout=180)
-    assert p.returncode == 0, err
-    [iv] = interview.all_interviews()
-    assert iv.finished and [a.question_id for a in iv.answers] == plan
-    assert "3 of 3 questions answered" in out
-    again = subprocess.run(
-        [EXE, "interview", "--resume", "--no-speak"], capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-    assert again.returncode == 2 and "no interview to resume" in again.stderr

@@ -72,7 +72,13 @@ def private_file(path: Path) -> Path:
     """Create ``path`` empty if it does not exist, and make it readable by its owner only. Writers
     that open an existing file keep its mode, so a recording is never readable by others, even
     while it is being made."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    # (an existing file is not opened: closing any descriptor of a file drops every POSIX lock this
+    # process holds on it, and SQLite's locks on the session index are such locks)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            pass
     _chmod(path, PRIVATE_FILE)
     return path
 

@@ -48,6 +48,14 @@ def interview(
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", metavar="FILE", help="Also write the interview report as JSON."
     ),
+    html: Optional[Path] = typer.Option(
+        None, "--html", metavar="FILE", help="Also write the report as one HTML page with each answer's audio."
+    ),
+    open_page: bool = typer.Option(
+        False,
+        "--open",
+        help="Open that page in your browser (written beside the interview record unless --html names a file).",
+    ),
     speak: bool = typer.Option(True, "--speak/--no-speak", help="Say each question aloud first."),
     live_cues: bool = typer.Option(True, "--live/--no-live", help="Show the live cue line while you answer."),
     model: str = model_option(),
@@ -73,8 +81,9 @@ def interview(
     method = checked_filler_method(fillers)
     if feedback not in ("none", "each"):
         raise typer.BadParameter(f"--feedback must be none or each, not {feedback!r}")
-    if out is not None:
-        check_target(out)
+    for target in (out, html):
+        if target is not None:
+            check_target(target)
     qs = questions.load_all(bank)
     if resume:
         if plan or category or seed is not None:
@@ -138,12 +147,57 @@ def interview(
         iv_mod.save(iv)
     except KeyboardInterrupt:  # (between answers: while a question is spoken or scored)
         stopped()
-    summary = iv_mod.summary(iv, {a.session_id: store.report(store.get(a.session_id)) for a in iv.answers})
+    reports = answer_reports(store, iv)
+    summary = iv_mod.summary(iv, reports)
     render(summary, console)
     if out is not None:
         from voicecoach.atomic import write_atomic
 
         write_atomic(out, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    if html is not None or open_page:
+        write_page(store, summary, reports, html or iv_mod.folder() / f"{iv.id}.html", open_page)
+
+
+def answer_reports(store, iv) -> dict[str, dict | None]:
+    """Each answer's report dict as stored now (a rescored answer shows), by session id; None where
+    the session was deleted or cannot be read (its row says so, the rest is shown)."""
+    from voicecoach.errors import VoicecoachError
+
+    reports: dict[str, dict | None] = {}
+    for a in iv.answers:
+        try:
+            reports[a.session_id] = store.report(store.get(a.session_id))
+        except VoicecoachError:
+            reports[a.session_id] = None
+    return reports
+
+
+def write_page(store, summary: dict, reports: dict, path: Path, open_page: bool) -> None:
+    """Write the interview's page (each answer's audio from its session; a page without a player
+    where the recording cannot be read), say where it is, and open it if asked."""
+    import logging
+
+    from rich.console import Console
+
+    from voicecoach.audio.load import load
+    from voicecoach.errors import AudioError
+    from voicecoach.render import html
+    from voicecoach.sessions.store import ANSWER
+
+    answers = []
+    for row in summary["answers"]:
+        samples, audio = None, store.folder(row["session_id"]) / ANSWER
+        if audio.exists():
+            try:
+                samples = load(audio, tolerant=True).samples
+            except AudioError as e:
+                logging.getLogger("voicecoach").warning("answer %s has no player: %s", row["session_id"], e)
+        answers.append((reports.get(row["session_id"]), samples))
+    html.write(path, html.interview_page(summary, answers))
+    err = Console(stderr=True)
+    err.print(f"[dim]page written to {path}[/dim]", highlight=False)
+    if open_page and not html.open_in_browser(path):
+        err.print(f"[yellow]no browser to open it with; open {path} yourself[/yellow]", highlight=False)
 
 
 def _report_dict(result) -> dict | None:

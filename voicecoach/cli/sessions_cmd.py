@@ -16,7 +16,7 @@ from voicecoach.cli.options import (
     reproducible_option,
     skip_language_option,
 )
-from voicecoach.errors import ExitCode, VoicecoachError
+from voicecoach.errors import ExitCode
 
 app = typer.Typer(
     help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True
@@ -115,8 +115,8 @@ def show(
         None,
         "--html",
         metavar="FILE",
-        help="Write the report as an HTML page with the answer's audio (`sessions open` "
-        "writes it into the session folder and opens it).",
+        help="Write the report as an HTML page with the answer's audio (an interview's: every "
+        "answer's; `sessions open` writes a session's into its folder and opens it).",
     ),
 ) -> None:
     """Show a session's report."""
@@ -131,7 +131,7 @@ def show(
         check_target(html)
     store = _store()
     if ref.startswith("interview:"):
-        _show_interview(store, ref.removeprefix("interview:"), as_json)
+        _show_interview(store, ref.removeprefix("interview:"), as_json, html)
         return
     info = store.get(ref)
     report = store.report(info)
@@ -148,25 +148,22 @@ def show(
         terminal.render(report, Console())
 
 
-def _show_interview(store, ref: str, as_json: bool) -> None:
+def _show_interview(store, ref: str, as_json: bool, html: Path | None) -> None:
     """An interview's report, made from its answers' reports as they are now (a rescored answer shows)."""
     import json
 
     from rich.console import Console
 
     from voicecoach import interview
-    from voicecoach.cli.interview_cmd import render
+    from voicecoach.cli.interview_cmd import answer_reports, render, write_page
 
     every = interview.all_interviews()
     iv = every[int(ref) - 1] if ref.isdigit() and 1 <= int(ref) <= len(every) else interview.find(ref)
-    reports = {}
-    for a in iv.answers:
-        try:
-            reports[a.session_id] = store.report(store.get(a.session_id))
-        except VoicecoachError:  # a deleted or damaged session: its row says so, the rest is shown
-            reports[a.session_id] = None
+    reports = answer_reports(store, iv)
     summary = interview.summary(iv, reports)
-    if as_json:
+    if html is not None:
+        write_page(store, summary, reports, html, open_page=False)
+    elif as_json:
         sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     else:
         render(summary, Console())

@@ -62,6 +62,7 @@ def _env():
     from voicecoach.render.text import EDGES, LISTED_PHRASES, language_summary
 
     env.globals["language_summary"] = language_summary
+    env.globals["HEARD"] = HEARD
     env.globals["listed_phrases"], env.globals["edges"] = list(LISTED_PHRASES), list(EDGES)
     return env
 
@@ -84,11 +85,14 @@ def csp(script: str, style: str) -> str:
     )
 
 
+SCRIPTS = {"answer.html.j2": "report.js", "interview.html.j2": "interview.js"}  # the pages that play audio
+
+
 def _render(template: str, **context) -> str:
     from markupsafe import Markup
 
     style = _asset("report.css")
-    script = _asset("report.js") if template == "answer.html.j2" else ""
+    script = _asset(SCRIPTS[template]) if template in SCRIPTS else ""
     from voicecoach import __version__
 
     return (
@@ -163,8 +167,30 @@ def answer_page(
         title=title or report["question"]["text"],
         timeline=charts.timeline(report) if report["score"] is not None else None,
         paragraphs=paragraphs(report),
-        HEARD=HEARD,
         back=back,
+    )
+
+
+def interview_page(summary: dict, answers: list[tuple[dict | None, np.ndarray | None]]) -> str:
+    """The page of a whole interview (``summary``: voicecoach.interview.summary): the totals, a row per
+    answer, the tips that matter most, then each answer with its player and transcript. ``answers``:
+    (report dict or None, audio samples or None) for each of ``summary["answers"]``, in order."""
+    shown, n = [], 0
+    for row, (report, samples) in zip(summary["answers"], answers):
+        n += row["follow_up"] is None
+        shown.append(
+            {
+                "row": row,
+                "label": f"{n}" if row["follow_up"] is None else f"{n}f",
+                "audio": audio_data_uri(samples) if samples is not None else None,
+                "paragraphs": paragraphs(report) if report is not None else None,
+            }
+        )
+    return _render(
+        "interview.html.j2",
+        s=summary,
+        answers=shown,
+        when=datetime.fromisoformat(summary["created_at"]).astimezone().strftime("%d %b %Y, %H:%M"),
     )
 
 
