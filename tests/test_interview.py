@@ -226,7 +226,8 @@ def test_an_interview_with_a_follow_up_stopped_by_ctrl_c_and_resumed(pulse, home
 def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data, save_scored):
     """Sessions kept by `score --save` stand in for answers (the interview record links them): `sessions
     list` shows which interview and answer each is, `sessions show interview:1` the interview's report,
-    made from the sessions' reports as they are now, and a deleted answer leaves a row without figures."""
+    made from the sessions' reports as they are now (a rescored follow-up shows its new figures), and a
+    deleted answer leaves a row without figures."""
     from voicecoach.sessions import SessionStore
 
     iv = interview.new([questions.get("what-excites-you")], follow_ups=True)
@@ -246,6 +247,15 @@ def test_sessions_list_groups_an_interview_and_show_gives_its_report(home, data,
     assert shown.returncode == 0, shown.stderr
     s = json.loads(shown.stdout)
     assert [x["session_id"] for x in s["answers"]] == [a.id, b.id] and s["answers"][0]["score"] is not None
+    # the follow-up rescored (its question found from its id): the interview's report shows the new figures
+    stored = SessionStore().folder(b.id) / "report.json"
+    stored.write_text(json.dumps({**json.loads(stored.read_text()), "score": 1.0}))
+    r = subprocess.run([EXE, "sessions", "rescore", b.id], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    show = lambda: json.loads(  # noqa: E731
+        subprocess.run([EXE, "sessions", "show", "interview:1", "--json"], capture_output=True, text=True).stdout
+    )
+    assert show()["answers"][1]["score"] == s["answers"][1]["score"] != 1.0
     assert subprocess.run([EXE, "sessions", "delete", b.id, "--yes"], capture_output=True).returncode == 0
     s = json.loads(
         subprocess.run([EXE, "sessions", "show", "interview:last", "--json"], capture_output=True, text=True).stdout

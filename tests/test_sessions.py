@@ -317,3 +317,67 @@ def test_two_stores_in_one_process_see_what_another_process_writes(home):
     subprocess.run([sys.executable, "-c", WRITER, info.id, "9.0"], check=True, timeout=60)  # a writer
     assert [s.fillers_per_min for s in second.list()] == [9.0]
     assert [s.fillers_per_min for s in first.list()] == [9.0]
+
+
+def vc(*args, cwd=None):
+    return subprocess.run(
+        [EXE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+@pytest.mark.model
+def test_a_damaged_session_hides_no_other_and_repair_rebuilds_it(home, data, save_scored, tmp_path):
+    """Three real sessions. One report.json damaged: progress leaves it out with a line and compares
+    the others; show and open name the file and the way out. One session.json replaced: rebuild-index
+    indexes it as damaged, with its question from its report, instead of dropping it. One recording
+    deleted: export says so. `sessions repair` rebuilds the first two from their recordings (the
+    first needs --question once nothing names it) and keeps every damaged file beside."""
+    a, b, c = (save_scored(data / f) for f in ("whisper_jfk.flac", "mfa_english_fast.wav", "mfa_english_slow.wav"))
+    store = SessionStore()
+    (store.folder(a.id) / "report.json").write_text('{"broken')
+
+    p = vc("progress")
+    assert p.returncode == 1 and "Progress over 2 sessions" in p.stdout, p.stdout + p.stderr
+    said = " ".join(p.stderr.split())
+    assert said.count("left out") == 1 and a.id in said and "report.json" in said and "sessions repair" in said, said
+    for cmd in (["show", a.id], ["open", a.id, "--no-open"]):
+        p = vc("sessions", *cmd)
+        assert p.returncode == 6 and len(p.stderr.strip().splitlines()) == 1, (cmd, p.stderr)
+        assert a.id in p.stderr and "report.json" in p.stderr and f"sessions repair {a.id}" in p.stderr, p.stderr
+    assert vc("sessions", "show", b.id).returncode == 0
+
+    (store.folder(b.id) / "session.json").write_text('{"x":1}')
+    p = vc("sessions", "rebuild-index")
+    assert p.returncode == 1 and "index rebuilt: 3 sessions, 2 of them damaged" in p.stdout, p.stdout + p.stderr
+    problems = p.stderr.strip().splitlines()
+    assert len(problems) == 2 and {line.split(":")[0] for line in problems} == {a.id, b.id}, problems
+    rows = {line.split()[1]: line for line in vc("sessions", "list", "--ids").stdout.splitlines() if "-" in line[:30]}
+    assert set(rows) == {a.id, b.id, c.id}, rows
+    assert "damaged" in rows[a.id] and "damaged" in rows[b.id] and "tell-me-about-yourself" in rows[b.id]
+
+    (store.folder(c.id) / "answer.flac").unlink()
+    p = vc("sessions", "export", c.id, "-o", tmp_path / "c.zip")
+    assert p.returncode == 1 and "answer.flac" in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert {Path(n).name for n in zipfile.ZipFile(tmp_path / "c.zip").namelist()} >= {"session.json", "report.json"}
+    p = vc("sessions", "repair", c.id)
+    assert p.returncode == 6 and "answer.flac is missing" in p.stderr, p.stderr
+
+    p = vc("sessions", "repair", b.id)  # the question from its report
+    assert p.returncode == 0 and "repaired (tell-me-about-yourself)" in p.stdout, p.stdout + p.stderr
+    [kept] = store.folder(b.id).glob("session.damaged-*.json")
+    assert kept.read_text() == '{"x":1}\n' or kept.read_text() == '{"x":1}'
+    (store.folder(a.id) / "session.json").write_text("")  # now nothing names a's question
+    p = vc("sessions", "repair", a.id)
+    assert p.returncode == 2 and "--question" in p.stderr, p.stderr
+    p = vc("sessions", "repair", a.id, "--question", "what-excites-you")
+    assert p.returncode == 0 and "repaired (what-excites-you)" in p.stdout, p.stdout + p.stderr
+    assert [f.read_text() for f in store.folder(a.id).glob("report.damaged-*.json")] == ['{"broken']
+    assert [f.read_text() for f in store.folder(a.id).glob("session.damaged-*.json")] == [""]
+    after = {s.id: s for s in SessionStore().list()}
+    assert after[a.id].status == after[b.id].status == "scored" and after[a.id].question_id == "what-excites-you"
+    assert vc("progress").returncode == 0

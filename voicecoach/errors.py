@@ -8,7 +8,7 @@ class ExitCode(IntEnum):
     """Every exit code of the ``voicecoach`` command (the README's troubleshooting table lists them)."""
 
     OK = 0
-    FAILED = 1  # a batch or rescore where some files failed (the others were done)
+    FAILED = 1  # done, but something was left out and named: files that failed, damaged sessions
     USAGE = 2  # a bad invocation: unknown question, malformed question bank, bad option or manifest
     INPUT = 3  # a recording that cannot be read, or holds nothing to score (silence, another language)
     MODEL = 4  # a model is unknown, missing or corrupt

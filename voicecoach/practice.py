@@ -21,6 +21,7 @@ from voicecoach.audio.recorder import Recorder, RecorderOptions, RecorderStatus,
 from voicecoach.errors import AudioError
 from voicecoach.pipeline import Scorer
 from voicecoach.questions import Question
+from voicecoach.questions import find as find_question
 from voicecoach.schema.report import to_dict
 from voicecoach.sessions.store import ANSWER, QUESTION_AUDIO, SessionError, SessionInfo, SessionStore
 
@@ -240,7 +241,7 @@ def recover(
         if on_session:
             on_session(info)
         answer = store.folder(info.id) / ANSWER
-        q = questions.get(info.question_id)
+        q = find_question(questions, info.question_id)
         duration = 0.0
         if answer.exists() and answer.stat().st_size > 0:
             try:

@@ -202,9 +202,8 @@ def follow_up(question: Question, item: RubricItem) -> Question:
     )
 
 
-def get(question_id: str, extra_banks: list[str | Path] = ()) -> Question:
-    """The question ``question_id`` (a follow-up's id too); QuestionError naming a close id otherwise."""
-    qs = load_all(extra_banks)
+def find(qs: dict[str, Question], question_id: str) -> Question | None:
+    """The question ``question_id`` of the bank ``qs`` (load_all), a follow-up's id too; None if none."""
     if question_id in qs:
         return qs[question_id]
     parent, sep, item_id = question_id.partition(FOLLOW_UP_SEP)
@@ -212,6 +211,15 @@ def get(question_id: str, extra_banks: list[str | Path] = ()) -> Question:
         item = next((r for r in qs[parent].rubric if r.id == item_id and r.follow_up), None)
         if item is not None:
             return follow_up(qs[parent], item)
+    return None
+
+
+def get(question_id: str, extra_banks: list[str | Path] = ()) -> Question:
+    """The question ``question_id`` (a follow-up's id too); QuestionError naming a close id otherwise."""
+    qs = load_all(extra_banks)
+    found = find(qs, question_id)
+    if found is not None:
+        return found
     import difflib
 
     close = difflib.get_close_matches(question_id, list(qs), n=1)

@@ -19,7 +19,7 @@ from voicecoach.cli.options import (
 from voicecoach.errors import ExitCode
 
 app = typer.Typer(
-    help="Your saved sessions: list, show, replay, delete, export, recover, rescore.", no_args_is_help=True
+    help="Your saved sessions: list, show, replay, delete, export, recover, rescore, repair.", no_args_is_help=True
 )
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -95,6 +95,11 @@ def list_(
         ]
         t.add_row(*row)
     c.print(t)
+    if any(s.status == "damaged" for s in sessions):
+        c.print(
+            "[yellow]damaged: a file of the session cannot be read; "
+            "`voicecoach sessions repair N` rebuilds it from the recording[/yellow]"
+        )
     if grouped:
         c.print(
             "[dim]interview: its number and the answer's (f: a follow-up); "
@@ -301,11 +306,18 @@ def export(
     ref: str = typer.Argument(..., metavar="ID", help="Session id, prefix, number, or last."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Zip file (default: <id>.zip here)."),
 ) -> None:
-    """Export a session as a zip of its audio and JSON."""
+    """Export a session as a zip of its audio and JSON.
+
+    A session without its recording is exported without it, and said (exit code 1)."""
+    from voicecoach.sessions.store import ANSWER
+
     store = _store()
     info = store.get(ref)
     target = out or Path(f"{info.id}.zip")
     typer.echo(str(store.export(info, target)))
+    if not (store.folder(info.id) / ANSWER).is_file():
+        typer.echo(f"session {info.id} has no recording ({ANSWER} is missing): the zip holds the rest", err=True)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command("recover")
@@ -347,7 +359,6 @@ def rescore(
     """
     from voicecoach import questions
     from voicecoach.pipeline import Scorer, score_options
-    from voicecoach.schema.read import filler_method
     from voicecoach.sessions.rescore import rescore as run
     from voicecoach.sessions.store import PAGE, RECORDING
 
@@ -361,7 +372,7 @@ def rescore(
     if not chosen:
         typer.echo("No sessions to rescore.")
         return
-    before = {s.id: (s.score, s.fillers_per_min, filler_method(store.report(s))) for s in chosen}
+    before = {s.id: (s.score, s.fillers_per_min, _method_or_none(store, s)) for s in chosen}
     scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
     failed = 0
     for r in run(
@@ -393,13 +404,72 @@ def rescore(
         raise typer.Exit(ExitCode.FAILED)
 
 
+def _method_or_none(store, info):
+    """How the session's stored report counted fillers; None if it has none or it is damaged."""
+    from voicecoach.schema.read import filler_method
+    from voicecoach.sessions.store import DamagedSession
+
+    try:
+        return filler_method(store.report(info))
+    except DamagedSession:
+        return None
+
+
+@app.command("repair")
+def repair(
+    ref: str = typer.Argument(
+        ...,
+        metavar="ID",
+        help="Session id (its folder's name), a unique prefix, its number in `sessions list`, or last.",
+    ),
+    question: Optional[str] = typer.Option(
+        None, "--question", "-q", metavar="ID", help="The question it answered, when its files do not say."
+    ),
+    model: str = model_option(),
+    skip_language_check: bool = skip_language_option("the answer"),
+    fillers: str = filler_method_option(),
+    reproducible: bool = reproducible_option(),
+) -> None:
+    """Rebuild a damaged session from its recording: its report by scoring it again, its session.json
+    and index row anew. Nothing is deleted: damaged files are kept beside as *.damaged-<time>.json."""
+    from voicecoach import questions
+    from voicecoach.pipeline import Scorer, score_options
+    from voicecoach.sessions.rescore import repair as run
+    from voicecoach.sessions.store import SessionError
+
+    method = checked_filler_method(fillers)
+    store = _store()
+    try:
+        sid = store.get(ref).id
+    except SessionError:
+        if not (store.folder(ref).is_dir() and ref.strip("./") == ref):  # (a folder not in the index yet)
+            raise
+        sid = ref
+    scorer = Scorer(score_options(method, model=model, check_language=not skip_language_check))
+    info, report = run(store, scorer, questions.load_all(), sid, question)
+    typer.echo(
+        f"{info.id}: repaired ({info.question_id}), "
+        + (f"score {_fmt(info.score)}" if info.score is not None else f"kept unscored: {report.why_not_scored}")
+    )
+
+
 @app.command("rebuild-index")
 def rebuild_index() -> None:
-    """Rebuild the session index from the session folders (after a crash or a damaged sessions.db)."""
-    n, moved = _store().rebuild_index()
+    """Rebuild the session index from the session folders (after a crash or a damaged sessions.db).
+
+    Every folder it cannot index as it is, it names with the reason: a damaged session.json or
+    report.json is indexed as "damaged" (see `sessions repair`). Exit code 1 if any was named."""
+    n, moved, problems = _store().rebuild_index()
     if moved:
         typer.echo(f"the damaged index was moved to {moved}")
-    typer.echo(f"index rebuilt: {n} sessions")
+    for folder, what in problems:
+        typer.echo(f"{folder.name}: {what}", err=True)
+    damaged = sum(what.startswith("indexed as damaged") for _, what in problems)
+    typer.echo(f"index rebuilt: {n} sessions" + (f", {damaged} of them damaged" if damaged else ""))
+    if damaged:
+        typer.echo("`voicecoach sessions repair ID` scores a damaged session's recording again; nothing is deleted.")
+    if problems:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def progress(
@@ -413,7 +483,9 @@ def progress(
     ),
     open_page: bool = typer.Option(False, "--open", help="Open the --html page in your browser."),
 ) -> None:
-    """How each metric moved across your scored sessions."""
+    """How each metric moved across your scored sessions.
+
+    A session whose report cannot be read is left out, with a line naming it (exit code 1)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -432,11 +504,15 @@ def progress(
     p = compare(store, question, last, method=DEFAULT_FILLER_METHOD, version=__version__, numerics=mode)
     n = len(p.sessions)
     c = Console()
+    for why in p.skipped:  # (said first, on stderr; the exit code says it at the end)
+        Console(stderr=True).print(f"[yellow]left out: {why}[/yellow]", highlight=False, soft_wrap=True)
     if n < 2:
         need = f"progress needs at least two scored sessions{' for ' + question if question else ''}; you have {n}"
         if html is not None:
             raise SessionError(f"no page written: {need}")
         c.print(need[0].upper() + need[1:] + ".")
+        if p.skipped:
+            raise typer.Exit(ExitCode.FAILED)
         return
     formats = {"score": ".0f", "coverage": ".0%", "fillers_per_min": ".1f", "wpm": ".0f"}
     t = Table(
@@ -491,6 +567,8 @@ def progress(
         )
     if html is not None:
         _progress_page(store, p, question, html, open_page)
+    if p.skipped:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def _progress_page(store, p, question: Optional[str], target: Path, open_page: bool) -> None:

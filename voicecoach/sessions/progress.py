@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from voicecoach.analysis.fillers import FillerMethod
-from voicecoach.sessions.store import SCORED, SessionInfo, SessionStore
+from voicecoach.sessions.store import SCORED, DamagedSession, SessionInfo, SessionStore
 
 # How a stored report counted its fillers (FillerResult.method), for the note on mixed sessions.
 HOW_COUNTED = {
@@ -61,6 +61,7 @@ class Progress:
         older: sessions an earlier voicecoach scored.
         other_numerics: sessions computed in the other numerics mode (voicecoach.numerics): like an
             earlier version's, their words can differ from what this mode gives.
+        skipped: why each scored session left out was (its report cannot be read), a line each.
     """
 
     sessions: tuple[SessionInfo, ...]
@@ -68,6 +69,7 @@ class Progress:
     counted_otherwise: dict[str, int]
     older: int
     other_numerics: int = 0
+    skipped: tuple[str, ...] = ()
 
     @property
     def mixed_methods(self) -> bool:
@@ -96,7 +98,16 @@ def progress(
     ``numerics``: the filler method, voicecoach version and numerics mode that count as current."""
     from voicecoach.schema.read import filler_method
 
-    sessions = tuple(s for s in store.list(question) if s.status == SCORED)[-last:]
+    reports, kept, skipped = [], [], []
+    for s in reversed([s for s in store.list(question) if s.status == SCORED]):
+        if len(kept) == last:
+            break
+        try:  # (a damaged report leaves its session out, said, not the others)
+            reports.append(store.report(s) or {})
+            kept.append(s)
+        except DamagedSession as e:
+            skipped.append(str(e))
+    sessions, reports = tuple(reversed(kept)), reports[::-1]
     trends = []
     for label, field, higher_better in METRICS:
         vals = tuple(v for v in (getattr(s, field) for s in sessions) if v is not None)
@@ -105,9 +116,8 @@ def progress(
         better = None if higher_better is None or vals[0] == vals[-1] else (vals[-1] > vals[0]) == higher_better
         best = None if higher_better is None else (max if higher_better else min)(vals)
         trends.append(Trend(label, field, vals, better, best))
-    reports = [store.report(s) or {} for s in sessions]
     other = Counter(m for m in (filler_method(r) for r in reports) if m and m != method)
     older = sum(r.get("voicecoach_version") != version for r in reports)
     # (reports before schema 1.6 do not say: they were computed natively)
     moved = sum(((r.get("asr") or {}).get("numerics") or "native") != numerics for r in reports)
-    return Progress(sessions, tuple(trends), dict(other.most_common()), older, moved)
+    return Progress(sessions, tuple(trends), dict(other.most_common()), older, moved, tuple(skipped[::-1]))

@@ -13,7 +13,10 @@ Everything here is private to the user: folders 0700, files 0600 (voicecoach.pat
 folder made by an earlier version is tightened once, by the migration "002_private".
 
 A session whose ``status`` is "recording" and whose recorder process is gone was interrupted;
-:meth:`SessionStore.interrupted` finds those so they can be scored and kept.
+:meth:`SessionStore.interrupted` finds those so they can be scored and kept. A folder whose
+session.json or report.json cannot be read, but which holds a recording or a readable report, is
+indexed as "damaged" by :meth:`SessionStore.rebuild_index` (never dropped), and `voicecoach sessions
+repair` scores its recording again (voicecoach.sessions.rescore.repair).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from pathlib import Path
 from voicecoach import atomic, paths
 from voicecoach.errors import ExitCode, VoicecoachError
 
-RECORDING, SCORED, UNSCORED = "recording", "scored", "unscored"
+RECORDING, SCORED, UNSCORED, DAMAGED = "recording", "scored", "unscored", "damaged"
+UNKNOWN_QUESTION = "?"  # a damaged session whose files do not say what it answered
 META = "session.json"
 ANSWER = "answer.flac"
 QUESTION_AUDIO = "question.wav"
@@ -45,6 +49,17 @@ class SessionError(VoicecoachError):
     """The session store cannot be read or written."""
 
     exit_code = ExitCode.SESSION
+
+
+class DamagedSession(SessionError):
+    """One session's file cannot be read; the message names the session, the file and the way out."""
+
+    def __init__(self, session_id: str, path: Path, reason: str):
+        super().__init__(
+            f"session {session_id}: {path.name} cannot be read ({reason}); "
+            f"`voicecoach sessions repair {session_id}` scores its recording again"
+        )
+        self.session_id, self.path, self.reason = session_id, path, reason
 
 
 @dataclass
@@ -254,10 +269,7 @@ class SessionStore:
         info.pid = None
         if report is not None and report.get("score") is not None:
             info.status = SCORED
-            info.score = report["score"]
-            info.wpm = (report.get("pace") or {}).get("wpm")
-            info.fillers_per_min = (report.get("fillers") or {}).get("per_minute")
-            info.coverage = (report.get("rubric") or {}).get("coverage")
+            _headline(info, report)
         else:  # (a rescored session may have had figures before)
             info.status = UNSCORED
             info.score = info.wpm = info.fillers_per_min = info.coverage = None
@@ -294,12 +306,17 @@ class SessionStore:
         raise SessionError(f"'{ref}' matches {len(hits)} sessions; give more of the id")
 
     def report(self, info: SessionInfo) -> dict | None:
+        """The session's stored report; None if it has none. Raises DamagedSession if it cannot be read."""
+        path = self.folder(info.id) / REPORT
         try:
-            return json.loads((self.folder(info.id) / REPORT).read_text())
+            report = json.loads(path.read_text())
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as e:
-            raise SessionError(f"cannot read the report of session {info.id}: {e}") from e
+            raise DamagedSession(info.id, path, _reason(e)) from e
+        if not isinstance(report, dict):
+            raise DamagedSession(info.id, path, "not a report")
+        return report
 
     def archive_report(self, info: SessionInfo) -> Path | None:
         """Keep the current report as report.<UTC time>.json (before it is replaced by a new score)."""
@@ -350,23 +367,48 @@ class SessionStore:
         return out
 
     def scan(self) -> list[SessionInfo]:
-        """Every session folder's metadata (the index is not consulted)."""
-        out = []
-        if not self.root.is_dir():
-            return out
-        for d in sorted(self.root.iterdir()):
-            meta = d / META
-            if not meta.is_file():
-                continue
-            try:
-                data = json.loads(meta.read_text())
-                out.append(SessionInfo(**{c: data.get(c) for c in COLUMNS if c in data}))
-            except (OSError, ValueError, TypeError):
-                continue  # a damaged folder is left for the user; rebuild-index reports it
-        return out
+        """Every session folder's metadata from its session.json (the index is not consulted)."""
+        return self.scan_all(reports=False)[0]
 
-    def rebuild_index(self) -> tuple[int, Path | None]:
-        """Recreate sessions.db from the folders. A damaged index is moved aside, not deleted."""
+    def scan_all(self, reports: bool = True) -> tuple[list[SessionInfo], list[tuple[Path, str]]]:
+        """Every session folder, read from its files: (sessions, problems). A folder whose session.json
+        or (with ``reports``) report.json cannot be read is still a session, "damaged", when it holds
+        a recording or a readable report (what is known is kept: the question, the length); a folder
+        with neither is a problem only. Each problem is (folder, what is wrong), for the user to see."""
+        out: list[SessionInfo] = []
+        problems: list[tuple[Path, str]] = []
+        if not self.root.is_dir():
+            return out, problems
+        for d in sorted(self.root.iterdir()):
+            if not d.is_dir() or d.name.startswith("."):
+                continue
+            info, meta_problem = read_meta(d)
+            report, report_problem = read_report(d) if reports or info is None else (None, None)
+            if info is None:
+                if not (d / ANSWER).is_file() and report is None:
+                    problems.append((d, f"not indexed: {meta_problem}, and it holds no recording or report"))
+                    continue
+                question = (report or {}).get("question") or {}
+                info = SessionInfo(
+                    id=d.name,
+                    created_at=created_at(d),
+                    question_id=question.get("id") or UNKNOWN_QUESTION,
+                    question_text=question.get("text") or "",
+                    duration_s=((report or {}).get("audio") or {}).get("duration_s"),
+                    source="damaged",
+                )
+                if report is not None and report.get("score") is not None:
+                    _headline(info, report)
+            if meta_problem or report_problem:
+                info.status = DAMAGED
+                info.pid = None
+                problems.append((d, f"indexed as damaged: {meta_problem or report_problem}"))
+            out.append(info)
+        return out, problems
+
+    def rebuild_index(self) -> tuple[int, Path | None, list[tuple[Path, str]]]:
+        """Recreate sessions.db from the folders: (sessions indexed, where a damaged index was moved
+        aside, not deleted, or None; each folder with a problem and what it is, see ``scan_all``)."""
         self.close()
         moved = None
         if self.db_path.exists():
@@ -382,10 +424,57 @@ class SessionStore:
                 os.replace(self.db_path, moved)
                 for suffix in ("-wal", "-shm"):
                     Path(str(self.db_path) + suffix).unlink(missing_ok=True)
-        infos = self.scan()
+        infos, problems = self.scan_all()
         for info in infos:
             self._index(info)
-        return len(infos), moved
+        return len(infos), moved, problems
+
+
+def _headline(info: SessionInfo, report: dict) -> None:
+    """The report's headline figures into ``info`` (what the index holds)."""
+    info.score = report["score"]
+    info.wpm = (report.get("pace") or {}).get("wpm")
+    info.fillers_per_min = (report.get("fillers") or {}).get("per_minute")
+    info.coverage = (report.get("rubric") or {}).get("coverage")
+
+
+def _reason(e: Exception) -> str:
+    return (e.strerror or str(e)) if isinstance(e, OSError) else str(e) or type(e).__name__
+
+
+def read_meta(folder: Path) -> tuple[SessionInfo | None, str | None]:
+    """A folder's session.json as a SessionInfo, or None and what is wrong with it."""
+    try:
+        data = json.loads((folder / META).read_text())
+        if not isinstance(data, dict) or data.get("id") != folder.name:
+            return None, f"{META} does not describe this session"
+        info = SessionInfo(**{c: data[c] for c in COLUMNS if c in data})
+        if not (info.created_at and info.question_id and info.status):
+            return None, f"{META} lacks its date, question or status"
+        return info, None
+    except FileNotFoundError:
+        return None, f"no {META}"
+    except (OSError, ValueError, TypeError) as e:
+        return None, f"{META}: {_reason(e)}"
+
+
+def read_report(folder: Path) -> tuple[dict | None, str | None]:
+    """A folder's report.json, or None (none kept, or damaged: then what is wrong)."""
+    try:
+        report = json.loads((folder / REPORT).read_text())
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as e:
+        return None, f"{REPORT}: {_reason(e)}"
+    return (report, None) if isinstance(report, dict) else (None, f"{REPORT}: not a report")
+
+
+def created_at(folder: Path) -> str:
+    """When a session was made, from its id ("20261121-203612-3fa9", UTC), else its folder's time."""
+    try:
+        return datetime.strptime(folder.name[:15], "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc).isoformat()
+    except ValueError:
+        return datetime.fromtimestamp(folder.stat().st_mtime, timezone.utc).isoformat()
 
 
 def keep_recording(
