@@ -241,15 +241,27 @@ def test_an_answer_in_another_language_is_kept_not_scored(pulse, home, tmp_path)
     assert len(err.strip().splitlines()) == 1 and info["status"] == "unscored"
 
 
-def test_ctrl_c_keeps_the_recording(pulse, home, data, tmp_path):
+def test_ctrl_c_keeps_the_recording_while_two_processes_save_sessions(pulse, home, data, tmp_path):
+    """Ctrl-C stops the answer and keeps it; meanwhile two `score --save` processes save sessions into
+    the same data folder: all three are saved, and the index holds each once."""
+    from voicecoach.sessions import SessionStore
+
     p, player, _, _ = answer_with(pulse, home, wav16(data / "whisper_jfk.flac", tmp_path / "jfk.wav"))
+    others = [
+        subprocess.Popen([EXE, "score", data / f, "--save"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for f in ("mfa_english_fast.wav", "mfa_english_slow.wav")
+    ]
     player.wait(60)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, err
     assert "interrupted (kept)" in out
-    [info] = sessions(home)
+    assert [o.wait(120) for o in others] == [0, 0], [o.stderr.read() for o in others]
+    kept = sessions(home)
+    [info] = [x for x in kept if x["source"] == "practice"]
     assert info["status"] == "scored" and info["duration_s"] >= 10
+    assert sorted(x["id"] for x in kept) == sorted(s.id for s in SessionStore().list()) and len(kept) == 3
+    assert all(x["status"] == "scored" for x in kept), kept
 
 
 def test_maximum_length_stops_recording(pulse, home, tmp_path):

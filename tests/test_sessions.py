@@ -381,3 +381,37 @@ def test_a_damaged_session_hides_no_other_and_repair_rebuilds_it(home, data, sav
     after = {s.id: s for s in SessionStore().list()}
     assert after[a.id].status == after[b.id].status == "scored" and after[a.id].question_id == "what-excites-you"
     assert vc("progress").returncode == 0
+
+
+RACER = """
+import sys, time
+from voicecoach.sessions.store import SessionStore
+start, n = float(sys.argv[1]), int(sys.argv[2])
+while time.time() < start:
+    pass
+store = SessionStore()
+for k in range(n):
+    info = store.create("tell-me-about-yourself", "Tell me about yourself.")
+    store.finish(info, {"score": float(k)}, 1.0)
+"""
+
+
+def test_processes_opening_a_new_data_folder_at_once_lose_nothing(home):
+    """Six processes open a data folder that has no index yet at the same instant (the first run of
+    two `score --save` and a `practice`), then each saves 10 sessions: every one is saved and
+    indexed once. (Each used to create the index's tables itself: all but one failed with "the
+    session index is damaged".)"""
+    import time
+
+    start = time.time() + 2.0
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RACER, str(start), "10"], stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    folders = {d.name for d in (home / "sessions").iterdir()}
+    indexed = [s.id for s in SessionStore().list()]
+    assert len(folders) == 60 and sorted(indexed) == sorted(folders)
+    n, _, problems = SessionStore().rebuild_index()
+    assert n == 60 and problems == []

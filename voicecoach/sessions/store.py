@@ -125,6 +125,52 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection, Path], None]]] =
 ]
 
 
+BUSY_TIMEOUT_S = 10.0  # how long a writer waits for another process's write to the index
+
+
+def _when_unlocked(step: Callable[[], object]) -> object:
+    """``step`` retried while another process holds the index (SQLite does not wait on its busy
+    timeout for every statement, e.g. switching the journal mode)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _migrate(db: sqlite3.Connection, home: Path) -> None:
+    """Run the migrations not yet run, in one write transaction: processes that open a new data
+    folder at once (two `score --save` and a `practice`) migrate it once, the others wait."""
+    ran = "SELECT name FROM migrations"
+    has_table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    if db.execute(has_table).fetchone() and {r[0] for r in db.execute(ran)} >= {n for n, _ in MIGRATIONS}:
+        return
+    db.isolation_level = None  # (explicit transaction; executescript would commit it half-way)
+    try:
+        _when_unlocked(lambda: db.execute("BEGIN IMMEDIATE"))
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r[0] for r in db.execute(ran)}
+            for name, step in MIGRATIONS:
+                if name in done:
+                    continue
+                if callable(step):
+                    step(db, home)
+                else:
+                    for statement in filter(str.strip, step.split(";")):
+                        db.execute(statement)
+                db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", [name])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    finally:
+        db.isolation_level = ""
+
+
 def _now_id() -> tuple[str, str]:
     now = datetime.now(timezone.utc)
     return now.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2), now.isoformat(timespec="microseconds")
@@ -177,23 +223,10 @@ class SessionStore:
         try:
             paths.private_dir(self.home)
             paths.private_file(self.db_path)  # SQLite gives its -wal and -shm files the same mode
-            db = sqlite3.connect(self.db_path, timeout=10)
+            db = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r[0] for r in db.execute("SELECT name FROM migrations")}
-            for name, step in MIGRATIONS:
-                if name in done:
-                    continue
-                if callable(step):
-                    step(db, self.home)
-                    with db:
-                        db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", [name])
-                else:
-                    with db:
-                        db.executescript(
-                            "BEGIN;" + step + f"INSERT INTO migrations VALUES ('{name}', datetime('now'));COMMIT;"
-                        )
+            _when_unlocked(lambda: db.execute("PRAGMA journal_mode=WAL"))
+            _migrate(db, self.home)
             return db
         except sqlite3.DatabaseError as e:
             raise SessionError(
