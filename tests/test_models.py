@@ -1,6 +1,8 @@
 """Model registry: entries match the installed packages; corrupt or missing weights are caught."""
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +76,20 @@ def test_an_unwritable_model_cache_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("VOICECOACH_MODELS", str(ro / "file" / "models"))  # a path under a file: cannot exist
     with pytest.raises(ModelError, match="cannot prepare it in .*VOICECOACH_MODELS"):
         models.resolve("base")
+
+
+def test_processes_preparing_a_model_at_once_all_get_it(tmp_path):
+    """The first runs of a batch's workers (or two commands) on a fresh install prepare the same split
+    model at once: each gets it, none fails with "Directory not empty"."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VOICECOACH_MODELS": str(tmp_path / "models")}
+    exe = str(Path(sys.executable).parent / "voicecoach")
+    procs = [
+        subprocess.Popen([exe, "models", "verify", "base"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    said = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, said
+    assert sorted(f.name for f in (tmp_path / "models").iterdir() if not f.name.startswith(".")) == ["base"]

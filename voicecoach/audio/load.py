@@ -84,6 +84,8 @@ def load(path: str | os.PathLike, max_duration_s: float = DEFAULT_MAX_DURATION_S
         if not container.streams.audio:
             raise AudioError(f"{path}: contains no audio stream")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # (FFmpeg found a stream but no decoder for it: a damaged header)
+            raise AudioError(f"{path}: not a readable audio file (no decoder for its audio stream)")
         declared_s = _declared_duration_s(container, stream)
         if "wav" in container.format.name:
             _check_wav_size(path)
