@@ -12,6 +12,7 @@ second answer is a few seconds of the lecture, then Enter again. Each run is a f
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -36,15 +37,17 @@ def clip(source: Path, target: Path, seconds: float, quiet_end: float) -> Path:
     return target
 
 
-def one_run(tmp: Path, pulse, first: Path, second: Path) -> float:
-    """One interview; the seconds from the first stop key to the second question's heading."""
+def one_run(tmp: Path, pulse, first: Path, second: Path, log: Path | None = None) -> float:
+    """One interview; the seconds from the first stop key to the second question's heading. ``log``:
+    where its -v log goes (how long the last piece and the report took after the stop)."""
     home = tmp / "home"
     env = {**pulse.env, "VOICECOACH_HOME": str(home), "COLUMNS": "120"}
     out_path = tmp / "stdout.txt"
-    with open(out_path, "w") as out_f:
+    with open(out_path, "w") as out_f, open(log or os.devnull, "w") as err_f:
         p = subprocess.Popen(
             [
                 EXE,
+                *(["-v"] if log else []),
                 "interview",
                 "--no-speak",
                 "--no-follow-ups",
@@ -53,7 +56,7 @@ def one_run(tmp: Path, pulse, first: Path, second: Path) -> float:
             ],
             stdin=subprocess.PIPE,
             stdout=out_f,
-            stderr=subprocess.DEVNULL,
+            stderr=err_f,
             text=True,
             env=env,
         )
@@ -90,6 +93,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120.0, help="the first answer's speech (default 120)")
     ap.add_argument("--quiet-end", type=float, default=2.0, metavar="S", help="silence before the key (default 2)")
     ap.add_argument("--runs", type=int, default=3, help="interviews to run, one after another (default 3)")
+    ap.add_argument("--log", type=Path, metavar="FILE", help="write the last run's -v log here")
     a = ap.parse_args()
     gaps = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +106,7 @@ def main() -> None:
             for k in range(a.runs):
                 run_dir = tmp / f"run{k}"
                 run_dir.mkdir()
-                gaps.append(one_run(run_dir, pulse, first, second))
+                gaps.append(one_run(run_dir, pulse, first, second, a.log if k == a.runs - 1 else None))
                 print(f"run {k + 1}: stop key -> next question {gaps[-1]:.2f} s", flush=True)
         finally:
             pulse.stop()
