@@ -228,7 +228,10 @@ def test_rescore_brings_old_sessions_to_the_current_filler_count(home, data, sav
     (store.folder(new.id) / "answer.flac").unlink()
     before = (store.folder(new.id) / "report.json").read_text()
     r = subprocess.run([EXE, "sessions", "rescore", "--all"], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 1 and f"{new.id}: not rescored: its recording is missing" in r.stderr
+    assert (
+        r.returncode == 1
+        and f"{new.id}: not rescored: no recording to score again (answer.flac is missing)" in r.stderr
+    )
     assert (store.folder(new.id) / "report.json").read_text() == before
 
 
