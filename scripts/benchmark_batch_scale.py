@@ -6,9 +6,11 @@ The recordings are built from tests/data's real speech: each file is 3 s of one 
 start that moves with the file's number, then 0-0.6 s of silence, so no two files have the same
 content (and key). Then:
 1. `voicecoach batch --jobs 1` over all of them, uninterrupted: the batch process's resident memory
-   (RSS, with its children) when 100 rows are written and when the last is, throughput, and the
-   per-file overhead: (wall time - bare transcription) / files, where bare transcription is
-   faster-whisper alone on the first --bare-files files (toolbox.BARE), scaled to all of them.
+   (RSS, with its children) when 100 rows are written and when the last is, and throughput; bare
+   faster-whisper on the first --bare-files files (toolbox.BARE), scaled to all of them, beside it.
+   The overhead is also measured inside voicecoach: in one warmed process, the time `score` spends
+   outside WhisperTranscriber.transcribe, a file (bare faster-whisper is no baseline for clips this
+   short: without the token cap, a window that loops decodes to 448 tokens).
 2. A batch over the first --kill-files files killed with SIGKILL at three random points (after a
    random number of new rows each time), resumed each time, then run to its end: every file must be
    in the output exactly once, and each resume must skip exactly the rows already written (nothing
@@ -111,6 +113,39 @@ def batch(folder: Path, results: Path, kill_after: int | None = None, watch_at: 
     return wall, err.read(), seen
 
 
+OVERHEAD = r"""
+import json, sys, time
+from voicecoach import questions
+from voicecoach.asr.transcriber import WhisperTranscriber
+from voicecoach.pipeline import Scorer
+inside = [0.0]
+real = WhisperTranscriber.transcribe
+def timed(self, *a, **k):
+    t = time.perf_counter()
+    try:
+        return real(self, *a, **k)
+    finally:
+        inside[0] += time.perf_counter() - t
+WhisperTranscriber.transcribe = timed
+scorer, q = Scorer(), questions.get(sys.argv[1])
+scorer.score(sys.argv[2], q)  # (the models loaded and warmed: a batch pays that once)
+inside[0] = 0.0
+t = time.perf_counter()
+for f in sys.argv[2:]:
+    scorer.score(f, q)
+print(json.dumps({"total": time.perf_counter() - t, "transcription": inside[0]}))
+"""
+
+
+def overhead(files: list[Path]) -> tuple[float, float]:
+    """(seconds a file in all, seconds a file outside the transcription) of `score` in one warmed process."""
+    out = subprocess.run(
+        [sys.executable, "-c", OVERHEAD, Q, *map(str, files)], check=True, capture_output=True, text=True
+    )
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    return d["total"] / len(files), (d["total"] - d["transcription"]) / len(files)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     toolbox.add_data_option(ap)
@@ -142,9 +177,11 @@ def main() -> None:
             f"{audio_s / wall:.1f} min of audio a minute; {scored} scored"
         )
         print(f"RSS of the batch: {rss[100]:.0f} MB after 100 files, {rss[a.files]:.0f} MB after {a.files}")
+        print(f"bare faster-whisper, {a.bare_files} files scaled to {a.files}: {bare_s:.0f} s")
+        per_file, beyond = overhead(files[: a.bare_files])
         print(
-            f"bare transcription, {a.bare_files} files scaled to {a.files}: {bare_s:.0f} s; "
-            f"per-file overhead beyond transcription: {(wall - bare_s) / a.files:.3f} s"
+            f"in one warmed process, {a.bare_files} files: {per_file:.3f} s a file, of which "
+            f"{beyond:.3f} s beyond the transcription (decoding, pitch, analysis, rubric, report)"
         )
 
         some = tmp / "some"
