@@ -173,31 +173,14 @@ def answer_reports(store, iv) -> dict[str, dict | None]:
 
 
 def write_page(store, summary: dict, reports: dict, path: Path, open_page: bool) -> None:
-    """Write the interview's page (each answer's audio from its session; a page without a player
-    where the recording cannot be read), say where it is, and open it if asked."""
-    import logging
-
-    from rich.console import Console
-
-    from voicecoach.audio.load import load
-    from voicecoach.errors import AudioError
+    """Write the interview's page (each answer's audio from its session), say where, open it if asked."""
+    from voicecoach.cli.score_cmd import page_written
     from voicecoach.render import html
     from voicecoach.sessions.store import ANSWER
 
-    answers = []
-    for row in summary["answers"]:
-        samples, audio = None, store.folder(row["session_id"]) / ANSWER
-        if audio.exists():
-            try:
-                samples = load(audio, tolerant=True).samples
-            except AudioError as e:
-                logging.getLogger("voicecoach").warning("answer %s has no player: %s", row["session_id"], e)
-        answers.append((reports.get(row["session_id"]), samples))
-    html.write(path, html.interview_page(summary, answers))
-    err = Console(stderr=True)
-    err.print(f"[dim]page written to {path}[/dim]", highlight=False)
-    if open_page and not html.open_in_browser(path):
-        err.print(f"[yellow]no browser to open it with; open {path} yourself[/yellow]", highlight=False)
+    answers = [(reports.get(a["session_id"]), store.folder(a["session_id"]) / ANSWER) for a in summary["answers"]]
+    html.write_interview(path, summary, answers)
+    page_written(path, open_page)
 
 
 def _report_dict(result) -> dict | None:

@@ -148,11 +148,19 @@ def score(
 def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, when=None, announce: bool = True) -> None:
     """Write the HTML page (score, practice, sessions); say where it is (unless the caller prints
     the path itself), and open it if asked."""
-    from rich.console import Console
 
     from voicecoach.render import html
 
     html.write_answer(path, report, audio, when=when)
+    page_written(path, open_page, announce)
+
+
+def page_written(path: Path, open_page: bool, announce: bool = True) -> None:
+    """Say where a page was written (unless the caller prints the path itself); open it if asked."""
+    from rich.console import Console
+
+    from voicecoach.render import html
+
     err = Console(stderr=True)
     if announce:
         err.print(f"[dim]page written to {path}[/dim]", highlight=False)

@@ -462,9 +462,9 @@ def rebuild_index() -> None:
     n, moved, problems = _store().rebuild_index()
     if moved:
         typer.echo(f"the damaged index was moved to {moved}")
-    for folder, what in problems:
+    for folder, what, _ in problems:
         typer.echo(f"{folder.name}: {what}", err=True)
-    damaged = sum(what.startswith("indexed as damaged") for _, what in problems)
+    damaged = sum(indexed for _, _, indexed in problems)
     typer.echo(f"index rebuilt: {n} sessions" + (f", {damaged} of them damaged" if damaged else ""))
     if damaged:
         typer.echo("`voicecoach sessions repair ID` scores a damaged session's recording again; nothing is deleted.")

@@ -292,18 +292,28 @@ def write_answer(
 ) -> Path:
     """Write the page of ``report``, with the audio of ``audio_path`` (a page without a player if it
     cannot be read: the report is still worth seeing)."""
+    return write(out, answer_page(report, _samples(audio_path), when=when, back=back))
+
+
+def write_interview(out: str | Path, summary: dict, answers: list[tuple[dict | None, Path | None]]) -> Path:
+    """Write an interview's page; ``answers``: (report dict, recording) for each of ``summary["answers"]``."""
+    return write(out, interview_page(summary, [(report, _samples(audio)) for report, audio in answers]))
+
+
+def _samples(audio_path: str | Path | None):
+    """The recording's samples for a page's player; None (a page without one) if it cannot be read."""
     import logging
 
     from voicecoach.audio.load import load
     from voicecoach.errors import AudioError
 
-    samples = None
-    if audio_path is not None:
-        try:
-            samples = load(audio_path, tolerant=True).samples
-        except AudioError as e:
-            logging.getLogger("voicecoach").warning("the page has no player: %s", e)
-    return write(out, answer_page(report, samples, when=when, back=back))
+    if audio_path is None or not Path(audio_path).exists():
+        return None
+    try:
+        return load(audio_path, tolerant=True).samples
+    except AudioError as e:
+        logging.getLogger("voicecoach").warning("the page has no player: %s", e)
+        return None
 
 
 def open_in_browser(path: Path) -> bool:

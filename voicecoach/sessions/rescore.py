@@ -104,8 +104,7 @@ def repair(store: SessionStore, scorer: Scorer, questions: dict[str, Question], 
     except OSError as e:
         raise SessionError(f"session {session_id}: cannot keep its damaged files aside: {e.strerror or e}") from e
     if info is None:
-        info = SessionInfo(id=session_id, created_at=created_at(folder), question_id=q.id, question_text=q.text)
-        info.source = "repaired"
+        info = SessionInfo(session_id, created_at(folder), q.id, q.text, source="repaired")
     else:
         info.question_id, info.question_text = q.id, q.text
         if report is not None:

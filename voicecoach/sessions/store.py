@@ -54,12 +54,11 @@ class SessionError(VoicecoachError):
 class DamagedSession(SessionError):
     """One session's file cannot be read; the message names the session, the file and the way out."""
 
-    def __init__(self, session_id: str, path: Path, reason: str):
+    def __init__(self, session_id: str, problem: str):
         super().__init__(
-            f"session {session_id}: {path.name} cannot be read ({reason}); "
-            f"`voicecoach sessions repair {session_id}` scores its recording again"
+            f"session {session_id}: {problem}; `voicecoach sessions repair {session_id}` scores its recording again"
         )
-        self.session_id, self.path, self.reason = session_id, path, reason
+        self.session_id = session_id
 
 
 @dataclass
@@ -340,15 +339,9 @@ class SessionStore:
 
     def report(self, info: SessionInfo) -> dict | None:
         """The session's stored report; None if it has none. Raises DamagedSession if it cannot be read."""
-        path = self.folder(info.id) / REPORT
-        try:
-            report = json.loads(path.read_text())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as e:
-            raise DamagedSession(info.id, path, _reason(e)) from e
-        if not isinstance(report, dict):
-            raise DamagedSession(info.id, path, "not a report")
+        report, problem = read_report(self.folder(info.id))
+        if problem:
+            raise DamagedSession(info.id, problem)
         return report
 
     def archive_report(self, info: SessionInfo) -> Path | None:
@@ -403,13 +396,14 @@ class SessionStore:
         """Every session folder's metadata from its session.json (the index is not consulted)."""
         return self.scan_all(reports=False)[0]
 
-    def scan_all(self, reports: bool = True) -> tuple[list[SessionInfo], list[tuple[Path, str]]]:
+    def scan_all(self, reports: bool = True) -> tuple[list[SessionInfo], list[tuple[Path, str, bool]]]:
         """Every session folder, read from its files: (sessions, problems). A folder whose session.json
         or (with ``reports``) report.json cannot be read is still a session, "damaged", when it holds
         a recording or a readable report (what is known is kept: the question, the length); a folder
-        with neither is a problem only. Each problem is (folder, what is wrong), for the user to see."""
+        with neither is a problem only. Each problem is (folder, what is wrong, whether it was indexed as
+        damaged), for the user to see."""
         out: list[SessionInfo] = []
-        problems: list[tuple[Path, str]] = []
+        problems: list[tuple[Path, str, bool]] = []
         if not self.root.is_dir():
             return out, problems
         for d in sorted(self.root.iterdir()):
@@ -419,7 +413,7 @@ class SessionStore:
             report, report_problem = read_report(d) if reports or info is None else (None, None)
             if info is None:
                 if not (d / ANSWER).is_file() and report is None:
-                    problems.append((d, f"not indexed: {meta_problem}, and it holds no recording or report"))
+                    problems.append((d, f"not indexed: {meta_problem}, and it holds no recording or report", False))
                     continue
                 question = (report or {}).get("question") or {}
                 info = SessionInfo(
@@ -435,11 +429,11 @@ class SessionStore:
             if meta_problem or report_problem:
                 info.status = DAMAGED
                 info.pid = None
-                problems.append((d, f"indexed as damaged: {meta_problem or report_problem}"))
+                problems.append((d, f"indexed as damaged: {meta_problem or report_problem}", True))
             out.append(info)
         return out, problems
 
-    def rebuild_index(self) -> tuple[int, Path | None, list[tuple[Path, str]]]:
+    def rebuild_index(self) -> tuple[int, Path | None, list[tuple[Path, str, bool]]]:
         """Recreate sessions.db from the folders: (sessions indexed, where a damaged index was moved
         aside, not deleted, or None; each folder with a problem and what it is, see ``scan_all``)."""
         self.close()
