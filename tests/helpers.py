@@ -142,3 +142,17 @@ def count_encodings(monkeypatch, model) -> list:
     if model.hooks.encoder is not None:
         monkeypatch.setattr(model, "hooks", replace(model.hooks, encoder=CountingEncoder(model.hooks.encoder)))
     return encoded
+
+
+def cue_start(samples: np.ndarray, rate: int = 16000, freq_hz: float = 880.0) -> int | None:
+    """The first sample of practice's start cue (voicecoach.audio.playback.beep): the first 20-ms
+    frame that is loud and holds 90 % of its energy within 50 Hz of the cue's tone. Speech spreads
+    its energy wider; None when no such frame."""
+    n = rate // 50
+    band = np.abs(np.fft.rfftfreq(n, 1 / rate) - freq_hz) < 50
+    for i in range(0, len(samples) - n, n // 2):
+        frame = samples[i : i + n]
+        power = np.abs(np.fft.rfft(frame * np.hanning(n))) ** 2
+        if np.sqrt(np.mean(frame**2)) > 0.05 and power[band].sum() > 0.9 * power.sum():
+            return i
+    return None
