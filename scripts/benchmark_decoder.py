@@ -38,7 +38,7 @@ def main() -> None:
     from faster_whisper.feature_extractor import FeatureExtractor
     from faster_whisper.tokenizer import Tokenizer
 
-    from voicecoach.asr import models
+    from voicecoach import models
     from voicecoach.asr.types import VERBATIM_PROMPT
 
     path = str(models.registry_folder(models.registry()["base"]))

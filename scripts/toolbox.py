@@ -60,7 +60,7 @@ BARE = r"""
 import sys, time, json
 import ctranslate2
 from faster_whisper import WhisperModel
-from voicecoach.asr.models import resolve
+from voicecoach.models import resolve
 from voicecoach.asr.types import VERBATIM_PROMPT
 from voicecoach.audio import load
 ctranslate2.set_random_seed(0)

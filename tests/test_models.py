@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import paths
-from voicecoach.asr import models
+from voicecoach import models, paths
 from voicecoach.errors import ModelError
 
 

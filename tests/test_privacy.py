@@ -84,7 +84,7 @@ def test_an_old_data_folder_is_tightened_once(tmp_path):
 def test_model_weights_live_once_per_user(tmp_path, monkeypatch):
     """Two data folders use one prepared copy of base; $VOICECOACH_MODELS moves it; by default it
     is the per-user cache, not the data folder."""
-    from voicecoach.asr import models
+    from voicecoach import models
 
     monkeypatch.delenv(paths.ENV_MODELS, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

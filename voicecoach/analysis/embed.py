@@ -154,7 +154,7 @@ def load_encoder(folder: str | None = None, dtype: type = DTYPE) -> SentenceEnco
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    from voicecoach.asr import models
+    from voicecoach import models
 
     if folder is None:
         entry = models.registry()[MODEL_NAME]

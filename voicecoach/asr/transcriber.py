@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from voicecoach.asr.models import ResolvedModel, resolve
 from voicecoach.asr.run import PieceRun
 from voicecoach.asr.types import ENGLISH, Transcript, TranscriptionOptions
 from voicecoach.audio.load import SAMPLE_RATE, Audio
+from voicecoach.models import ResolvedModel, resolve
 
 log = logging.getLogger("voicecoach")
 

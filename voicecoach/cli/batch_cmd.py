@@ -115,10 +115,10 @@ def batch(
     from rich.console import Console
 
     from voicecoach import questions as qmod
-    from voicecoach.asr.models import resolve
     from voicecoach.batch.jobs import BatchInputError, expand, read_manifest, settings_key, with_key
     from voicecoach.batch.results import FAILED, ResultFile, format_for
     from voicecoach.batch.run import page_name
+    from voicecoach.models import resolve
 
     check_wpm(min_wpm, max_wpm)
     method = checked_filler_method(fillers, written_only)

@@ -17,7 +17,7 @@ def list_() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from voicecoach.asr import models
+    from voicecoach import models
 
     t = Table(show_edge=False)
     for col in ("name", "engine", "size", "licence", "source"):
@@ -35,8 +35,7 @@ def verify(
     """Check every model file against its SHA-256 (and prepare split models)."""
     import shutil
 
-    from voicecoach import paths
-    from voicecoach.asr import models
+    from voicecoach import models, paths
     from voicecoach.errors import ModelError
 
     reg = models.registry()
