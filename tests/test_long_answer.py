@@ -26,10 +26,11 @@ def quiet(rng) -> np.ndarray:
     return (rng.standard_normal(int(GAP_S * 16000)) * 10 ** (-65 / 20)).astype(np.float32)
 
 
-def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
-    """Write the 3:13 recording to ``out``; return the span of each monologue copy by name."""
+def build_long_answer(data: Path, out: Path, clips: int | None = None) -> dict[str, tuple[float, float]]:
+    """Write the 3:13 recording (its first ``clips`` clips if given) to ``out``; return the span of
+    each monologue copy by name."""
     rng = np.random.default_rng(0)
-    clips = [
+    names = [
         "mfa_acoustic_corpus.flac",
         "mfa_cold_corpus.flac",
         "whisper_jfk.flac",
@@ -45,9 +46,10 @@ def build_long_answer(data: Path, out: Path) -> dict[str, tuple[float, float]]:
         "mfa_cold_corpus.flac",
     ]
     parts, spans, t = [], {}, 0.0
-    for i, name in enumerate(clips):
+    names = names[:clips]
+    for i, name in enumerate(names):
         x = load(data / name).samples
-        key = f"{name.split('.')[0]}#{sum(c == name for c in clips[:i]) + 1}"
+        key = f"{name.split('.')[0]}#{sum(c == name for c in names[:i]) + 1}"
         spans[key] = (t, t + len(x) / 16000)
         parts += [x, quiet(rng)]
         t += len(x) / 16000 + GAP_S
