@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from evaluation import edit_distance
-from helpers import count_encodings, espeak, speech_span_s, write_audio
+from helpers import OTHER_PATH, OTHER_PATH_DEFECT, count_encodings, espeak, speech_span_s, write_audio
 
 from voicecoach.analysis.fillers import HESITATIONS
 from voicecoach.analysis.tokens import normalise_text
@@ -323,6 +323,7 @@ def test_the_thread_count_does_not_change_what_is_heard(data):
     assert heard[0] == heard[1]
 
 
+@pytest.mark.xfail(OTHER_PATH, reason=OTHER_PATH_DEFECT, strict=True)
 def test_a_pause_whisper_stretches_a_word_over_is_still_a_long_pause(scorer, tell_me, data, tmp_path):
     """5 s of the speaker's own room tone inserted at 0:12 of a real monologue: a stall any listener
     hears. Whisper (verbatim and plain alike) stretches the word before it ("low", 11.5-17.5 s) over
