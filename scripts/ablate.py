@@ -56,7 +56,7 @@ def speed(a) -> None:
             from test_long_answer import build_long_answer
 
             audio = Path(tmp) / "answer.flac"
-            build_long_answer(DATA, audio)
+            build_long_answer(ROOT / "tests" / "data", audio)  # (built from tests/data's copies)
         score = ["voicecoach", "score", str(audio), "--json", *a.args.split()]
         rows = []
         every_on: list[tuple[float, float]] = []
