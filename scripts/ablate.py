@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 import toolbox
-from toolbox import DATA, LECTURE, MEDIUM_WORDS, PIECES, bare_seconds, timed
+from toolbox import LECTURE, MEDIUM_WORDS, PIECES, bare_seconds, timed
 
 ROOT = toolbox.ROOT
 
