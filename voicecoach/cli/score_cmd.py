@@ -148,7 +148,6 @@ def score(
 def write_page(path: Path, report: dict, audio: Path | None, open_page: bool, when=None, announce: bool = True) -> None:
     """Write the HTML page (score, practice, sessions); say where it is (unless the caller prints
     the path itself), and open it if asked."""
-
     from voicecoach.render import html
 
     html.write_answer(path, report, audio, when=when)
